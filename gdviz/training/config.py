@@ -1,0 +1,95 @@
+"""Training settings and their validation, in words a student understands."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from gdviz.core import ACTIVATIONS, COSTS, OPTIMIZERS, validate_sizes
+
+LR_MIN, LR_MAX = 1e-4, 100.0
+
+
+class SettingError(ValueError):
+    """A setting that cannot be used; the message says why in plain words."""
+
+
+def check_lr(value) -> float:
+    """η as a float in [1e-4, 100], or SettingError."""
+    try:
+        lr = float(value)
+    except (TypeError, ValueError):
+        raise SettingError(f"the learning rate must be a number, not {value!r}") from None
+    if not math.isfinite(lr) or lr <= 0:
+        raise SettingError(f"the learning rate must be a positive number (got {value!r})")
+    if not LR_MIN <= lr <= LR_MAX:
+        raise SettingError(f"the learning rate must be between {LR_MIN:g} and {LR_MAX:g} (got {lr:g})")
+    return lr
+
+
+def check_batch_size(value) -> int:
+    """A mini-batch size ≥ 1, or SettingError."""
+    try:
+        b = int(value)
+        if b != float(value):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise SettingError(f"the batch size must be a whole number, not {value!r}") from None
+    if b < 1:
+        raise SettingError(f"the batch size must be at least 1 (got {b})")
+    return b
+
+
+def parse_hidden(text) -> tuple[int, ...]:
+    """``"16,16"`` -> ``(16, 16)``; ``""`` -> ``()`` (no hidden layer)."""
+    if isinstance(text, (tuple, list)):
+        parts = list(text)
+    else:
+        parts = [p for p in str(text).replace(" ", "").split(",") if p != ""]
+    try:
+        sizes = validate_sizes([1, *parts, 1])
+    except ValueError as exc:
+        raise SettingError(f"hidden layers {text!r}: {exc}") from None
+    return sizes[1:-1]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a run. Same config and seed -> same θ after N steps."""
+
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "sigmoid"
+    cost: str = "mse"
+    optimizer: str = "sgd"
+    lr: float = 3.0
+    batch_size: int = 10
+    seed: int = 0
+    eval_every: int = 0  # steps between test evaluations; 0 = at each epoch's end
+    steps_per_second: float = 0.0  # 0 = as fast as possible
+    lr_decay: float = 1.0  # η is multiplied by this at the end of every epoch
+
+    def validated(self) -> "TrainConfig":
+        """A checked copy; raises SettingError naming the bad setting."""
+        if self.activation not in ACTIVATIONS:
+            raise SettingError(f"unknown activation {self.activation!r}; choose {', '.join(ACTIVATIONS)}")
+        if self.cost not in COSTS:
+            raise SettingError(f"unknown cost {self.cost!r}; choose {', '.join(COSTS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise SettingError(f"unknown update rule {self.optimizer!r}; choose {', '.join(OPTIMIZERS)}")
+        if int(self.eval_every) < 0:
+            raise SettingError("eval_every must be 0 (each epoch) or a positive number of steps")
+        sps = float(self.steps_per_second)
+        if not math.isfinite(sps) or sps < 0:
+            raise SettingError("steps per second must be 0 (as fast as possible) or positive")
+        decay = float(self.lr_decay)
+        if not (math.isfinite(decay) and 0 < decay <= 1):
+            raise SettingError("the learning-rate decay must be in (0, 1] (1 = keep η fixed)")
+        return replace(self, lr_decay=decay, hidden=parse_hidden(self.hidden), lr=check_lr(self.lr),
+                       batch_size=check_batch_size(self.batch_size), seed=int(self.seed),
+                       eval_every=int(self.eval_every), steps_per_second=sps)
+
+    def sizes(self, n_in: int = 784, n_out: int = 10) -> tuple[int, ...]:
+        return (n_in, *self.hidden, n_out)
+
+
+LESSON = TrainConfig()  # 784-16-16-10, sigmoid, squared error, η = 3, batch 10

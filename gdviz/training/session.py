@@ -1,0 +1,555 @@
+"""A training session: the loop that moves θ, takes commands between
+mini-batches and publishes immutable snapshots (no Qt here).
+
+Two ways to drive it:
+
+* **Synchronously** (CLI, tests, benchmarks): ``train_step()``,
+  ``train_epoch()``, ``evaluate()``, ``snapshot()`` from one thread.
+* **From a worker thread** (the window): ``serve()`` runs the loop until
+  ``stop()``; any thread sends commands (``run``, ``pause``, ``step``,
+  ``set_lr``...) which are applied before the next mini-batch, and reads the
+  latest snapshot from ``mailbox``.
+
+All state is changed by the thread that trains; commands only enter a queue.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+from array import array
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from gdviz.core import Network, make_update_rule
+from gdviz.training.config import (
+    LESSON,
+    LR_MIN,
+    SettingError,
+    TrainConfig,
+    check_batch_size,
+    check_lr,
+)
+from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
+
+TRAIN_EVAL_MAX = 10_000  # training digits used for periodic train-accuracy checks
+GD_CHUNK = 1000
+MAX_COMMANDS_PER_BATCH = 64
+MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 MB)  # examples per chunk when summing the full-data gradient
+_INV255 = np.float32(1.0 / 255.0)
+
+
+def diverged_message(step: int, lr: float) -> str:
+    return (f"Training stopped at step {step:,}: the cost became infinite or not a number. "
+            f"The learning rate η = {lr:g} is too large, so each step overshoots and the "
+            f"weights blow up. Choose a smaller η, then restore the last good weights.")
+
+
+class TrainingSession:
+    """Trains ``Network(config.sizes())`` on ``dataset`` (a ``gdviz.data.Dataset``)."""
+
+    def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
+                 initial_theta: np.ndarray | None = None):
+        self.mailbox = Mailbox()
+        self.publish_interval = 1.0 / publish_hz if publish_hz > 0 else 0.0
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._running = False
+        self._pending = 0
+        self._seq = 0
+        self._run_id = 0
+        self._pinned: int | None = None
+        self._message = ""
+        self.recorder = None  # a gdviz.training.recording.Recorder, fed θ every step
+        self._dataset = dataset
+        self.config = config.validated()
+        self._theta_override = None if initial_theta is None else self._checked_theta(
+            initial_theta, self.config)
+        self._build()
+
+    # =============================================================== commands
+    # Safe from any thread. Values are checked here, in the caller's thread, so
+    # a bad one raises SettingError at once and nothing reaches the loop.
+    def send(self, name: str, *args) -> None:
+        self._commands.put((name, args))
+        self._wake.set()
+
+    def run(self) -> None:
+        """Train continuously (at ``steps_per_second``, or as fast as possible)."""
+        self.send("run")
+
+    def pause(self) -> None:
+        self.send("pause")
+
+    def step(self, n: int = 1) -> None:
+        """Do exactly ``n`` more updates, then stay paused."""
+        self.send("step", max(0, int(n)))
+
+    def step_epoch(self) -> None:
+        """Train to the end of the current epoch (one whole epoch from its start)."""
+        self.send("step_epoch")
+
+    def set_lr(self, lr) -> None:
+        self.send("set", "lr", check_lr(lr))
+
+    def set_batch_size(self, batch_size) -> None:
+        self.send("set", "batch_size", check_batch_size(batch_size))
+
+    def set_optimizer(self, optimizer: str) -> None:
+        replace(self.config, optimizer=optimizer).validated()
+        self.send("set", "optimizer", optimizer)
+
+    def set_speed(self, steps_per_second: float) -> None:
+        """Updates per second; 0 = as fast as possible."""
+        replace(self.config, steps_per_second=steps_per_second).validated()
+        self.send("set", "steps_per_second", float(steps_per_second))
+
+    def set_eval_every(self, steps: int) -> None:
+        replace(self.config, eval_every=steps).validated()
+        self.send("set", "eval_every", int(steps))
+
+    def reset(self, config: TrainConfig | None = None) -> None:
+        """Back to step 0 with the same initial θ (bitwise), or with a new ``config``."""
+        self.send("reset", None if config is None else config.validated())
+
+    def reseed(self, seed: int | None = None) -> None:
+        """New initial θ and shuffles from ``seed`` (random when None); back to step 0."""
+        self.send("reseed", secrets.randbelow(2**31) if seed is None else int(seed))
+
+    def set_dataset(self, dataset) -> None:
+        """Train on another dataset from step 0 (same settings)."""
+        self.send("dataset", dataset)
+
+    def load_theta(self, theta: np.ndarray, config: TrainConfig | None = None) -> None:
+        """Start again from step 0 at ``theta`` (e.g. a checkpoint's), which
+        becomes the "initial" θ that Reset returns to. ``config`` (optional)
+        replaces the settings first. Raises SettingError if θ does not fit."""
+        config = self.config if config is None else config.validated()
+        self.send("load", self._checked_theta(theta, config), config)
+
+    def _checked_theta(self, theta, config: TrainConfig) -> np.ndarray:
+        n_in = int(np.prod(self._dataset.train_images.shape[1:]))
+        sizes = config.sizes(n_in, 10)
+        theta = np.asarray(theta)
+        expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        if theta.shape != (expected,):
+            raise SettingError(f"these weights do not fit a {'-'.join(map(str, sizes))} network "
+                               f"({theta.size:,} numbers instead of {expected:,})")
+        if not np.all(np.isfinite(theta)):
+            raise SettingError("these weights contain infinite or not-a-number values")
+        return frozen(theta, np.float32)
+
+    def pin_example(self, test_index: int | None) -> None:
+        """Show test digit ``test_index`` as the current example (None: follow training)."""
+        self.send("pin", test_index)
+
+    def restore_last_finite(self) -> None:
+        """After a divergence: put back the last θ whose cost was finite."""
+        self.send("restore")
+
+    def stop(self) -> None:
+        """Make ``serve()`` return as soon as the current mini-batch is done."""
+        self._stopping = True
+        self.send("stop")
+
+    # =============================================================== worker loop
+    def serve(self) -> None:
+        """Run the command/training loop until ``stop()``; call from a worker thread."""
+        from threadpoolctl import threadpool_limits
+
+        # Tiny matrices: a second BLAS thread only adds jitter and starves the GUI.
+        with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
+            self.publish()
+            last_pub = time.perf_counter()
+            while True:
+                self._wake.clear()
+                self._drain()
+                if self._stopping:
+                    break
+                if self._running or self._pending:
+                    wait = self._next_due - time.perf_counter()
+                    if wait > 0:
+                        self._wake.wait(wait)
+                        continue
+                    self._advance()
+                    now = time.perf_counter()
+                    idle = not (self._running or self._pending)
+                    if idle or now - last_pub >= self.publish_interval:
+                        self.publish()
+                        last_pub = now
+                else:
+                    if self._dirty:
+                        self.publish()
+                        last_pub = time.perf_counter()
+                    if self._commands.empty():
+                        self._wake.wait(0.25)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def busy(self) -> bool:
+        """True while running, with steps still to do, or with commands not yet applied."""
+        return self._running or self._pending > 0 or not self._commands.empty()
+
+    # =============================================================== synchronous API
+    def train_step(self) -> float:
+        """Apply pending commands, do one update, return its batch cost (nan if diverged)."""
+        self._drain()
+        before = self.step_count
+        with np.errstate(all="ignore"):  # overflow shows up as a non-finite cost
+            self._one_step()
+        return self._costs[-1] if self.step_count > before else math.nan
+
+    def train_epoch(self, progress: Callable[[int], None] | None = None) -> dict:
+        """Train to the end of the current epoch; return its summary.
+
+        ``progress(n_examples)`` is called after each update. Summary keys:
+        ``epoch, step, train_cost, train_accuracy, test_cost, test_accuracy,
+        samples_per_s, train_seconds, diverged``.
+        """
+        self._drain()
+        start_epoch, t_train, n = self.epoch, 0.0, 0
+        with np.errstate(all="ignore"):  # overflow shows up as a non-finite cost
+            while self.epoch == start_epoch and not self.diverged:
+                seen = self.examples_seen
+                t0 = time.perf_counter()
+                self._one_step(evaluate_at_end=False)
+                t_train += time.perf_counter() - t0
+                n += self.examples_seen - seen
+                if progress:
+                    progress(self.examples_seen - seen)
+        ev = self._epoch_evaluation() if not self.diverged else None
+        return {
+            "epoch": self.epoch, "step": self.step_count,
+            "train_cost": ev.train_cost if ev else math.nan,
+            "train_accuracy": ev.train_accuracy if ev else math.nan,
+            "test_cost": ev.test_cost if ev else math.nan,
+            "test_accuracy": ev.test_accuracy if ev else math.nan,
+            "samples_per_s": n / t_train if t_train > 0 else math.nan,
+            "train_seconds": t_train, "diverged": self.diverged,
+        }
+
+    def evaluate(self, full_train: bool = False) -> Evaluation:
+        """Measure test (and training) cost and accuracy at θ now; record it."""
+        ds, net = self._dataset, self.net
+        if full_train:
+            tr_x, tr_y = ds.train_images, ds.train_labels
+        else:
+            tr_x, tr_y = ds.train_images[:TRAIN_EVAL_MAX], ds.train_labels[:TRAIN_EVAL_MAX]
+        with np.errstate(all="ignore"):
+            test_cost, test_acc, _ = net.evaluate(ds.test_images, ds.test_labels)
+            train_cost, train_acc, _ = net.evaluate(tr_x, tr_y)
+        ev = Evaluation(self.step_count, self.epoch + self._epoch_fraction(), test_cost,
+                        test_acc, train_cost, train_acc)
+        self._evals.append(ev)
+        self._dirty = True
+        return ev
+
+    def test_predictions(self) -> np.ndarray:
+        """The network's answer for every test digit, ``(n_test,)`` int64."""
+        return self.net.evaluate(self._dataset.test_images, self._dataset.test_labels)[2]
+
+    def snapshot(self) -> Snapshot:
+        """Build a snapshot of the state now (and forget the history it carries)."""
+        ds, net = self._dataset, self.net
+        if self._pinned is not None:
+            img, label = ds.test_images[self._pinned], int(ds.test_labels[self._pinned])
+            source = f"test digit #{self._pinned}"
+        else:
+            j = self._example_index
+            img, label, source = ds.train_images[j], int(ds.train_labels[j]), f"training digit #{j}"
+        with np.errstate(all="ignore"):  # a diverged θ gives NaN activations, shown as such
+            acts = net.forward(img.astype(net.dtype) * _INV255)[1:]
+        costs = np.frombuffer(self._costs, dtype=np.float64) if len(self._costs) else np.zeros(0)
+        first = self.step_count - len(costs) + 1
+        self._costs = array("d")
+        evals, self._evals = tuple(self._evals), []
+        epoch_costs, self._epoch_costs = tuple(self._epoch_costs), []
+        self._seq += 1
+        snap = Snapshot(
+            seq=self._seq, run_id=self._run_id, step=self.step_count, epoch=self.epoch,
+            epoch_fraction=self._epoch_fraction(), examples_seen=self.examples_seen,
+            lr=self.config.lr, batch_size=self.config.batch_size,
+            optimizer=self.config.optimizer, seed=self.config.seed, running=self._running,
+            steps_per_second=self.config.steps_per_second, sizes=net.sizes,
+            activation=net.activation.name, cost_name=net.cost.name,
+            n_train=len(ds.train_labels), n_test=len(ds.test_labels),
+            new_steps=frozen(np.arange(first, self.step_count + 1, dtype=np.int64)),
+            new_costs=frozen(costs, np.float64),
+            new_epoch_costs=epoch_costs, new_evals=evals,
+            last_eval=self._last_eval,
+            theta=frozen(net.theta), grad=frozen(self._grad), delta=frozen(self._delta),
+            example_image=frozen(img), example_label=label, example_source=source,
+            example_activations=tuple(frozen(a[0]) for a in acts),
+            samples_per_s=self._throughput, diverged=self.diverged, message=self._message,
+        )
+        self._dirty = False
+        return snap
+
+    def publish(self) -> Snapshot:
+        """Put a new snapshot into the mailbox and return it."""
+        snap = self.snapshot()
+        self.mailbox.put(snap)
+        return snap
+
+    # =============================================================== properties
+    @property
+    def dataset(self):
+        return self._dataset
+
+    @property
+    def initial_theta(self) -> np.ndarray:
+        return self._theta0
+
+    def last_finite_theta(self) -> np.ndarray:
+        return self._last_good
+
+    # =============================================================== internals
+    def _build(self) -> None:
+        """(Re)create network, θ0, update rule and shuffles from ``config``; step 0."""
+        cfg, ds = self.config, self._dataset
+        n_in = int(np.prod(ds.train_images.shape[1:]))
+        self.net = Network(cfg.sizes(n_in, 10), cfg.activation, cfg.cost)
+        init_seq, shuffle_seq = np.random.SeedSequence(cfg.seed).spawn(2)
+        self.net.initialise(np.random.default_rng(init_seq))
+        if self._theta_override is not None:
+            self.net.theta[...] = self._theta_override
+        self._theta0 = frozen(self.net.theta)
+        self._shuffle_seq = shuffle_seq
+        self._restart()
+
+    def _restart(self) -> None:
+        """Step 0 from θ0 with the first epoch's shuffle (bitwise the same every time)."""
+        if getattr(self, "recorder", None) is not None:
+            self.recorder.stop("the run was reset")
+            self.recorder = None
+        net = self.net
+        net.theta[...] = self._theta0
+        self._rng = np.random.default_rng(self._shuffle_seq)
+        self._rule = make_update_rule(self.config.optimizer, net.n_params, net.dtype)
+        self._grad = np.zeros(net.n_params, net.dtype)
+        self._delta = np.zeros(net.n_params, net.dtype)
+        self._gd_grad = np.zeros(net.n_params, net.dtype)
+        self._last_good = net.theta.copy()
+        self._eye = np.eye(10, dtype=net.dtype)
+        self._xbufs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.step_count = 0
+        self.epoch = 0
+        self.examples_seen = 0
+        self.diverged = False
+        self._order = None
+        self._cursor = 0
+        self._xs = self._ys = None
+        self._costs = array("d")  # cost of every step since the last snapshot
+        self._evals: list[Evaluation] = []
+        self._epoch_costs: list[tuple[int, int, float]] = []
+        self._last_eval: Evaluation | None = None
+        ds = self._dataset
+        self._example_index = 0  # the current example: an index into the training set
+        self._throughput = 0.0
+        self._tp_examples, self._tp_seconds = 0, 0.0
+        self._next_due = 0.0
+        self._running = False
+        self._pending = 0
+        self._run_id += 1
+        self._dirty = True
+
+    def _drain(self) -> None:
+        """Apply the queued commands, at most ``MAX_COMMANDS_PER_BATCH`` (worker thread only).
+
+        Bounded, so a flood of commands cannot starve training.
+        """
+        for _ in range(MAX_COMMANDS_PER_BATCH):
+            if self._commands.empty():
+                return
+            try:
+                name, args = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._dirty = True
+            if name == "run":
+                self._running, self._message = True, ""
+            elif name == "pause":
+                self._running, self._pending = False, 0
+            elif name == "step":
+                self._running = False
+                self._pending += args[0]
+            elif name == "step_epoch":
+                self._running = False
+                if self.config.optimizer == "gd":
+                    self._pending += 1
+                else:
+                    remaining = len(self._dataset.train_labels) - self._cursor
+                    if self._order is None or remaining <= 0:
+                        remaining = len(self._dataset.train_labels)
+                    self._pending += -(-remaining // self.config.batch_size)
+            elif name == "set":
+                key, value = args
+                self.config = replace(self.config, **{key: value})
+                if key == "optimizer":
+                    self._rule = make_update_rule(value, self.net.n_params, self.net.dtype)
+            elif name == "reset":
+                if args[0] is not None and args[0] != self.config:
+                    if args[0].hidden != self.config.hidden:
+                        self._theta_override = None  # loaded weights no longer fit
+                    self.config = args[0]
+                    self._build()
+                else:
+                    self._restart()
+                self._message = "Reset to the initial weights (step 0)."
+            elif name == "reseed":
+                self._theta_override = None
+                self.config = replace(self.config, seed=args[0])
+                self._build()
+                self._message = f"New random starting weights (seed {args[0]})."
+            elif name == "dataset":
+                self._dataset = args[0]
+                self._pinned = None
+                self._build()
+                self._message = f"Now training on {getattr(args[0], 'description', 'new data')}."
+            elif name == "load":
+                self._theta_override, self.config = args
+                self._build()
+                self._message = "Loaded weights: Reset now returns to them."
+            elif name == "pin":
+                idx = args[0]
+                self._pinned = None if idx is None else int(idx) % len(self._dataset.test_labels)
+            elif name == "restore":
+                if self.diverged:
+                    self.net.theta[...] = self._last_good
+                    self._rule.reset()
+                    self.diverged = False
+                    self._message = "Restored the last weights whose cost was finite."
+            elif name == "stop":
+                self._running, self._pending = False, 0
+
+    def _epoch_fraction(self) -> float:
+        n = len(self._dataset.train_labels)
+        return 0.0 if self._order is None else min(1.0, self._cursor / n)
+
+    def _xbuf(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
+        bufs = self._xbufs.get(batch)
+        if bufs is None:
+            if len(self._xbufs) > 8:
+                self._xbufs.clear()
+            n_in = self.net.sizes[0]
+            bufs = self._xbufs[batch] = (np.empty((batch, n_in), self.net.dtype),
+                                         np.empty((batch, 10), self.net.dtype))
+        return bufs
+
+    def _advance(self) -> None:
+        """One update inside ``serve``, with the speed limit and step accounting."""
+        if self._pending:
+            self._pending -= 1
+        self._one_step()
+        sps = self.config.steps_per_second
+        self._next_due = time.perf_counter() + 1.0 / sps if sps > 0 else 0.0
+
+    def _one_step(self, evaluate_at_end: bool = True) -> None:
+        """One update of θ (a mini-batch, or the whole set for ``gd``)."""
+        if self.diverged:
+            self._running, self._pending = False, 0
+            return
+        t0 = time.perf_counter()
+        # callers hold np.errstate(all="ignore"): overflow is caught here as a non-finite cost
+        if self.config.optimizer == "gd":
+            cost, n = self._full_gradient(), len(self._dataset.train_labels)
+        else:
+            cost, n = self._batch_gradient()
+        if not math.isfinite(cost):
+            self._diverge()
+            return
+        net = self.net
+        np.copyto(self._last_good, net.theta)
+        step = self._rule.step(net.theta, self._grad, self.config.lr)
+        self._delta = step  # the rule's own buffer; snapshots copy it
+        self.step_count += 1
+        self.examples_seen += n
+        self._costs.append(cost)
+        if len(self._costs) > MAX_UNREAD_COSTS:  # nobody reads snapshots: keep the newest
+            del self._costs[:MAX_UNREAD_COSTS // 2]
+        if self.recorder is not None:
+            self.recorder.on_step(self.step_count, net.theta)
+        self._tp_examples += n
+        self._tp_seconds += time.perf_counter() - t0
+        if self._tp_seconds >= 0.25:
+            self._throughput = self._tp_examples / self._tp_seconds
+            self._tp_examples, self._tp_seconds = 0, 0.0
+        epoch_done = self.config.optimizer == "gd" or self._cursor >= len(self._dataset.train_labels)
+        if epoch_done:
+            self.epoch += 1
+            if self.config.lr_decay != 1.0:
+                lr = max(LR_MIN, self.config.lr * self.config.lr_decay)
+                self.config = replace(self.config, lr=lr)
+            self._order = None
+            self._cursor = 0
+            if evaluate_at_end:
+                self._epoch_evaluation()
+        elif self.config.eval_every and self.step_count % self.config.eval_every == 0:
+            self._last_eval = self.evaluate()
+
+    def _epoch_evaluation(self) -> Evaluation:
+        ev = self.evaluate(full_train=True)
+        self._last_eval = ev
+        self._epoch_costs.append((self.epoch, self.step_count, ev.train_cost))
+        return ev
+
+    def _batch_gradient(self) -> tuple[float, int]:
+        ds = self._dataset
+        n_total = len(ds.train_labels)
+        if self._order is None:
+            # A per-epoch shuffled contiguous copy: each batch is then one slice.
+            # One buffer reused every epoch keeps the peak memory at one extra copy.
+            self._order = self._rng.permutation(n_total)
+            if self._xs is None or self._xs.shape != ds.train_images.shape:
+                self._xs = np.empty_like(ds.train_images)
+                self._ys = np.empty_like(ds.train_labels)
+            np.take(ds.train_images, self._order, axis=0, out=self._xs)
+            np.take(ds.train_labels, self._order, out=self._ys)
+            self._cursor = 0
+        i = self._cursor
+        b = min(self.config.batch_size, n_total - i)
+        X, Y = self._xbuf(b)
+        np.multiply(self._xs[i:i + b], _INV255, out=X)
+        np.take(self._eye, self._ys[i:i + b], axis=0, out=Y)
+        cost, _ = self.net.gradient(X, Y, self._grad)
+        self._cursor = i + b
+        self._example_index = self._order[i]
+        return cost, b
+
+    def _full_gradient(self) -> float:
+        """∇C over the whole training set (the lesson's gradient descent)."""
+        ds = self._dataset
+        n_total = len(ds.train_labels)
+        acc = self._gd_grad
+        acc[...] = 0.0
+        total = 0.0
+        for i in range(0, n_total, GD_CHUNK):
+            b = min(GD_CHUNK, n_total - i)
+            X, Y = self._xbuf(b)
+            np.multiply(ds.train_images[i:i + b], _INV255, out=X)
+            np.take(self._eye, ds.train_labels[i:i + b], axis=0, out=Y)
+            cost, _ = self.net.gradient(X, Y, self._grad)
+            acc += self._grad * np.float32(b / n_total)
+            total += cost * b
+        self._grad[...] = acc
+        j = self.step_count % n_total
+        self._example_index = j
+        return total / n_total
+
+    def _diverge(self) -> None:
+        self.diverged = True
+        self._running, self._pending = False, 0
+        self._message = diverged_message(self.step_count, self.config.lr)
+        self._dirty = True
+
+
+__all__ = ["TrainingSession", "SettingError", "TrainConfig", "LESSON", "diverged_message"]

@@ -1,0 +1,52 @@
+"""Test configuration: Qt renders offscreen; the shared MNIST is optional."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_mnist_dir() -> Path | None:
+    """``$GDVIZ_MNIST_DIR`` or ``../shared/data/mnist`` when it holds the four files."""
+    for cand in (os.environ.get("GDVIZ_MNIST_DIR"), REPO.parent / "shared" / "data" / "mnist"):
+        if cand and (Path(cand) / "train-images-idx3-ubyte.gz").exists():
+            return Path(cand)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    d = shared_mnist_dir()
+    if d is None:
+        pytest.skip("the full MNIST (../shared/data/mnist) is not on this machine")
+    return d
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The embedded MNIST sample (8,000 train / 2,000 test digits)."""
+    from gdviz.data import load_sample
+
+    return load_sample()
+
+
+@pytest.fixture(scope="session")
+def tiny(sample):
+    """A small slice of the sample (600 train / 200 test) for quick sessions."""
+    from gdviz.data import Dataset
+
+    return Dataset(
+        name="tiny",
+        train_images=sample.train_images[:600],
+        train_labels=sample.train_labels[:600],
+        test_images=sample.test_images[:200],
+        test_labels=sample.test_labels[:200],
+        description="600 training / 200 test digits of the embedded sample",
+    )
