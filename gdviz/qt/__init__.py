@@ -1,0 +1,1 @@
+"""The Qt user interface of gdviz: main window, worker thread, controls and panels."""

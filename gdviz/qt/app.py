@@ -1,0 +1,148 @@
+"""Entry points of the desktop app: :func:`run_app` and :func:`screenshot`.
+
+``gdviz.cli`` calls them; both create the one ``QApplication`` if there is
+none yet. ``screenshot`` works offscreen (``QT_QPA_PLATFORM=offscreen``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["VIEWS", "ensure_app", "run_app", "screenshot"]
+
+#: Named views for :func:`screenshot` (reserved; only ``None``, the whole window, for now).
+VIEWS: tuple[str, ...] = ()
+
+
+def ensure_app(argv: list[str] | None = None):
+    """The running ``QApplication``, created (named "gdviz") if needed."""
+    from PySide6.QtWidgets import QApplication
+
+    from gdviz.qt.worker import share_the_gil
+
+    share_the_gil()
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setApplicationName("gdviz")
+        QApplication.setOrganizationName("gdviz")
+        QApplication.setApplicationDisplayName("gdviz")
+        app = QApplication(list(argv) if argv is not None else [sys.argv[0] if sys.argv else "gdviz"])
+    app.setApplicationName("gdviz")
+    from gdviz.qt.style import apply_pyqtgraph_defaults
+
+    apply_pyqtgraph_defaults()
+    return app
+
+
+def _load(data: str, data_dir, *, allow_download: bool):
+    """(dataset, problem) — problem is a message when the requested data could not be used."""
+    from gdviz.data import DataError, load_dataset, load_sample
+
+    if data_dir is None and str(data).strip().lower() == "mnist" and not allow_download:
+        from gdviz.data.download import check_cached
+
+        if not all(s == "ok" for s in check_cached().values()):
+            return load_sample(), "download"
+    try:
+        return load_dataset(data, data_dir, progress=False), None
+    except DataError as exc:
+        return load_sample(), str(exc)
+
+
+def _config(config):
+    from gdviz.training import LESSON, TrainConfig
+
+    if config is None:
+        return LESSON
+    if isinstance(config, dict):
+        return TrainConfig(**config).validated()
+    return config.validated()
+
+
+def run_app(data: str = "sample", data_dir=None, config=None) -> int:
+    """Open the window (paused, on ``data``: "sample" or "mnist", or the IDX
+    folder ``data_dir``) and run until it is closed; the exit code.
+
+    "mnist" not yet downloaded: the window opens on the sample and fetches it
+    in the background with a progress dialog. ``config`` is a
+    :class:`~gdviz.training.TrainConfig` (or a dict of its fields).
+    """
+    app = ensure_app()
+    from gdviz.qt.window import MainWindow
+
+    dataset, problem = _load(data, data_dir, allow_download=False)
+    window = MainWindow(dataset, _config(config), restore_settings=True)
+    window.show()
+    app.aboutToQuit.connect(window.shutdown)
+    if problem == "download":
+        window.use_full_mnist()
+    elif problem:
+        window.show_error("Could not load the data", f"{problem}\n\nShowing the embedded sample instead.")
+    code = app.exec()
+    window.save_settings()
+    window.shutdown()
+    return int(code)
+
+
+def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data: str = "sample",
+               data_dir=None, view=None, *, timeout: float = 120.0) -> Path:
+    """Train ``steps`` mini-batches in the real window and save it as a PNG at ``out``.
+
+    The window is created (offscreen works), the worker does ``steps``
+    updates, and the picture is taken once a snapshot of step ``steps`` has
+    been rendered. ``view`` is reserved for named views (only ``None`` now).
+    Raises ``ValueError`` for an unknown view, ``TimeoutError`` if training
+    stalls, ``OSError`` if the file cannot be written.
+    """
+    if view is not None and view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: this version only shows the whole window (view=None)")
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be 0 or more, not {steps}")
+    w, h = (int(v) for v in size)
+    if w < 200 or h < 200:
+        raise ValueError(f"size {w}x{h} is too small for the window")
+    app = ensure_app()
+    from gdviz.data import load_dataset
+
+    dataset = load_dataset(data, data_dir, progress=False)  # DataError propagates
+    from gdviz.qt.window import MainWindow
+
+    window = MainWindow(dataset)
+    try:
+        window.setMinimumSize(200, 200)
+        window.resize(w, h)
+        window.show()
+        app.processEvents()
+        window._initial_splits()
+        if steps:
+            window.session.step(steps)
+        last_step, last_change = -1, time.perf_counter()
+        while True:
+            app.processEvents()
+            snap = window.last_snapshot
+            if (snap is not None and snap.step >= steps and not snap.running
+                    and (snap.step == steps or snap.diverged)):
+                break
+            step = -1 if snap is None else snap.step
+            if step != last_step:
+                last_step, last_change = step, time.perf_counter()
+            elif time.perf_counter() - last_change > timeout:
+                raise TimeoutError(f"training stalled at step {step} of {steps}")
+            if snap is not None and snap.diverged:
+                break
+            time.sleep(0.005)
+        # One more event round so layouts and repaints settle, then the final frame.
+        for _ in range(3):
+            app.processEvents()
+        window.render(window.last_snapshot)
+        app.processEvents()
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return window.save_screenshot(out)
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()

@@ -1,0 +1,643 @@
+"""The control panel: every widget here only sends a command to the session.
+
+Nothing here touches the network. A command takes effect before the next
+mini-batch; a value the session would refuse (``SettingError``) is refused
+here, in words, with the field turned red — training carries on with the
+previous value.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdviz.core import OPTIMIZERS, count_parameters
+from gdviz.training import (
+    LR_MAX,
+    LR_MIN,
+    SettingError,
+    TrainConfig,
+    check_lr,
+    parse_hidden,
+)
+
+__all__ = [
+    "MAX_HIDDEN",
+    "SPEEDS",
+    "ControlPanel",
+    "eval_interval",
+    "format_lr",
+    "lr_to_slider",
+    "nice_lr_steps",
+    "slider_to_lr",
+]
+
+#: (label, steps per second); 0 = as fast as possible.
+SPEEDS: tuple[tuple[str, float], ...] = (
+    ("As fast as possible", 0.0),
+    ("100 steps / s", 100.0),
+    ("30 steps / s", 30.0),
+    ("10 steps / s", 10.0),
+    ("5 steps / s", 5.0),
+    ("2 steps / s", 2.0),
+    ("1 step / s", 1.0),
+)
+SLIDER_PER_DECADE = 100
+_LOG_MIN = math.log10(LR_MIN)
+_DECADES = math.log10(LR_MAX) - _LOG_MIN
+#: Biggest hidden layer the window accepts (the panels draw one image per neuron).
+MAX_HIDDEN = 1024
+#: Evaluate the test set about this many times per epoch.
+EVALS_PER_EPOCH = 4
+
+ACTIVATION_TITLES = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU"}
+COST_TITLES = {"mse": "squared error", "ce": "cross-entropy"}
+COST_TIPS = {"mse": "C = Σⱼ (aⱼ − yⱼ)², sigmoid outputs (the lesson's cost)",
+             "ce": "C = −Σⱼ yⱼ ln aⱼ with softmax outputs"}
+OPTIMIZER_TITLES = {
+    "gd": "Gradient descent (all data)",
+    "sgd": "Mini-batch SGD",
+    "momentum": "SGD + momentum",
+}
+
+ERROR_STYLE = "QLineEdit { border: 2px solid #e0464e; background: #fde8e9; color: #8a1118; }"
+PANEL_STYLE = """
+QToolButton#RunButton { font-weight: bold; font-size: 11pt; border: 1px solid #1a7f43;
+    border-radius: 4px; background: #1a9850; color: white; }
+QToolButton#RunButton:hover { background: #178a48; }
+QToolButton#RunButton[running="true"] { background: #f2a33a; border-color: #b86e0c; color: #2b1a00; }
+QToolButton#RunButton[running="true"]:hover { background: #e8952a; }
+QLabel#ControlMessage[error="true"] { color: #b2182b; }
+QLabel#Hints { color: #6b6b6b; }
+"""
+
+
+def lr_to_slider(lr: float) -> int:
+    lr = min(max(float(lr), LR_MIN), LR_MAX)
+    return round((math.log10(lr) - _LOG_MIN) * SLIDER_PER_DECADE)
+
+
+def slider_to_lr(pos: int) -> float:
+    """The η at slider position ``pos``, rounded to two significant digits."""
+    lr = 10.0 ** (_LOG_MIN + pos / SLIDER_PER_DECADE)
+    return min(max(float(f"{lr:.2g}"), LR_MIN), LR_MAX)
+
+
+def nice_lr_steps() -> list[float]:
+    """1, 1.5, 2, 3, 5, 7 × 10^k from LR_MIN to LR_MAX (the Up/Down key stops)."""
+    out = []
+    for exp in range(math.floor(math.log10(LR_MIN)), math.ceil(math.log10(LR_MAX)) + 1):
+        for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.0):
+            v = float(f"{m * 10.0**exp:.3g}")
+            if LR_MIN <= v <= LR_MAX:
+                out.append(v)
+    return out
+
+
+_NICE = nice_lr_steps()
+
+
+def format_lr(lr: float) -> str:
+    return f"{lr:g}"
+
+
+def eval_interval(n_train: int, batch_size: int, optimizer: str = "sgd") -> int:
+    """Steps between test evaluations: about a quarter of an epoch (0 for full-batch GD)."""
+    if optimizer == "gd":
+        return 0  # every step is a whole epoch, evaluated at its end anyway
+    steps_per_epoch = max(1, math.ceil(n_train / max(1, batch_size)))
+    return max(1, round(steps_per_epoch / EVALS_PER_EPOCH))
+
+
+def describe_network(n_in: int, hidden: tuple[int, ...], n_out: int = 10) -> str:
+    sizes = (n_in, *hidden, n_out)
+    return f"{'-'.join(map(str, sizes))}: {count_parameters(sizes):,} parameters"
+
+
+class _LrKeys(QObject):
+    """Up/Down step η through 1, 1.5, 2, 3, 5, 7 × 10^k; PageUp/PageDown ×10 / ÷10."""
+
+    def __init__(self, panel: ControlPanel):
+        super().__init__(panel)
+        self.panel = panel
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+                self.panel.nudge_lr({Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
+                                     Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}[key])
+                return True
+        return False
+
+
+class ControlPanel(QWidget):
+    """Learning rate, run/pause/step, speed, batch size, update rule, network.
+
+    ``session`` is a :class:`~gdviz.training.TrainingSession`; every control
+    calls one of its command methods. ``config`` is what the controls have
+    asked for (the session applies it at its next mini-batch).
+
+    Signals (GUI thread only): ``statusMessage(str)`` for the status bar;
+    ``networkChanged()`` after a Reset/New seed that may change the layers.
+    """
+
+    statusMessage = Signal(str)
+    networkChanged = Signal()
+
+    #: After a Run/Pause click, snapshots published before the session saw it
+    #: may still show the old state; trust the button for this long.
+    RUN_STATE_GRACE_S = 0.3
+
+    def __init__(self, session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("ControlPanel")
+        self.session = session
+        self.config: TrainConfig = session.config
+        self.n_train = len(session.dataset.train_labels)
+        self.n_in = int(session.dataset.train_images.shape[1])
+        self._run_clicked_at = -1e9
+        self._snap = None
+        self._lr_error = False
+        self._make_actions()
+        self._build_ui()
+        self.set_config(self.config)
+        self._apply_eval_interval()
+
+    # ------------------------------------------------------------------ actions
+    def _make_actions(self) -> None:
+        def action(text, shortcut, tip, slot, checkable=False):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+                         if shortcut else tip)
+            a.setStatusTip(tip)
+            a.setCheckable(checkable)
+            (a.toggled if checkable else a.triggered).connect(slot)
+            return a
+
+        self.run_action = action("Run", Qt.Key.Key_Space, "Run or pause training", self._run_toggled,
+                                 checkable=True)
+        self.step_action = action("Step", Qt.Key.Key_Right, "Do one update (one mini-batch) and pause",
+                                  self.step_once)
+        self.epoch_action = action("Epoch", QKeySequence("Shift+Right"),
+                                   "Train to the end of the current epoch and pause", self.step_epoch)
+        self.reset_action = action("Reset", QKeySequence("Ctrl+R"),
+                                   "Back to step 0 with the same initial weights "
+                                   "(and the network settings below)", self.reset)
+        self.reseed_action = action("New seed", QKeySequence("Ctrl+Shift+R"),
+                                    "Back to step 0 with new random initial weights", self.reseed)
+        self.faster_action = action("Larger η", QKeySequence("Ctrl+Up"), "Increase the learning rate",
+                                    lambda: self.nudge_lr(1))
+        self.slower_action = action("Smaller η", QKeySequence("Ctrl+Down"), "Decrease the learning rate",
+                                    lambda: self.nudge_lr(-1))
+
+    def actions_for_menu(self) -> list[QAction]:
+        return [self.run_action, self.step_action, self.epoch_action, None, self.faster_action,
+                self.slower_action, None, self.reset_action, self.reseed_action]
+
+    # ------------------------------------------------------------------ layout
+    def _build_ui(self) -> None:
+        self.setStyleSheet(PANEL_STYLE)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setSpacing(8)
+
+        # ---- run / pause / step
+        box = QGroupBox("Training")
+        grid = QGridLayout(box)
+        grid.setSpacing(4)
+
+        def button(act, big=False):
+            b = QToolButton()
+            b.setDefaultAction(act)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            b.setMinimumHeight(34 if big else 26)
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            return b
+
+        self.run_button = button(self.run_action, big=True)
+        self.run_button.setObjectName("RunButton")
+        self.step_button = button(self.step_action)
+        self.epoch_button = button(self.epoch_action)
+        self.reset_button = button(self.reset_action)
+        self.reseed_button = button(self.reseed_action)
+        grid.addWidget(self.run_button, 0, 0, 1, 2)
+        grid.addWidget(self.step_button, 1, 0)
+        grid.addWidget(self.epoch_button, 1, 1)
+        grid.addWidget(self.reset_button, 2, 0)
+        grid.addWidget(self.reseed_button, 2, 1)
+        self.speed_combo = QComboBox()
+        for text, sps in SPEEDS:
+            self.speed_combo.addItem(text, sps)
+        self.speed_combo.setToolTip("Steps per second; slow speeds let a class follow single steps")
+        self.speed_combo.currentIndexChanged.connect(self._speed_changed)
+        grid.addWidget(QLabel("Speed"), 3, 0)
+        grid.addWidget(self.speed_combo, 3, 1)
+        outer.addWidget(box)
+
+        # ---- learning rate
+        box = QGroupBox("Learning rate η")
+        lay = QVBoxLayout(box)
+        lay.setSpacing(4)
+        row = QHBoxLayout()
+        self.lr_edit = QLineEdit()
+        self.lr_edit.setObjectName("LearningRate")
+        self.lr_edit.setToolTip(f"η between {LR_MIN:g} and {LR_MAX:g}; Enter applies it. "
+                                "Up/Down: next value, PageUp/PageDown: ×10 / ÷10")
+        self.lr_edit.setMaximumWidth(90)
+        self.lr_edit.returnPressed.connect(self.apply_lr_text)
+        self.lr_edit.editingFinished.connect(self.apply_lr_text)
+        self.lr_edit.installEventFilter(_LrKeys(self))
+        self.lr_slider = QSlider(Qt.Orientation.Horizontal)
+        self.lr_slider.setRange(0, round(_DECADES * SLIDER_PER_DECADE))
+        self.lr_slider.setSingleStep(10)
+        self.lr_slider.setPageStep(SLIDER_PER_DECADE)
+        self.lr_slider.setTickInterval(SLIDER_PER_DECADE)
+        self.lr_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.lr_slider.setToolTip("Log scale: each tick is ×10")
+        self.lr_slider.valueChanged.connect(self._slider_moved)
+        row.addWidget(self.lr_edit)
+        row.addWidget(self.lr_slider, 1)
+        lay.addLayout(row)
+        ticks = QHBoxLayout()
+        for i, txt in enumerate(("10⁻⁴", "10⁻²", "1", "100")):
+            lab = QLabel(txt)
+            lab.setObjectName("TickLabel")
+            ticks.addWidget(lab)
+            if i < 3:
+                ticks.addStretch(1)
+        ticks.setContentsMargins(96, 0, 0, 0)
+        lay.addLayout(ticks)
+        self.lr_message = QLabel()
+        self.lr_message.setObjectName("LrMessage")
+        self.lr_message.setWordWrap(True)
+        self.lr_message.setStyleSheet("color: #b2182b;")
+        self.lr_message.hide()
+        lay.addWidget(self.lr_message)
+        outer.addWidget(box)
+
+        # ---- mini-batches and update rule
+        box = QGroupBox("Updates")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.optimizer_combo = QComboBox()
+        for key in OPTIMIZERS:
+            self.optimizer_combo.addItem(OPTIMIZER_TITLES.get(key, key), key)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, OPTIMIZERS[key],
+                                             Qt.ItemDataRole.ToolTipRole)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_changed)
+        form.addRow("Rule", self.optimizer_combo)
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(1, max(1, self.n_train))
+        self.batch_spin.setKeyboardTracking(False)
+        self.batch_spin.setAccelerated(True)
+        self.batch_spin.setToolTip("Examples averaged per update (mini-batch size)")
+        self.batch_spin.valueChanged.connect(self._batch_changed)
+        form.addRow("Batch size", self.batch_spin)
+        outer.addWidget(box)
+
+        # ---- network (applied on Reset)
+        box = QGroupBox("Network (applied on Reset)")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.hidden_edit = QLineEdit()
+        self.hidden_edit.setObjectName("HiddenLayers")
+        self.hidden_edit.setToolTip("Neurons per hidden layer, comma separated (e.g. 16,16 or 30); "
+                                    "empty = no hidden layer")
+        self.hidden_edit.textChanged.connect(self._network_edited)
+        form.addRow("Hidden", self.hidden_edit)
+        self.activation_combo = QComboBox()
+        from gdviz.core import ACTIVATIONS, COSTS
+
+        for key in ACTIVATIONS:
+            self.activation_combo.addItem(ACTIVATION_TITLES.get(key, key), key)
+        self.activation_combo.currentIndexChanged.connect(self._network_edited)
+        form.addRow("Activation", self.activation_combo)
+        self.cost_combo = QComboBox()
+        for key in COSTS:
+            self.cost_combo.addItem(COST_TITLES.get(key, key), key)
+            self.cost_combo.setItemData(self.cost_combo.count() - 1, COST_TIPS.get(key, ""),
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.cost_combo.currentIndexChanged.connect(self._network_edited)
+        form.addRow("Cost", self.cost_combo)
+        self.network_label = QLabel()
+        self.network_label.setObjectName("NetworkLabel")
+        self.network_label.setWordWrap(True)
+        form.addRow(self.network_label)
+        outer.addWidget(box)
+
+        # ---- messages
+        self.message_label = QLabel()
+        self.message_label.setObjectName("ControlMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setMinimumHeight(40)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        outer.addWidget(self.message_label)
+        outer.addStretch(1)
+        self.hints = QLabel("<b>Space</b> run / pause &nbsp; <b>→</b> one step<br>"
+                            "<b>Shift+→</b> to the end of the epoch<br>"
+                            "<b>Ctrl+↑ / ↓</b> larger / smaller η<br>"
+                            "<b>Ctrl+R</b> reset &nbsp; <b>Ctrl+1/2/3</b> w / −∇C / Δθ")
+        self.hints.setObjectName("Hints")
+        self.hints.setWordWrap(True)
+        outer.addWidget(self.hints)
+
+    # ------------------------------------------------------------------ state from outside
+    def set_config(self, config: TrainConfig) -> None:
+        """Show ``config`` in every field (no command is sent)."""
+        self.config = config
+        widgets = (self.lr_slider, self.lr_edit, self.batch_spin, self.optimizer_combo, self.speed_combo,
+                   self.hidden_edit, self.activation_combo, self.cost_combo)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.lr_edit.setText(format_lr(config.lr))
+            self._set_lr_error(None)
+            self.lr_slider.setValue(lr_to_slider(config.lr))
+            self.batch_spin.setValue(int(config.batch_size))
+            self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(config.optimizer)))
+            idx = self.speed_combo.findData(float(config.steps_per_second))
+            if idx < 0:
+                self.speed_combo.addItem(f"{config.steps_per_second:g} steps / s", float(config.steps_per_second))
+                idx = self.speed_combo.count() - 1
+            self.speed_combo.setCurrentIndex(idx)
+            self.hidden_edit.setText(",".join(str(h) for h in config.hidden))
+            self.activation_combo.setCurrentIndex(max(0, self.activation_combo.findData(config.activation)))
+            self.cost_combo.setCurrentIndex(max(0, self.cost_combo.findData(config.cost)))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self.batch_spin.setEnabled(config.optimizer != "gd")
+        self._network_edited()
+
+    def set_dataset(self, dataset) -> None:
+        """A new dataset: batch-size limit, input size, evaluation interval."""
+        self.n_train = len(dataset.train_labels)
+        self.n_in = int(dataset.train_images.shape[1])
+        self.batch_spin.blockSignals(True)
+        self.batch_spin.setMaximum(max(1, self.n_train))
+        self.batch_spin.blockSignals(False)
+        self._apply_eval_interval()
+        self._network_edited()
+
+    def render(self, snap) -> None:
+        """Follow the session's run state (it pauses itself after steps or a divergence)."""
+        self._snap = snap
+        self.sync_run_state()
+
+    def sync_run_state(self) -> None:
+        """Make Run/Pause agree with the latest snapshot.
+
+        Right after a click, snapshots published before the session saw the
+        command still show the old state: they are ignored until one agrees
+        with the click or ``RUN_STATE_GRACE_S`` has passed (a divergence is
+        always shown at once).
+        """
+        snap = self._snap
+        if snap is None:
+            return
+        wanted = self.run_action.isChecked()
+        if snap.running == wanted:
+            self._run_clicked_at = -1e9  # the session has caught up
+        elif not snap.diverged and time.perf_counter() - self._run_clicked_at < self.RUN_STATE_GRACE_S:
+            return
+        if wanted != snap.running:
+            self.run_action.blockSignals(True)
+            self.run_action.setChecked(snap.running)
+            self.run_action.blockSignals(False)
+            self._update_run_text()
+
+    def _update_run_text(self) -> None:
+        running = self.run_action.isChecked()
+        self.run_action.setText("Pause" if running else "Run")
+        self.run_button.setProperty("running", running)
+        self.run_button.style().unpolish(self.run_button)
+        self.run_button.style().polish(self.run_button)
+
+    # ------------------------------------------------------------------ messages
+    def show_message(self, text: str, error: bool = False) -> None:
+        if bool(self.message_label.property("error")) != bool(error):
+            self.message_label.setProperty("error", bool(error))
+            self.message_label.setStyleSheet("color: #b2182b;" if error else "")
+        self.message_label.setText(text)
+        if text:
+            self.statusMessage.emit(text)
+
+    # ------------------------------------------------------------------ commands
+    def _run_toggled(self, on: bool) -> None:
+        self._run_clicked_at = time.perf_counter()
+        if on:
+            self.session.run()
+        else:
+            self.session.pause()
+        self._update_run_text()
+
+    def toggle_run(self) -> None:
+        self.run_action.toggle()
+
+    def run(self) -> None:
+        """Start training (whatever the button shows)."""
+        self._set_run_button(True)
+        self.session.run()
+
+    def pause(self) -> None:
+        """Pause training (whatever the button shows)."""
+        self._set_run_button(False)
+        self.session.pause()
+
+    def _set_run_button(self, running: bool) -> None:
+        self._run_clicked_at = time.perf_counter()
+        self.run_action.blockSignals(True)
+        self.run_action.setChecked(running)
+        self.run_action.blockSignals(False)
+        self._update_run_text()
+
+    def _show_paused(self) -> None:
+        self._set_run_button(False)
+
+    def step_once(self) -> None:
+        self._show_paused()
+        self.session.step(1)
+
+    def step_epoch(self) -> None:
+        self._show_paused()
+        self.session.step_epoch()
+
+    def apply_lr_text(self) -> bool:
+        """Send the typed η; refuse it (red field + message) when it is not usable."""
+        text = self.lr_edit.text().strip()
+        try:
+            lr = check_lr(text.replace(",", "."))
+        except SettingError as exc:
+            self._set_lr_error(f"Not applied: {exc}. Training continues with η = {format_lr(self.config.lr)}.")
+            return False
+        self._set_lr(lr, from_slider=False)
+        return True
+
+    def set_lr(self, lr: float) -> None:
+        """Set η (raises SettingError for an unusable value)."""
+        self._set_lr(check_lr(lr), from_slider=False)
+
+    def nudge_lr(self, direction: int) -> None:
+        """One nice stop up/down (``±1``) or ×10 / ÷10 (``±10``)."""
+        lr = self.config.lr
+        if abs(direction) == 10:
+            new = lr * 10.0 if direction > 0 else lr / 10.0
+            new = min(max(float(f"{new:.3g}"), LR_MIN), LR_MAX)
+        elif direction > 0:
+            new = next((v for v in _NICE if v > lr * (1 + 1e-9)), LR_MAX)
+        else:
+            new = next((v for v in reversed(_NICE) if v < lr * (1 - 1e-9)), LR_MIN)
+        self._set_lr(new, from_slider=False)
+
+    def _slider_moved(self, pos: int) -> None:
+        self._set_lr(slider_to_lr(pos), from_slider=True)
+
+    def _set_lr(self, lr: float, from_slider: bool) -> None:
+        self.session.set_lr(lr)
+        changed = lr != self.config.lr
+        self.config = replace(self.config, lr=lr)
+        self._set_lr_error(None)
+        self.lr_edit.blockSignals(True)
+        self.lr_edit.setText(format_lr(lr))
+        self.lr_edit.blockSignals(False)
+        if not from_slider:
+            self.lr_slider.blockSignals(True)
+            self.lr_slider.setValue(lr_to_slider(lr))
+            self.lr_slider.blockSignals(False)
+        if changed:
+            self.show_message(f"η = {format_lr(lr)} from the next step.")
+
+    def _set_lr_error(self, message: str | None) -> None:
+        """Red field and a message right under it (and in the status bar), or clear them."""
+        was = self._lr_error
+        self._lr_error = message is not None
+        if self._lr_error or was:
+            self.lr_edit.setStyleSheet(ERROR_STYLE if message else "")
+            self.lr_edit.setProperty("error", bool(message))
+            self.lr_message.setText(message or "")
+            self.lr_message.setVisible(bool(message))
+        if message:
+            self.statusMessage.emit(message)
+
+    @property
+    def lr_error(self) -> bool:
+        return self._lr_error
+
+    def _speed_changed(self, index: int) -> None:
+        sps = float(self.speed_combo.itemData(index))
+        self.session.set_speed(sps)
+        self.config = replace(self.config, steps_per_second=sps)
+        self.show_message("Training as fast as possible." if sps == 0 else
+                          f"Training at {sps:g} step{'s' if sps != 1 else ''} per second.")
+
+    def _batch_changed(self, value: int) -> None:
+        try:
+            self.session.set_batch_size(value)
+        except SettingError as exc:
+            self.show_message(f"Not applied: {exc}.", error=True)
+            return
+        self.config = replace(self.config, batch_size=int(value))
+        self._apply_eval_interval()
+        self.show_message(f"Mini-batches of {value} from the next step.")
+
+    def _optimizer_changed(self, index: int) -> None:
+        key = self.optimizer_combo.itemData(index)
+        self.session.set_optimizer(key)
+        self.config = replace(self.config, optimizer=key)
+        self.batch_spin.setEnabled(key != "gd")
+        self._apply_eval_interval()
+        self.show_message(f"Update rule: {OPTIMIZERS[key]}, from the next step.")
+
+    def _apply_eval_interval(self) -> None:
+        every = eval_interval(self.n_train, self.config.batch_size, self.config.optimizer)
+        if every != self.config.eval_every:
+            self.session.set_eval_every(every)
+            self.config = replace(self.config, eval_every=every)
+
+    # ------------------------------------------------------------------ network / reset
+    def pending_network(self) -> tuple[int, ...]:
+        """The hidden sizes typed in (SettingError when they are not usable)."""
+        hidden = parse_hidden(self.hidden_edit.text())
+        if any(h > MAX_HIDDEN for h in hidden):
+            raise SettingError(f"at most {MAX_HIDDEN:,} neurons per hidden layer in the window")
+        if len(hidden) > 8:
+            raise SettingError("at most 8 hidden layers")
+        return hidden
+
+    def _network_edited(self, *_args) -> None:
+        try:
+            hidden = self.pending_network()
+        except SettingError as exc:
+            self.hidden_edit.setStyleSheet(ERROR_STYLE)
+            self.network_label.setText(f"<span style='color:#b2182b'>{exc}</span>")
+            return
+        self.hidden_edit.setStyleSheet("")
+        text = describe_network(self.n_in, hidden)
+        pending = (hidden != tuple(self.config.hidden)
+                   or self.activation_combo.currentData() != self.config.activation
+                   or self.cost_combo.currentData() != self.config.cost)
+        if pending:
+            self.network_label.setText(f"<b>{text}</b><br><i>press Reset to use it</i>")
+        else:
+            self.network_label.setText(text)
+
+    def _network_config(self) -> TrainConfig | None:
+        try:
+            hidden = self.pending_network()
+        except SettingError as exc:
+            self.show_message(f"Network not changed: {exc}.", error=True)
+            return None
+        return replace(self.config, hidden=hidden, activation=self.activation_combo.currentData(),
+                       cost=self.cost_combo.currentData())
+
+    def reset(self) -> None:
+        """Step 0 with the same initial θ (or a new network, if its settings changed)."""
+        config = self._network_config()
+        if config is None:
+            return
+        self._show_paused()
+        self.session.reset(config)
+        self.config = config
+        self._network_edited()
+        self.networkChanged.emit()
+
+    def reseed(self) -> None:
+        """Step 0 with new random initial weights (and the network settings shown)."""
+        config = self._network_config()
+        if config is None:
+            return
+        seed = secrets.randbelow(2**31)
+        self._show_paused()
+        if config == self.config:
+            self.session.reseed(seed)
+        else:
+            self.session.reset(replace(config, seed=seed))
+        self.config = replace(config, seed=seed)
+        self._network_edited()
+        self.networkChanged.emit()

@@ -1,0 +1,633 @@
+"""The cost panel: every step's training cost, its smoothed curve, the epoch
+averages, the test cost, and training/test accuracy.
+
+Built once, then only updated: the history lives in preallocated NumPy
+arrays that grow by doubling, each frame appends what the snapshot carries
+and calls ``setData`` on views of the filled part. pyqtgraph downsamples
+(``peak``) and clips to the view, and the ranges are set here (never
+``autoRange`` per frame, which measured at 0.43x training speed): x grows in
+doublings, so the axes move rarely.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QWidget,
+)
+
+from gdviz.qt import style
+
+__all__ = ["CostPanel", "GrowingSeries", "ema"]
+
+# Colours on the app's white plots (readable on a projector).
+# Opaque pale blue, not a translucent pen: Qt strokes a translucent, self-
+# overlapping path through its slow outline path (measured 70 ms a frame at
+# 10,000 noisy steps); an opaque 1-px pen takes the fast line path.
+RAW = (178, 203, 228)  # faint blue: every step's mini-batch cost
+SMOOTH = (33, 102, 172)  # blue: exponential moving average
+EPOCH = (230, 140, 20)  # amber: per-epoch average training cost
+TEST = (200, 30, 45)  # red: test cost / test accuracy
+TRAIN_ACC = (33, 102, 172)
+
+EMA_ALPHA = 0.02  # weight of the newest step in the smoothed curve (~50-step window)
+EMA_WARMUP = 25  # smoothed values that do not set the y range once there are more
+
+
+def ema(values: np.ndarray, start: float | None, alpha: float = EMA_ALPHA, count: int = 0) -> np.ndarray:
+    """Exponential moving average of ``values`` continuing from ``start``.
+
+    ``count`` is how many values preceded (for the start-up bias correction:
+    the first points average what there is instead of pulling towards 0).
+    """
+    out = np.empty(len(values), dtype=np.float64)
+    m = 0.0 if start is None else float(start)
+    # Debiased EMA: m_k / (1 - (1-a)^k); keep the raw accumulator internally.
+    beta = 1.0 - alpha
+    k = count
+    raw = m * (1.0 - beta**k) if k else 0.0
+    for i, v in enumerate(values.tolist()):
+        if not math.isfinite(v):
+            out[i] = out[i - 1] if i else m
+            continue
+        raw = beta * raw + alpha * v
+        k += 1
+        out[i] = raw / (1.0 - beta**k)
+    return out
+
+
+class GrowingSeries:
+    """Columns of float64 that grow by doubling; ``view(name)`` is the filled part."""
+
+    def __init__(self, names: tuple[str, ...], capacity: int = 1024):
+        self.names = names
+        self.n = 0
+        self._cols = {name: np.empty(capacity, dtype=np.float64) for name in names}
+
+    @property
+    def capacity(self) -> int:
+        return len(next(iter(self._cols.values())))
+
+    def extend(self, **columns: np.ndarray) -> None:
+        k = len(next(iter(columns.values())))
+        if k == 0:
+            return
+        need = self.n + k
+        if need > self.capacity:
+            cap = self.capacity
+            while cap < need:
+                cap *= 2
+            for name, old in self._cols.items():
+                new = np.empty(cap, dtype=np.float64)
+                new[: self.n] = old[: self.n]
+                self._cols[name] = new
+        for name in self.names:
+            self._cols[name][self.n:need] = columns[name]
+        self.n = need
+
+    def view(self, name: str) -> np.ndarray:
+        return self._cols[name][: self.n]
+
+    def last(self, name: str) -> float:
+        return float(self._cols[name][self.n - 1]) if self.n else math.nan
+
+    def clear(self) -> None:
+        self.n = 0
+
+
+class PeakPyramid:
+    """Min/max of consecutive blocks of the per-step history, at block sizes
+    16, 256, 4096, 65536 steps, kept up to date as steps arrive.
+
+    A view of the whole run then draws about ``MAX_POINTS`` points however
+    long the run is (a million steps would otherwise cost O(steps) per frame
+    in pyqtgraph's bounds and downsampling): each block becomes a vertical
+    min-max stroke, like pyqtgraph's own ``peak`` mode, and the smoothed curve
+    its value at the block's end.
+    """
+
+    FACTOR = 16
+    LEVELS = 4
+    MAX_POINTS = 1024  # blocks drawn at most (each two points for the raw curve)
+    COLS = ("step0", "step1", "epoch0", "epoch1", "lo", "hi", "ema")
+
+    def __init__(self):
+        self.levels = [GrowingSeries(self.COLS, 256) for _ in range(self.LEVELS)]
+
+    def clear(self) -> None:
+        for lvl in self.levels:
+            lvl.clear()
+
+    def block(self, level: int) -> int:
+        return self.FACTOR ** (level + 1)
+
+    def update(self, steps: GrowingSeries) -> None:
+        """Add every block completed since the last call."""
+        f = self.FACTOR
+        for L, lvl in enumerate(self.levels):
+            if L == 0:
+                src_n = steps.n
+                start = lvl.n * f
+                k = (src_n - start) // f
+                if k <= 0:
+                    return
+                sl = slice(start, start + k * f)
+                st = steps.view("step")[sl].reshape(k, f)
+                ep = steps.view("epoch")[sl].reshape(k, f)
+                cost = steps.view("cost")[sl].reshape(k, f)
+                lvl.extend(step0=st[:, 0], step1=st[:, -1], epoch0=ep[:, 0], epoch1=ep[:, -1],
+                           lo=cost.min(axis=1), hi=cost.max(axis=1),
+                           ema=steps.view("ema")[sl].reshape(k, f)[:, -1])
+            else:
+                below = self.levels[L - 1]
+                start = lvl.n * f
+                k = (below.n - start) // f
+                if k <= 0:
+                    return
+                sl = slice(start, start + k * f)
+
+                def col(name, _below=below, _sl=sl, _k=k):
+                    return _below.view(name)[_sl].reshape(_k, f)
+
+                lvl.extend(step0=col("step0")[:, 0], step1=col("step1")[:, -1],
+                           epoch0=col("epoch0")[:, 0], epoch1=col("epoch1")[:, -1],
+                           lo=col("lo").min(axis=1), hi=col("hi").max(axis=1), ema=col("ema")[:, -1])
+
+    def level_for(self, n_visible: int) -> int | None:
+        """The finest level drawing at most MAX_POINTS blocks (None: draw every step)."""
+        if n_visible <= 2 * self.MAX_POINTS:
+            return None
+        for L in range(self.LEVELS):
+            if n_visible / self.block(L) <= self.MAX_POINTS:
+                return L
+        return self.LEVELS - 1
+
+    def curves(self, steps: GrowingSeries, level: int, x_name: str):
+        """``(x_raw, y_raw, x_ema, y_ema)`` to draw at ``level`` (plus the raw tail)."""
+        lvl = self.levels[level]
+        n_blocks = lvl.n
+        covered = n_blocks * self.block(level)
+        x0 = lvl.view(x_name + "0")
+        x1 = lvl.view(x_name + "1")
+        mid = 0.5 * (x0 + x1)
+        tail_x = steps.view(x_name)[covered:]
+        x_raw = np.concatenate([np.repeat(mid, 2), tail_x])
+        y_raw = np.empty(2 * n_blocks + len(tail_x))
+        y_raw[0:2 * n_blocks:2] = lvl.view("lo")
+        y_raw[1:2 * n_blocks:2] = lvl.view("hi")
+        y_raw[2 * n_blocks:] = steps.view("cost")[covered:]
+        x_ema = np.concatenate([x1, tail_x])
+        y_ema = np.concatenate([lvl.view("ema"), steps.view("ema")[covered:]])
+        return x_raw, y_raw, x_ema, y_ema
+
+
+def _doubling(value: float, start: float) -> float:
+    """The smallest ``start * 2**k`` that is ≥ ``value``."""
+    top = start
+    while top < value:
+        top *= 2.0
+    return top
+
+
+class CostPanel(QWidget):
+    """Cost (top) and accuracy in % (bottom) against steps or epochs.
+
+    ``render(snap)`` appends the steps the snapshot carries; ``clear()``
+    forgets the history (done automatically when ``snap.run_id`` changes).
+    """
+
+    followChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("CostPanel")
+        self._run_id: int | None = None
+        self._seq = -1
+        self._log_y = False
+        self._x_in_epochs = False
+        self._follow = True
+        self._setting_range = False
+        self._ranges: dict = {}
+        self._changed: set[str] = set()  # series ingested but not drawn yet
+        self._last_pos: tuple[float, float] | None = None  # (step, epoch position) of the previous snapshot
+        self._last_ema: float | None = None
+        self._n_costs = 0
+        self._cmax = -math.inf  # running max of the smoothed curve / evaluations (linear y range)
+        self._cmax_start = -math.inf  # ... of the first EMA_WARMUP smoothed values
+        self._pmin, self._pmax = math.inf, -math.inf  # positive raw min/max (log y range)
+        self._acc_min = 100.0
+        self.steps = GrowingSeries(("step", "epoch", "cost", "ema"), 4096)
+        self.pyramid = PeakPyramid()
+        self.display_level: int | None = None  # pyramid level drawn (None: every step)
+        self.epochs = GrowingSeries(("step", "epoch", "cost"), 64)
+        self.evals = GrowingSeries(("step", "epoch", "test_cost", "test_acc", "train_acc"), 64)
+        self._build_ui()
+
+    # ------------------------------------------------------------------ UI
+    def _build_ui(self) -> None:
+        layout = style.panel_layout(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(10)
+        self.title = style.title_label("Cost and accuracy")
+        self.title.setWordWrap(False)
+        self.title.setToolTip(
+            "Faint line: the cost of every mini-batch. Dark line: its moving average. "
+            "Dots: the average training cost over each epoch. Red: the test digits, "
+            "which the network never trains on.")
+        bar.addWidget(self.title)
+        self.legend = QLabel(_legend_html())
+        self.legend.setFont(style.font(8.5))
+        self.legend.setToolTip(self.title.toolTip())
+        bar.addWidget(self.legend)
+        bar.addStretch(1)
+        self.x_steps = QRadioButton("steps")
+        self.x_epochs = QRadioButton("epochs")
+        self.x_steps.setChecked(True)
+        self.x_steps.setToolTip("x axis: updates of θ")
+        self.x_epochs.setToolTip("x axis: passes through the training data")
+        group = QButtonGroup(self)
+        group.addButton(self.x_steps)
+        group.addButton(self.x_epochs)
+        self.x_epochs.toggled.connect(self.setXInEpochs)
+        self.log_box = QCheckBox("log")
+        self.log_box.setToolTip("Show the cost on a logarithmic scale (Ctrl+L)")
+        self.log_box.toggled.connect(self.setLogScale)
+        self.follow_box = QCheckBox("follow")
+        self.follow_box.setToolTip("Keep the whole run in view (turns off when you zoom or pan with the mouse)")
+        self.follow_box.setChecked(True)
+        self.follow_box.toggled.connect(self.setFollow)
+        for w in (self.x_steps, self.x_epochs, self.log_box, self.follow_box):
+            w.setFont(style.font(8.5))
+        toggles = QHBoxLayout()
+        toggles.setSpacing(6)
+        for w in (self.x_steps, self.x_epochs, self.log_box, self.follow_box):
+            toggles.addWidget(w)
+        bar.addLayout(toggles)
+        layout.addLayout(bar)
+
+        self.graphics = style.plot_widget()
+        self.graphics.setMinimumHeight(120)
+        layout.addWidget(self.graphics, 1)
+
+        cp = self.cost_plot = pg.PlotItem()
+        cp.setLabel("left", "cost")
+        cp.setDownsampling(auto=True, mode="peak")
+        cp.setClipToView(True)
+        cp.hideButtons()
+        cp.setMenuEnabled(False)
+        self.raw_curve = cp.plot(pen=pg.mkPen(RAW, width=1), name="each step")
+        self.ema_curve = cp.plot(pen=pg.mkPen(SMOOTH, width=2), name="smoothed")
+        self.epoch_curve = cp.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=EPOCH,
+                                   symbolPen=pg.mkPen((90, 50, 0), width=1), name="epoch average")
+        self.test_cost_curve = cp.plot(pen=pg.mkPen(TEST, width=1), symbol="s", symbolSize=5,
+                                       symbolBrush=TEST, symbolPen=None, name="test")
+        for item in (self.epoch_curve, self.test_cost_curve):
+            item.setDownsampling(auto=False)
+            item.setClipToView(False)
+
+        ap = self.acc_plot = pg.PlotItem()
+        ap.setLabel("left", "accuracy %")
+        ap.hideButtons()
+        ap.setMenuEnabled(False)
+        ap.setXLink(cp)
+        self.train_acc_curve = ap.plot(pen=pg.mkPen(TRAIN_ACC, width=1), symbol="o", symbolSize=4,
+                                       symbolBrush=TRAIN_ACC, symbolPen=None, name="training")
+        self.test_acc_curve = ap.plot(pen=pg.mkPen(TEST, width=1), symbol="s", symbolSize=4,
+                                      symbolBrush=TEST, symbolPen=None, name="test")
+        for plot in (cp, ap):
+            for side in ("left", "bottom"):
+                style.style_axis(plot.getAxis(side))
+                # Outward ticks and no grid: an axis whose rectangle reaches into
+                # the plot repaints with every new step (measured: 3x the paint time).
+                plot.getAxis(side).setStyle(tickLength=5)
+            plot.getAxis("left").setWidth(50)
+            plot.vb.sigRangeChangedManually.connect(self._user_moved)
+            plot.vb.sigXRangeChanged.connect(self._view_moved)
+            plot.vb.disableAutoRange()
+        ap.vb.setLimits(yMin=-5, yMax=105)
+        self._side_by_side: bool | None = None
+        self._arrange(side_by_side=True)
+        self._apply_ranges()
+
+    def _arrange(self, side_by_side: bool) -> None:
+        """Cost and accuracy next to each other (wide, short panel) or stacked (tall one)."""
+        if side_by_side == self._side_by_side:
+            return
+        self._side_by_side = side_by_side
+        ci = self.graphics.ci
+        for plot in (self.cost_plot, self.acc_plot):
+            if plot in ci.items:
+                ci.removeItem(plot)
+        ci.addItem(self.cost_plot, row=0, col=0)
+        if side_by_side:
+            ci.addItem(self.acc_plot, row=0, col=1)
+            ci.layout.setColumnStretchFactor(0, 3)
+            ci.layout.setColumnStretchFactor(1, 2)
+            ci.layout.setRowStretchFactor(0, 1)
+            ci.layout.setRowStretchFactor(1, 0)
+        else:
+            ci.addItem(self.acc_plot, row=1, col=0)
+            ci.layout.setRowStretchFactor(0, 3)
+            ci.layout.setRowStretchFactor(1, 2)
+            ci.layout.setColumnStretchFactor(1, 0)
+        self.cost_plot.getAxis("bottom").setStyle(showValues=side_by_side)
+        self._set_x_labels()
+
+    def _set_x_labels(self) -> None:
+        label = "epoch" if self._x_in_epochs else "step"
+        self.acc_plot.setLabel("bottom", label)
+        if self._side_by_side:
+            self.cost_plot.setLabel("bottom", label)
+        else:
+            self.cost_plot.showLabel("bottom", False)
+        for plot in (self.cost_plot, self.acc_plot):
+            style.style_axis(plot.getAxis("bottom"))
+            plot.getAxis("bottom").setStyle(tickLength=5)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        size = self.graphics.size()
+        self._arrange(side_by_side=size.width() > 2.4 * size.height())
+
+    # ------------------------------------------------------------------ options
+    def setLogScale(self, on: bool) -> None:
+        on = bool(on)
+        if on != self.log_box.isChecked():
+            self.log_box.setChecked(on)
+            return
+        self._log_y = on
+        self.cost_plot.setLogMode(y=on)
+        self._ranges.clear()
+        self.cost_plot.setLabel("left", "cost (log scale)" if on else "cost")
+        style.style_axis(self.cost_plot.getAxis("left"))
+        self.cost_plot.getAxis("left").setStyle(tickLength=5)
+        self._apply_ranges()
+
+    def logScale(self) -> bool:
+        return self._log_y
+
+    def setXInEpochs(self, on: bool) -> None:
+        on = bool(on)
+        if on != self.x_epochs.isChecked():
+            (self.x_epochs if on else self.x_steps).setChecked(True)
+            return
+        self._x_in_epochs = on
+        self._ranges.clear()
+        self._set_x_labels()
+        self._update_curves()
+        self._apply_ranges()
+
+    def xInEpochs(self) -> bool:
+        return self._x_in_epochs
+
+    def setFollow(self, on: bool) -> None:
+        on = bool(on)
+        if on != self.follow_box.isChecked():
+            self.follow_box.setChecked(on)
+            return
+        self._follow = on
+        self.followChanged.emit(on)
+        if on:
+            self._ranges.clear()
+            self._apply_ranges()
+            if self.steps.n and self.pyramid.level_for(self.steps.n) != self.display_level:
+                self._update_curves(("steps",))
+
+    def _user_moved(self, *_args) -> None:
+        if not self._setting_range and self._follow:
+            self.setFollow(False)
+
+    # ------------------------------------------------------------------ data
+    def clear(self) -> None:
+        """Forget the whole history (a new run)."""
+        self.steps.clear()
+        self.pyramid.clear()
+        self.epochs.clear()
+        self.evals.clear()
+        self._last_pos = None
+        self._seq = -1
+        self._last_ema = None
+        self._n_costs = 0
+        self._cmax = -math.inf
+        self._cmax_start = -math.inf
+        self._pmin, self._pmax = math.inf, -math.inf
+        self._acc_min = 100.0
+        self._changed = set()
+        self._update_curves()
+        self._apply_ranges()
+
+    def render(self, snap) -> None:
+        """Append the history ``snap`` carries and redraw."""
+        self.ingest(snap)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Push what :meth:`ingest` added to the plots (only the items that changed)."""
+        if self._changed:
+            changed, self._changed = self._changed, set()
+            self._update_curves(changed)
+            self._apply_ranges()
+
+    def ingest(self, snap) -> None:
+        """Append the history ``snap`` carries, without drawing (cheap; see :meth:`redraw`)."""
+        if snap.run_id != self._run_id:
+            self._run_id = snap.run_id
+            self.clear()
+        elif snap.seq <= self._seq:
+            return  # already seen (a re-render of the same snapshot)
+        self._seq = snap.seq
+        pos_now = (float(snap.step), float(snap.epoch) + float(snap.epoch_fraction))
+        changed = self._changed
+        steps = np.asarray(snap.new_steps, dtype=np.float64)
+        if steps.size:
+            costs = np.asarray(snap.new_costs, dtype=np.float64)
+            epochs = self._epoch_positions(steps, pos_now, snap)
+            smooth = ema(costs, self._last_ema, count=self._n_costs)
+            warm = max(0, EMA_WARMUP - self._n_costs)  # smoothed values still settling
+            self._n_costs += int(np.isfinite(costs).sum())
+            self._last_ema = float(smooth[-1]) if np.isfinite(smooth[-1]) else self._last_ema
+            self.steps.extend(step=steps, epoch=epochs, cost=costs, ema=smooth)
+            self.pyramid.update(self.steps)
+            for part, attr in ((smooth[:warm], "_cmax_start"), (smooth[warm:], "_cmax")):
+                finite = part[np.isfinite(part)]
+                if finite.size:
+                    setattr(self, attr, max(getattr(self, attr), float(finite.max())))
+            pos = costs[np.isfinite(costs) & (costs > 0)]
+            if pos.size:
+                self._pmin = min(self._pmin, float(pos.min()))
+                self._pmax = max(self._pmax, float(pos.max()))
+            changed.add("steps")
+        if snap.new_epoch_costs:
+            ep = np.array([(s, e, c) for e, s, c in snap.new_epoch_costs], dtype=np.float64)
+            self.epochs.extend(step=ep[:, 0], epoch=ep[:, 1], cost=ep[:, 2])
+            self._note_cost(ep[:, 2])
+            changed.add("epochs")
+        if snap.new_evals:
+            ev = np.array([(e.step, e.epoch, e.test_cost, 100.0 * e.test_accuracy, 100.0 * e.train_accuracy)
+                           for e in snap.new_evals], dtype=np.float64)
+            self.evals.extend(step=ev[:, 0], epoch=ev[:, 1], test_cost=ev[:, 2], test_acc=ev[:, 3],
+                              train_acc=ev[:, 4])
+            self._note_cost(ev[:, 2])
+            accs = ev[:, 3:5][np.isfinite(ev[:, 3:5])]
+            if accs.size:
+                self._acc_min = min(self._acc_min, float(accs.min()))
+            changed.add("evals")
+        self._last_pos = pos_now
+
+    def _note_cost(self, values: np.ndarray) -> None:
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            self._cmax = max(self._cmax, float(finite.max()))
+            pos = finite[finite > 0]
+            if pos.size:
+                self._pmin = min(self._pmin, float(pos.min()))
+                self._pmax = max(self._pmax, float(pos.max()))
+
+    def _epoch_positions(self, steps: np.ndarray, pos_now: tuple[float, float], snap) -> np.ndarray:
+        """Fractional epoch of each step, interpolated between the previous snapshot and this one."""
+        s1, e1 = pos_now
+        if self._last_pos is not None and self._last_pos[0] < s1:
+            s0, e0 = self._last_pos
+        else:
+            # No earlier point in this run: assume a constant batch size from step 0.
+            s0 = float(steps[0]) - 1.0
+            per_step = (snap.batch_size / snap.n_train) if snap.optimizer != "gd" else 1.0
+            e0 = max(0.0, e1 - per_step * (s1 - s0))
+        if s1 <= s0:
+            return np.full(len(steps), e1)
+        return e0 + (steps - s0) * ((e1 - e0) / (s1 - s0))
+
+    def _x(self, series: GrowingSeries) -> np.ndarray:
+        return series.view("epoch" if self._x_in_epochs else "step")
+
+    def _update_curves(self, which=("steps", "epochs", "evals")) -> None:
+        if "steps" in which:
+            x = self._x(self.steps)
+            level = self.pyramid.level_for(self._n_visible(x))
+            self.display_level = level
+            if level is None:
+                self.raw_curve.setData(x, self.steps.view("cost"))
+                self.ema_curve.setData(x, self.steps.view("ema"))
+            else:
+                xr, yr, xe, ye = self.pyramid.curves(self.steps, level, "epoch" if self._x_in_epochs else "step")
+                self.raw_curve.setData(xr, yr)
+                self.ema_curve.setData(xe, ye)
+        if "epochs" in which:
+            self._symbols(self.epoch_curve, self.epochs.n, "o", 8, line=EPOCH)
+            self.epoch_curve.setData(self._x(self.epochs), self.epochs.view("cost"))
+        if "evals" in which:
+            x = self._x(self.evals)
+            self._symbols(self.test_cost_curve, self.evals.n, "s", 5)
+            self._symbols(self.test_acc_curve, self.evals.n, "s", 4)
+            self._symbols(self.train_acc_curve, self.evals.n, "o", 4)
+            self.test_cost_curve.setData(x, self.evals.view("test_cost"))
+            self.test_acc_curve.setData(x, self.evals.view("test_acc"))
+            self.train_acc_curve.setData(x, self.evals.view("train_acc"))
+
+    #: Beyond this many points markers become a plain line: a scatter item's
+    #: setData costs ~0.7 ms for a hundred points, and at full speed the test
+    #: set is evaluated every few frames.
+    MAX_SYMBOLS = 40
+
+    def _symbols(self, item, n: int, symbol: str, size: int, line=None) -> None:
+        want = symbol if n <= self.MAX_SYMBOLS else None
+        if item.opts["symbol"] != want:
+            item.setSymbol(want)
+            if line is not None:
+                item.setPen(None if want else pg.mkPen(line, width=1))
+
+    def _n_visible(self, x: np.ndarray) -> int:
+        """How many steps lie in the x range shown (all of them while following)."""
+        if self._follow or not len(x):
+            return len(x)
+        lo, hi = self.cost_plot.vb.viewRange()[0]
+        return int(np.searchsorted(x, hi, "right") - np.searchsorted(x, lo, "left"))
+
+    def _view_moved(self, *_args) -> None:
+        """The user zoomed or panned: draw the level of detail that fits the new range."""
+        if not self._follow and not self._setting_range and self.steps.n:
+            level = self.pyramid.level_for(self._n_visible(self._x(self.steps)))
+            if level != self.display_level:
+                self._update_curves(("steps",))
+
+    def _apply_ranges(self) -> None:
+        if not self._follow:
+            return
+        self._setting_range = True
+        try:
+            if self._x_in_epochs:
+                last = max(self.steps.last("epoch") if self.steps.n else 0.0,
+                           self.evals.last("epoch") if self.evals.n else 0.0)
+                xmax = _doubling(last, 0.25)
+            else:
+                last = max(self.steps.last("step") if self.steps.n else 0.0,
+                           self.evals.last("step") if self.evals.n else 0.0)
+                xmax = _doubling(last, 64.0)
+            # Data never touches the left/bottom edges: a curve's dirty rectangle
+            # then does not reach the axes, which would otherwise repaint every frame.
+            self._set_range(self.cost_plot, "x", -0.015 * xmax, 1.01 * xmax, 0.0)
+            if self._log_y:
+                lo = self._pmin if math.isfinite(self._pmin) else 1e-3
+                hi = self._pmax if math.isfinite(self._pmax) else 1.0
+                lo_e = math.floor(math.log10(lo) - 0.05)
+                hi_e = math.ceil(math.log10(hi) + 0.05)
+                if hi_e <= lo_e:
+                    hi_e = lo_e + 1
+                self._set_range(self.cost_plot, "y", lo_e, hi_e, 0.0)
+            else:
+                # The first few smoothed values are just the first batches' costs:
+                # they set the scale only until the run has more to show.
+                top = self._cmax if math.isfinite(self._cmax) and self._cmax > 0 else self._cmax_start
+                top = top if math.isfinite(top) and top > 0 else 1.0
+                top = _nice_top(top * 1.08)
+                self._set_range(self.cost_plot, "y", -0.04 * top, top, 0.0)
+            low = 0.0
+            if self.evals.n:
+                low = max(0.0, math.floor((self._acc_min - 5.0) / 10.0) * 10.0)
+            self._set_range(self.acc_plot, "y", low - 0.04 * (100.0 - low), 101.0, 0.0)
+        finally:
+            self._setting_range = False
+
+    def _set_range(self, plot, axis: str, lo: float, hi: float, padding: float) -> None:
+        """``setXRange``/``setYRange`` only when the range really changes (they are not free)."""
+        key = (id(plot), axis)
+        want = (lo, hi, padding)
+        if self._ranges.get(key) == want:
+            return
+        self._ranges[key] = want
+        (plot.setXRange if axis == "x" else plot.setYRange)(lo, hi, padding=padding)
+
+
+def _legend_html() -> str:
+    def c(rgb):
+        r, g, b = rgb[:3]
+        return f"#{r:02x}{g:02x}{b:02x}"
+
+    return (f"<span style='color:{c(RAW)}'>━</span> each step &nbsp; "
+            f"<span style='color:{c(SMOOTH)}'>━</span> smoothed &nbsp; "
+            f"<span style='color:{c(EPOCH)}'>●</span> epoch average &nbsp; "
+            f"<span style='color:{c(TEST)}'>■</span> test &nbsp; "
+            f"<span style='color:{c(TRAIN_ACC)}'>●</span> training")
+
+
+def _nice_top(value: float) -> float:
+    """Round ``value`` up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k (few range changes)."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    base = 10.0**exp
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if value <= m * base * (1 + 1e-9):
+            return m * base
+    return 10.0 * base
+
