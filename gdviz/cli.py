@@ -20,6 +20,7 @@ imported inside the functions that open a window.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import json
 import math
@@ -31,17 +32,9 @@ from gdviz import __version__
 
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
-#: Named starting points for ``--preset``; explicit options override them.
-#: Values are :class:`~gdviz.training.TrainConfig` fields.
-PRESETS: dict[str, dict] = {
-    # The lesson: 784-16-16-10, sigmoid, squared error, plain SGD, η = 3, batch 10.
-    "lesson": dict(hidden=(16, 16), activation="sigmoid", cost="mse", optimizer="sgd",
-                   lr=3.0, batch_size=10),
-    # Fastest to a good accuracy for the same 784-16-16-10 shape.
-    # PLACEHOLDER: the lead is tuning these values.
-    "best": dict(hidden=(16, 16), activation="tanh", cost="ce", optimizer="momentum",
-                 lr=0.05, batch_size=32),
-}
+#: Names of the starting points for ``--preset`` (``gdviz.training.config.PRESETS``,
+#: imported only when training so that ``import gdviz.cli`` stays light).
+PRESET_NAMES = ("lesson", "best")
 DEFAULT_EPOCHS = 10
 METRICS_FIELDS = ("epoch", "step", "train_cost", "train_accuracy", "test_cost", "test_accuracy",
                   "samples_per_s", "train_seconds", "elapsed_s")
@@ -157,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the --preset (default: lesson).")
     t.add_argument("--headless", action="store_true", help="train in the terminal, without a window")
     _add_data_options(t)
-    t.add_argument("--preset", choices=tuple(PRESETS), default=None,
+    t.add_argument("--preset", choices=PRESET_NAMES, default=None,
                    help="starting settings: 'lesson' (784-16-16-10 sigmoid, squared error, η=3, batch 10; "
                         "the default) or 'best'")
     t.add_argument("--hidden", type=_arg(_hidden), default=None, metavar="N,N",
@@ -199,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
                    help="window size in pixels (default 1600x1000)")
     _add_data_options(s)
-    s.add_argument("--view", default=None, metavar="NAME", help="which view to show")
+    s.add_argument("--view", default=None, metavar="NAME",
+                   help="a teaching view to show: gradient, step-size, landscape, example-cost, "
+                        "sgd-vs-gd, generalisation, draw, or presenter (presenter mode)")
     return parser
 
 
@@ -263,9 +258,9 @@ def _open_window(data, data_dir, config=None) -> int:
 # ====================================================================== train
 def make_config(args):
     """The TrainConfig from ``--preset`` then the explicit options (UsageError if bad)."""
-    from gdviz.training.config import SettingError, TrainConfig
+    from gdviz.training.config import PRESETS, SettingError, TrainConfig
 
-    values = dict(PRESETS[args.preset or "lesson"])
+    values = dataclasses.asdict(PRESETS[args.preset or "lesson"])
     for option, key in (("hidden", "hidden"), ("activation", "activation"), ("cost", "cost"),
                         ("optimizer", "optimizer"), ("lr", "lr"), ("batch", "batch_size"),
                         ("seed", "seed")):

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from gdviz import cli
-from gdviz.cli import PRESETS, main
+from gdviz.cli import PRESET_NAMES, main
+from gdviz.training.config import PRESETS
 from gdviz.training.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,15 +122,15 @@ def test_full_gradient_descent_one_step_per_epoch(tiny_dir, capsys):
 
 
 def test_presets_and_overrides(capsys):
-    assert set(PRESETS) >= {"lesson", "best"}
+    assert set(PRESETS) == set(PRESET_NAMES) == {"lesson", "best"}
     assert main(["train", "--headless", "--epochs", "1", "--json", "--preset", "best"]) == 0
     start = _json_lines(capsys.readouterr().out)[0]
     best = PRESETS["best"]
-    assert start["activation"] == best["activation"] and start["cost"] == best["cost"]
-    assert start["optimizer"] == best["optimizer"] and start["lr"] == best["lr"]
+    assert start["activation"] == best.activation and start["cost"] == best.cost
+    assert start["optimizer"] == best.optimizer and start["lr"] == best.lr
     assert main(["train", "--headless", "--epochs", "1", "--json", "--preset", "best", "--lr", "0.01"]) == 0
     start = _json_lines(capsys.readouterr().out)[0]
-    assert start["lr"] == 0.01 and start["activation"] == best["activation"]
+    assert start["lr"] == 0.01 and start["activation"] == best.activation
 
 
 def test_divergence_exits_3_with_words_and_keeps_last_finite_theta(tmp_path, capsys, monkeypatch):

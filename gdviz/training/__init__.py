@@ -4,6 +4,7 @@ from gdviz.training.config import (
     LESSON,
     LR_MAX,
     LR_MIN,
+    PRESETS,
     SettingError,
     TrainConfig,
     check_batch_size,
@@ -14,7 +15,7 @@ from gdviz.training.session import TrainingSession, diverged_message
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
 __all__ = [
-    "LESSON", "LR_MAX", "LR_MIN", "SettingError", "TrainConfig", "check_batch_size",
+    "LESSON", "LR_MAX", "LR_MIN", "PRESETS", "SettingError", "TrainConfig", "check_batch_size",
     "check_lr", "parse_hidden", "TrainingSession", "diverged_message", "Evaluation",
     "Mailbox", "Snapshot", "frozen",
 ]

@@ -93,3 +93,12 @@ class TrainConfig:
 
 
 LESSON = TrainConfig()  # 784-16-16-10, sigmoid, squared error, η = 3, batch 10
+
+#: Named starting points. "best" is the fastest route we found to ≥ 95 % test
+#: accuracy on full MNIST with the same 784-16-16-10 shape (95 % after about
+#: 1-3 s of training; 95.9-96.1 % at best over seeds 0-2; see benchmarks/).
+PRESETS: dict[str, TrainConfig] = {
+    "lesson": LESSON,
+    "best": TrainConfig(hidden=(16, 16), activation="relu", cost="ce", optimizer="momentum",
+                        lr=0.02, batch_size=32, lr_decay=0.95),
+}

@@ -37,7 +37,7 @@ from gdviz.training.config import (
 )
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
-TRAIN_EVAL_MAX = 10_000  # training digits used for periodic train-accuracy checks
+TRAIN_EVAL_MAX = 2_000  # training digits for periodic train-accuracy checks (all at epoch ends)
 GD_CHUNK = 1000
 MAX_COMMANDS_PER_BATCH = 64
 MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 MB)  # examples per chunk when summing the full-data gradient

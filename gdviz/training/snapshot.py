@@ -23,7 +23,7 @@ class Evaluation:
     epoch: float  # epochs completed, fractional
     test_cost: float
     test_accuracy: float
-    train_cost: float  # on a fixed subset of at most 10,000 training digits
+    train_cost: float  # on the first 2,000 training digits (all of them at epoch ends)
     train_accuracy: float
 
 
