@@ -216,3 +216,11 @@ def test_damaged_files_parse_or_raise_data_error(tmp_path, array_code, edits, co
         assert result.shape == array.shape
     if not edits:
         np.testing.assert_array_equal(result, array)
+
+
+def test_empty_array_with_huge_dimensions_is_refused_in_words(tmp_path):
+    # found by hypothesis: 0 × 2³² × … bytes is 0, but NumPy refuses such a shape
+    path = tmp_path / "huge"
+    path.write_bytes(bytes([0, 0, 0x0D, 3]) + struct.pack(">3I", 0, 0xFFFFFFFF, 0xFFFFFFFF))
+    with pytest.raises(DataError, match="huge.*dimensions"):
+        read_idx(path)

@@ -104,7 +104,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             path,
             f"{found - expected:,} unexpected trailing bytes after the data for shape {shape}",
         )
-    array = np.frombuffer(data, dtype=dtype, count=count, offset=header).reshape(shape)
+    try:
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=header).reshape(shape)
+    except ValueError:  # e.g. an empty array whose other dimensions overflow NumPy's limits
+        raise _fail(path, f"impossible dimensions {shape} in the IDX header") from None
     if not dtype.isnative:
         array = array.astype(dtype.newbyteorder("="))
     array.flags.writeable = False
