@@ -734,3 +734,44 @@ def test_window_training_matches_headless_bitwise(qtbot, window, tiny):
     for _ in range(snap.step):
         headless.train_step()
     np.testing.assert_array_equal(snap.theta, headless.net.theta)
+
+
+# ---------------------------------------------------------------- teaching views and presenter mode
+def test_lesson_tabs_are_created_lazily_and_drawn_only_when_shown(window, qtbot):
+    from gdviz.qt.views import VIEWS
+
+    assert window.tabs.count() == 1 + len(VIEWS)
+    assert window.views == {}  # nothing built until asked for
+    window.session.step(3)
+    qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step == 3, timeout=10000)
+    view = window.show_view("gradient")
+    assert window.current_view() is view and "gradient" in window.views
+    frames = dict(window.panel_frames)
+    window.session.step(2)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 5, timeout=10000)
+    for _ in range(5):
+        window.poll()
+    assert window.panel_frames == frames  # the live panels are hidden: not drawn
+    window.show_view("live")
+    assert window.current_view() is None
+    with pytest.raises(ValueError):
+        window.show_view("nonsense")
+
+
+def test_presets_and_presenter_mode(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window.apply_preset("best")
+    qtbot.waitUntil(lambda: window.session.config.activation == "relu", timeout=10000)
+    assert window.session.config.cost == "ce" and window.session.config.optimizer == "momentum"
+    window.controls.lesson_button.click()
+    qtbot.waitUntil(lambda: window.session.config.activation == "sigmoid", timeout=10000)
+    cfg = window.session.config
+    assert (cfg.hidden, cfg.cost, cfg.lr, cfg.batch_size) == ((16, 16), "mse", 3.0, 10)
+    before = QApplication.instance().font().pointSizeF()
+    window.presenter_action.setChecked(True)
+    assert QApplication.instance().font().pointSizeF() > 1.3 * before
+    assert window.presenter_bar.isVisibleTo(window)
+    window.set_presenter_mode(False)
+    assert QApplication.instance().font().pointSizeF() == pytest.approx(before)
+    assert not window.presenter_bar.isVisibleTo(window)

@@ -10,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["VIEWS", "ensure_app", "run_app", "screenshot"]
+__all__ = ["SCREENSHOT_VIEWS", "ensure_app", "run_app", "screenshot"]
 
-#: Named views for :func:`screenshot` (reserved; only ``None``, the whole window, for now).
-VIEWS: tuple[str, ...] = ()
+#: Named views for :func:`screenshot`: the teaching views (``gdviz.qt.views.VIEWS``,
+#: spelled out here so that importing this module stays free of Qt) and presenter mode.
+SCREENSHOT_VIEWS: tuple[str, ...] = ("gradient", "step-size", "landscape", "example-cost",
+                                     "sgd-vs-gd", "generalisation", "draw", "presenter")
 
 
 def ensure_app(argv: list[str] | None = None):
@@ -73,7 +75,7 @@ def run_app(data: str = "sample", data_dir=None, config=None) -> int:
     from gdviz.qt.window import MainWindow
 
     dataset, problem = _load(data, data_dir, allow_download=False)
-    window = MainWindow(dataset, _config(config), restore_settings=True)
+    window = MainWindow(dataset, _config(config), restore_settings=True if config is None else "view")
     window.show()
     app.aboutToQuit.connect(window.shutdown)
     if problem == "download":
@@ -96,8 +98,8 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     Raises ``ValueError`` for an unknown view, ``TimeoutError`` if training
     stalls, ``OSError`` if the file cannot be written.
     """
-    if view is not None and view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}: this version only shows the whole window (view=None)")
+    if view is not None and view not in SCREENSHOT_VIEWS:
+        raise ValueError(f"unknown view {view!r}; choose one of {', '.join(SCREENSHOT_VIEWS)}")
     steps = int(steps)
     if steps < 0:
         raise ValueError(f"steps must be 0 or more, not {steps}")
@@ -134,6 +136,10 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
             if snap is not None and snap.diverged:
                 break
             time.sleep(0.005)
+        if view == "presenter":
+            window.set_presenter_mode(True)
+        elif view is not None:
+            _show_view_settled(app, window, view, timeout)
         # One more event round so layouts and repaints settle, then the final frame.
         for _ in range(3):
             app.processEvents()
@@ -146,3 +152,24 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
         window.close()
         window.deleteLater()
         app.processEvents()
+
+
+def _show_view_settled(app, window, name: str, timeout: float) -> None:
+    """Show teaching view ``name`` and wait until its background jobs have a result."""
+    from gdviz.qt.background import LatestJob
+
+    view = window.show_view(name)
+    if hasattr(view, "demo"):
+        view.demo()  # e.g. the drawing view draws a digit so the picture is not empty
+    jobs = [j for j in vars(view).values() if isinstance(j, LatestJob)]
+    end = time.perf_counter() + min(timeout, 20.0)
+    settled = 0
+    while time.perf_counter() < end:
+        view.render(window.last_snapshot)
+        app.processEvents()
+        done = all(j.result() is not None and not j.busy for j in jobs)
+        settled = settled + 1 if done else 0
+        if settled >= 3:
+            break
+        time.sleep(0.05)
+    view.render(window.last_snapshot)

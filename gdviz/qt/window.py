@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from gdviz.qt.controls import ControlPanel, format_lr
 from gdviz.qt.cost_panel import CostPanel
 from gdviz.qt.worker import TrainingThread, share_the_gil
+from gdviz.qt.views import VIEW_HZ, VIEWS, create_view
 from gdviz.training import LESSON, TrainConfig, TrainingSession
 
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
@@ -45,7 +47,6 @@ RENDER_GROUPS = (("cost",), ("output",), ("hidden_weights", "deeper_layers"), ("
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 DEFAULT_SIZE = (1600, 1000)
-SETTINGS_VERSION = 1
 
 BANNER_STYLE = """
 QFrame#DivergenceBanner { background: #fff1e6; border: 1px solid #e66101; border-radius: 4px; }
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self._message_seq = -1
         self._download = None
         self._message_boxes: list[QMessageBox] = []
+        self._evals_seen: list = []  # every evaluation of the current run, for views created later
         self._data_kind = "sample" if getattr(session.dataset, "name", "") == "sample" else "other"
 
         self.setWindowTitle("gdviz — watch a network learn")
@@ -106,13 +108,22 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._set_dataset_widgets(session.dataset)
+        from gdviz.qt import export as export_mod
+        from gdviz.qt import replay as replay_mod
+        from gdviz.qt import settings as settings_mod
+
+        self.replay = replay_mod.attach(self)
+        self.exporter = export_mod.attach(self)
+        # None: nothing is read or stored (tests); the app passes the user's settings.
+        self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
 
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.poll)
         self.set_display_rate(fps)
         if restore_settings:
-            self._restore_settings()
+            # "view": the command line chose the training settings, keep them
+            self._restore_settings(training=restore_settings != "view")
         self._start_thread()
         self.timer.start()
 
@@ -215,7 +226,34 @@ class MainWindow(QMainWindow):
         cl.setContentsMargins(4, 4, 4, 0)
         cl.setSpacing(4)
         cl.addWidget(self.banner)
-        cl.addWidget(self.main_split, 1)
+        # Tab 0 is the live network; the others are the teaching views, each
+        # created the first time its tab is shown and drawn only while shown.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("LessonTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.main_split, "Live network")
+        self.tabs.setTabToolTip(0, "The network learning: its weights, its answer and its cost, live")
+        self.views: dict = {}  # name -> LessonView, once created
+        self._view_pages: dict[str, QWidget] = {}
+        for name, (title, _module, _cls, tip) in VIEWS.items():
+            page = QWidget()
+            page.setObjectName(f"page-{name}")
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+            self._view_pages[name] = page
+            i = self.tabs.addTab(page, title)
+            self.tabs.setTabToolTip(i, tip)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        cl.addWidget(self.tabs, 1)
+        # Presenter mode shows the keys on screen, so the class sees what is pressed.
+        self.presenter_bar = QLabel(
+            "<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
+            " &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
+            " <b>Alt+0…7</b> views &nbsp;·&nbsp; <b>F5</b> leave presenter mode")
+        self.presenter_bar.setObjectName("PresenterBar")
+        self.presenter_bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.presenter_bar.setStyleSheet("QLabel#PresenterBar { background: #111; color: #fff; padding: 6px; }")
+        self.presenter_bar.hide()
+        cl.addWidget(self.presenter_bar)
         self.setCentralWidget(central)
         QTimer.singleShot(0, self._initial_splits)
 
@@ -233,6 +271,7 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel(self.session)
         self.controls.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.controls.networkChanged.connect(self._network_changed)
+        self.controls.presetRequested.connect(self.apply_preset)
         scroll = QScrollArea()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
@@ -289,6 +328,13 @@ class MainWindow(QMainWindow):
             else:
                 m.addAction(a)
                 self.addAction(a)  # shortcuts work even when the dock is hidden
+        m.addSeparator()
+        a = m.addAction("&Lesson preset (784-16-16-10, squared error, η = 3)",
+                        lambda: self.apply_preset("lesson"))
+        a.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        a.setStatusTip("The lesson's network and cost, back at step 0")
+        self.addAction(a)
+        m.addAction("&Best preset (ReLU, cross-entropy, momentum)", lambda: self.apply_preset("best"))
 
         # ---- View
         m = mb.addMenu("&View")
@@ -344,6 +390,21 @@ class MainWindow(QMainWindow):
         panels_menu.addAction(self.controls_dock.toggleViewAction())
         self.controls_dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+K"))
 
+        m.addSeparator()
+        views_menu = m.addMenu("&Lesson views")
+        a = views_menu.addAction("Live network", lambda: self.show_view("live"))
+        a.setShortcut(QKeySequence("Alt+0"))
+        for i, (name, (title, _m, _c, tip)) in enumerate(VIEWS.items(), start=1):
+            a = views_menu.addAction(title, lambda name=name: self.show_view(name))
+            a.setShortcut(QKeySequence(f"Alt+{i}"))
+            a.setStatusTip(tip)
+        self.presenter_action = m.addAction("&Presenter mode")
+        self.presenter_action.setCheckable(True)
+        self.presenter_action.setShortcut(QKeySequence("F5"))
+        self.presenter_action.setStatusTip("Large fonts, high contrast and the keyboard shortcuts on screen")
+        self.presenter_action.toggled.connect(self.set_presenter_mode)
+        self.addAction(self.presenter_action)
+
         # ---- Help
         m = mb.addMenu("&Help")
         m.addAction("&Keyboard shortcuts", self.show_shortcuts)
@@ -392,6 +453,7 @@ class MainWindow(QMainWindow):
         self.cost_panel._run_id = None
         self.last_snapshot = None
         self._shown.clear()
+        self._update_view_context()
         self._start_thread()
 
     # ================================================================== frames
@@ -432,8 +494,67 @@ class MainWindow(QMainWindow):
                 for name in behind:
                     self._draw(name, latest)
                 break
+        self._draw_view(latest, t0)
         self.render_seconds += time.perf_counter() - t0
         return snap is not None
+
+    # ================================================================== teaching views
+    def current_view(self):
+        """The teaching view whose tab is shown, or None on the live tab."""
+        page = self.tabs.currentWidget()
+        for name, p in self._view_pages.items():
+            if p is page:
+                return self.views.get(name)
+        return None
+
+    def show_view(self, name: str):
+        """Show the teaching view ``name`` (a key of ``VIEWS``) or ``"live"``; returns the view."""
+        if name == "live":
+            self.tabs.setCurrentIndex(0)
+            return None
+        if name not in VIEWS:
+            raise ValueError(f"unknown view {name!r}; choose one of {', '.join(VIEWS)}")
+        self.tabs.setCurrentWidget(self._view_pages[name])
+        return self._ensure_view(name)
+
+    def _ensure_view(self, name: str):
+        view = self.views.get(name)
+        if view is None:
+            view = self.views[name] = create_view(name)
+            view.setObjectName(f"view-{name}")
+            view.set_context(self.session, self.session.dataset)
+            if hasattr(view, "set_dataset_callback"):
+                view.set_dataset_callback(self.set_dataset)
+            if hasattr(view, "ingest") and self.last_snapshot is not None:
+                from dataclasses import replace
+
+                # the evaluations so far, so its history starts with the run, not with the tab
+                view.ingest(replace(self.last_snapshot, new_evals=tuple(self._evals_seen)))
+            self._view_pages[name].layout().addWidget(view)
+        return view
+
+    def _tab_changed(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        for name, p in self._view_pages.items():
+            if p is page:
+                self._ensure_view(name)
+                self._view_drawn_at = 0.0  # draw it at the next tick
+                self._view_shown = None
+
+    def _draw_view(self, latest, now: float) -> None:
+        view = self.current_view()
+        if view is None:
+            return
+        # Views also poll their background jobs in render, so they are drawn
+        # at VIEW_HZ even when no new snapshot arrived.
+        if now - getattr(self, "_view_drawn_at", 0.0) >= 1.0 / VIEW_HZ:
+            view.render(latest)
+            self._view_shown = latest
+            self._view_drawn_at = now
+
+    def _update_view_context(self, dataset=None) -> None:
+        for view in self.views.values():
+            view.set_context(self.session, dataset if dataset is not None else self.session.dataset)
 
     def render(self, snap) -> None:
         """Show ``snap`` in every panel, the controls and the status bar, now."""
@@ -465,8 +586,14 @@ class MainWindow(QMainWindow):
         """A new snapshot: history into the cost panel, state into controls,
         status bar (at most ``STATUS_HZ`` while running) and banner."""
         t0 = time.perf_counter()
+        if self.last_snapshot is None or snap.run_id != self.last_snapshot.run_id:
+            self._evals_seen = []
+        self._evals_seen.extend(snap.new_evals)
         self.last_snapshot = snap
         self.cost_panel.ingest(snap)  # every snapshot: the cost history must not miss a step
+        for view in self.views.values():
+            if hasattr(view, "ingest"):  # views that keep their own history of the run
+                view.ingest(snap)
         self.controls.render(snap)
         if force_status or not snap.running or t0 - self._status_at >= 1.0 / STATUS_HZ:
             self._status_at = t0
@@ -533,6 +660,55 @@ class MainWindow(QMainWindow):
         if mode in self.mode_actions:
             self.mode_actions[mode].setChecked(True)
 
+    def apply_preset(self, name: str) -> None:
+        """Set a named configuration (``PRESETS``) and go back to step 0, paused."""
+        from dataclasses import replace
+
+        from gdviz.training import PRESETS
+
+        cur = self.session.config
+        config = replace(PRESETS[name], seed=cur.seed, steps_per_second=cur.steps_per_second,
+                         eval_every=cur.eval_every)
+        self.controls._show_paused()
+        self.session.pause()
+        self.session.reset(config)
+        self.controls.set_config(config)
+        self.statusBar().showMessage(
+            f"{name.capitalize()} preset: {'-'.join(map(str, config.sizes()))}, {config.activation}, "
+            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}", 8000)
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Large fonts, high contrast and the shortcuts on screen, for a projector."""
+        from PySide6.QtWidgets import QApplication
+
+        import pyqtgraph as pg
+
+        app = QApplication.instance()
+        if on == getattr(self, "_presenter", False):
+            return
+        self._presenter = on
+        if on:
+            self._normal_font = app.font()
+            big = app.font()
+            big.setPointSizeF(big.pointSizeF() * 1.45)
+            app.setFont(big)
+            self.setStyleSheet("QLabel, QCheckBox, QRadioButton, QGroupBox { color: #000000; }"
+                               "QTabBar::tab { padding: 8px 16px; font-weight: bold; }")
+        else:
+            app.setFont(self._normal_font)
+            self.setStyleSheet("")
+        scale = 1.45 if on else 1 / 1.45
+        for gv in self.findChildren(pg.GraphicsView):
+            for item in gv.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    f = item.style.get("tickFont") or app.font()
+                    f = type(f)(f)
+                    f.setPointSizeF(max(6.0, f.pointSizeF() * scale))
+                    item.setStyle(tickFont=f)
+        self.presenter_bar.setVisible(on)
+        if self.presenter_action.isChecked() != on:
+            self.presenter_action.setChecked(on)
+
     def _network_changed(self) -> None:
         pass  # panels rebuild themselves when snap.sizes changes
 
@@ -540,7 +716,11 @@ class MainWindow(QMainWindow):
     def _set_dataset_widgets(self, dataset) -> None:
         self.output_panel.set_test_digits(dataset.test_images, dataset.test_labels)
         name = getattr(dataset, "name", "data")
+        base = name.split("-", 1)[0]
         kind = {"sample": "embedded sample", "mnist": "full MNIST"}.get(name, name)
+        if base in ("sample", "mnist") and name != base:  # a generalisation experiment
+            kind = "experiment (" + name.split("-", 1)[1].replace("-", " ") + ")"
+            name = base
         self.status_data.setText(f"{kind}: {len(dataset.train_labels):,} / {len(dataset.test_labels):,}")
         self.status_data.setToolTip(getattr(dataset, "description", ""))
         action = {"sample": self.sample_action, "mnist": self.mnist_action}.get(name, self.idx_action)
@@ -552,6 +732,7 @@ class MainWindow(QMainWindow):
         self.controls.set_dataset(dataset)
         self.controls._show_paused()
         self._set_dataset_widgets(dataset)
+        self._update_view_context(dataset)
 
     def use_sample(self) -> None:
         from gdviz.data import DataError, load_sample
@@ -724,29 +905,15 @@ class MainWindow(QMainWindow):
     def _settings(self) -> QSettings:
         return QSettings("gdviz", "gdviz")
 
-    def _restore_settings(self) -> None:
-        s = self._settings()
-        try:
-            version = int(s.value("version", 0))
-        except (TypeError, ValueError):
-            version = 0
-        if version != SETTINGS_VERSION:
-            return  # unknown layout: keep the defaults (future versions migrate here)
-        geometry = s.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        try:
-            self.set_display_rate(int(s.value("view/fps", DEFAULT_FPS)))
-        except (TypeError, ValueError):
-            pass
-        self.cost_panel.setLogScale(str(s.value("view/log_cost", "false")).lower() == "true")
+    def _restore_settings(self, training: bool = True) -> None:
+        from gdviz.qt import settings as settings_mod
+
+        settings_mod.apply_to_window(self, settings_mod.load_settings(self._settings()), training=training)
 
     def save_settings(self) -> None:
-        s = self._settings()
-        s.setValue("version", SETTINGS_VERSION)
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("view/fps", self.fps)
-        s.setValue("view/log_cost", self.cost_panel.logScale())
+        from gdviz.qt import settings as settings_mod
+
+        settings_mod.save_settings(self._settings(), settings_mod.read_from_window(self))
 
     # ================================================================== shutdown
     def shutdown(self) -> None:
@@ -757,7 +924,11 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         if self._download is not None and not self._download.finished:
             self._download.cancel()
+        for view in self.views.values():
+            view.shutdown()
         self._stop_thread()
+        self.settings_controller.on_close()  # autosave.npz when "Autosave on quit" is on
+        self.replay.on_close()  # finishes a recording in progress, closes a replayed file
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -1,0 +1,92 @@
+"""A latest-wins background job for the teaching views.
+
+The views compute things that take tens to hundreds of milliseconds (a cost
+landscape, the full-data gradient, the confusion matrix). They must never run
+in the GUI thread, and a slow result must never queue up behind newer
+requests. ``LatestJob`` keeps one worker thread and one request slot: a new
+``submit`` replaces a request not yet started, and ``result()`` returns the
+newest finished result. Only plain Python objects cross the thread boundary,
+through a lock — no Qt signal carries them (see the PySide6 hazard).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+
+class LatestJob:
+    """Runs ``fn(*args)`` in a background thread, newest request only.
+
+    ``result()`` -> ``(seq, value)`` of the newest finished call (``seq``
+    counts submissions), or ``None`` before the first one. An exception is
+    kept as ``error`` (a short message) and does not stop the worker.
+    """
+
+    def __init__(self, fn: Callable[..., Any], name: str = "gdviz-job"):
+        self._fn = fn
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._request: tuple[int, tuple] | None = None
+        self._result: tuple[int, Any] | None = None
+        self._seq = 0
+        self._busy = False
+        self._stopping = False
+        self.error: str = ""
+        self.seconds = 0.0  # duration of the last finished call
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, *args) -> int:
+        """Ask for ``fn(*args)``; replaces any request not yet started. Returns its seq."""
+        with self._lock:
+            self._seq += 1
+            self._request = (self._seq, args)
+        self._wake.set()
+        return self._seq
+
+    @property
+    def busy(self) -> bool:
+        """True while a call runs or a request waits."""
+        with self._lock:
+            return self._busy or self._request is not None
+
+    def result(self) -> tuple[int, Any] | None:
+        with self._lock:
+            return self._result
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the worker (a running call finishes first; ``cancelled()`` turns True)."""
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def cancelled(self) -> bool:
+        """For ``fn`` to poll: True when a newer request is waiting or the job stops."""
+        return self._stopping or self._request is not None
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                req, self._request = self._request, None
+                self._busy = req is not None
+            if req is None:
+                continue
+            seq, args = req
+            t0 = time.perf_counter()
+            try:
+                value = self._fn(*args)
+            except Exception as exc:  # keep the worker alive; the view shows the message
+                self.error = f"{type(exc).__name__}: {exc}"
+                traceback.print_exc()
+                value = None
+            self.seconds = time.perf_counter() - t0
+            with self._lock:
+                if value is not None:
+                    self._result = (seq, value)
+                self._busy = False

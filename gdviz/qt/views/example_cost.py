@@ -1,0 +1,610 @@
+"""One example's cost and its wishes.
+
+For the digit on show (the training example of the last step, or a pinned
+test digit): its ten outputs against the desired ones, the ten cost terms
+(a_j − y_j)² and their sum C, that C beside the average cost over the training
+data, which way and how strongly each output "wants" to move (−∂C/∂a_j:
+green up, red down), and those wishes passed back to the last hidden layer —
+what each output wants from each hidden neuron (a 10×16 matrix) and their
+column sums, the hidden neurons' own wishes.
+
+All numbers come from :func:`gdviz.training.analysis.example_wishes` (one
+forward and backward pass of one example: ~0.05 ms, so it runs in the GUI
+thread).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from gdviz.core import Network
+from gdviz.qt import style
+from gdviz.qt.views import LessonView
+from gdviz.training.analysis import example_wishes
+
+UP = "#1a9850"  # an output/neuron that wants to go up
+DOWN = "#d73027"  # ... that wants to go down
+RECENT = 200  # mini-batch costs in the running average
+DIGIT_PX = 132
+INTRO_MSE = ("The cost of one digit is C = Σⱼ (aⱼ − yⱼ)²: how far each of the ten outputs a is "
+             "from what it should be (y = 1 for the right digit, 0 for the others). Training "
+             "lowers the average of C over all training digits; each digit only says which way "
+             "it would like the outputs to go.")
+INTRO_CE = ("With the cross-entropy cost, one digit's cost is C = −ln a of the right output "
+            "(the outputs are softmax probabilities that add up to 1): the less sure the network is "
+            "of the right answer, the higher C. Training lowers the average of C over all "
+            "training digits; each digit only says which way it would like the outputs to go.")
+_WISH_HEX = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#f7f7f7",
+             "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837"]
+
+
+def wish_cmap() -> pg.ColorMap:
+    """Red (wants down) → near-white (no wish) → green (wants up)."""
+    hexes = list(_WISH_HEX)
+    hexes[4], hexes[6] = "#fddbc7", "#d9f0d3"  # no yellow tint near zero
+    return pg.ColorMap(np.linspace(0, 1, len(hexes)), [pg.mkColor(h) for h in hexes])
+
+
+def wish_words(w, label: int, outputs) -> str:
+    """Plain words for the output wishes ``w`` (10,) of a digit ``label``."""
+    w = np.asarray(w, dtype=np.float64)
+    a = np.asarray(outputs, dtype=np.float64)
+    if not np.all(np.isfinite(w)):
+        return "The outputs are not numbers (training diverged): no wish can be read."
+    n = w.size
+    label = int(label)
+    up = {j for j in range(n) if w[j] > 0}
+    down = {j for j in range(n) if w[j] < 0}
+    others = [j for j in range(n) if j != label]
+    strong = max(float(np.abs(w).max()), 1e-12)
+    parts = []
+    own = w[label]
+    size = "strongly" if abs(own) > 0.5 * strong and abs(own) > 0.2 else "a little"
+    if own > 0:
+        parts.append(f"The {label} wants to go up {size} (it is {a[label]:.2f}, it should be 1)")
+    elif own < 0:
+        parts.append(f"The {label} wants to go down (it is {a[label]:.2f})")
+    else:
+        parts.append(f"The {label} is exactly right")
+    downs = [j for j in others if j in down]
+    ups = [j for j in others if j in up]
+    if downs:
+        who = "all others" if len(downs) == len(others) else "the others"
+        k = max(downs, key=lambda j: abs(w[j]))
+        if abs(w[k]) < 0.1:
+            parts.append(f"{who} want to go down only a little: this digit is learned")
+        else:
+            parts.append(f"{who} want to go down, most strongly the {k} "
+                         f"(it is {a[k]:.2f}, it should be 0)")
+    if ups:
+        parts.append(" and ".join(f"the {j}" for j in ups) + " also want(s) to go up")
+    return "; ".join(parts) + "."
+
+
+class ExampleCostView(LessonView):
+    """The current example's cost C = Σ (a_j − y_j)² and what it asks of the network.
+
+    Public beyond :class:`LessonView`: ``wishes`` (the
+    :class:`~gdviz.training.analysis.ExampleWishes` on show), ``average_cost``
+    (the running average of recent mini-batch costs, or NaN), and the plot
+    items (``out_bars``, ``target_bars``, ``term_bars``, ``wish_bars``,
+    ``contrib_image``, ``hidden_bars``, ``compare_bars``) for tests and tools.
+    The pin controls send ``session.pin_example``.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        style.apply_pyqtgraph_defaults()
+        self._snap = None
+        self._run_id = None
+        self._net: Network | None = None
+        self._net_key = None
+        self._n_hidden = None
+        self.wishes = None
+        self._recent: deque[float] = deque(maxlen=RECENT)
+        self._contrib_scale = style.LevelSmoother()
+        self._hidden_scale = style.LevelSmoother(rise=1.0, fall=0.15, tolerance=0.05)
+        self._term_top = style.LevelSmoother(rise=1.0, fall=0.05, tolerance=0.05)
+        self._cmp_top = style.LevelSmoother(rise=1.0, fall=0.05, tolerance=0.05)
+        self._cost_name = None
+        self._hidden_range_set = False
+        self._build_ui()
+
+    # ================================================================== UI
+    def _build_ui(self) -> None:
+        lay = style.panel_layout(self)
+        lay.addWidget(style.title_label(
+            "One example's cost, and which way it wants each output to move"))
+        self.intro = style.note_label(INTRO_MSE)
+        lay.addWidget(self.intro)
+
+        grid = QtWidgets.QGridLayout()
+        grid.setSpacing(6)
+        grid.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(grid, 1)
+
+        # ---- left column: digit + pin controls | outputs, cost terms and wishes (x = digit)
+        digit_box = QtWidgets.QVBoxLayout()
+        digit_box.setSpacing(2)
+        self.digit_canvas = style.plot_widget()
+        self.digit_canvas.setFixedSize(DIGIT_PX, DIGIT_PX)
+        self.digit_view = self.digit_canvas.addViewBox()
+        style.fixed_view(self.digit_view)
+        self.digit_view.invertY(True)
+        self.digit_view.setAspectLocked(True)
+        self.digit = pg.ImageItem(axisOrder="row-major")
+        self.digit.setLookupTable(style.ink_lut())
+        self.digit_view.addItem(self.digit)
+        frame = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, 28, 28))
+        frame.setPen(pg.mkPen(style.BOARD, width=1))
+        self.digit_view.addItem(frame)
+        self._frame = frame
+        self.digit_canvas.setToolTip("The digit whose cost is shown here.")
+        self.source = QtWidgets.QLabel(" ")
+        self.source.setFont(style.font(8.5))
+        self.source.setStyleSheet(f"color: {style.MUTED};")
+        self.source.setWordWrap(True)
+        self.source.setFixedWidth(DIGIT_PX + 10)
+        self.answer = QtWidgets.QLabel(" ")
+        self.answer.setFont(style.font(10.5, bold=True))
+        self.answer.setWordWrap(True)
+        self.answer.setFixedWidth(DIGIT_PX + 10)
+        self.answer.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        digit_box.addWidget(self.digit_canvas)
+        digit_box.addWidget(self.answer)
+        digit_box.addWidget(self.source)
+        digit_box.addSpacing(6)
+        pin_title = QtWidgets.QLabel("Look at one test digit:")
+        pin_title.setFont(style.font(8.5))
+        digit_box.addWidget(pin_title)
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(3)
+        self.pin_spin = QtWidgets.QSpinBox()
+        self.pin_spin.setFont(style.font(8.5))
+        self.pin_spin.setRange(0, 0)
+        self.pin_spin.setPrefix("#")
+        self.pin_spin.setToolTip("The number of a test digit (the network never trains on these).")
+        self.pin_button = QtWidgets.QPushButton("Pin")
+        self.pin_button.setFont(style.font(8.5))
+        self.pin_button.setToolTip("Show this test digit here (and in the output panel) at every "
+                                   "step, to watch its cost and wishes change as the network learns.")
+        self.pin_button.clicked.connect(self._pin)
+        row.addWidget(self.pin_spin, 1)
+        row.addWidget(self.pin_button)
+        digit_box.addLayout(row)
+        self.follow_button = QtWidgets.QPushButton("Follow training")
+        self.follow_button.setFont(style.font(8.5))
+        self.follow_button.setToolTip("Show the digit the network trained on in the last step.")
+        self.follow_button.clicked.connect(self._follow)
+        digit_box.addWidget(self.follow_button)
+        digit_box.addStretch(1)
+        grid.addLayout(digit_box, 0, 0, 2, 1)
+
+        self.left_canvas = style.plot_widget()
+        self.left_canvas.ci.layout.setSpacing(3)
+        self.out_plot = self.left_canvas.addPlot(row=0, col=0)
+        self.term_plot = self.left_canvas.addPlot(row=1, col=0)
+        self.wish_plot = self.left_canvas.addPlot(row=2, col=0)
+        for p in (self.out_plot, self.term_plot, self.wish_plot):
+            style.fixed_view(p.getViewBox())
+            p.hideButtons()
+            p.setXRange(-0.7, 9.7, padding=0)
+            p.getAxis("left").setWidth(52)
+            style.style_axis(p.getAxis("bottom"))
+            p.getAxis("bottom").setTicks([[(j, str(j)) for j in range(10)], []])
+            p.showGrid(y=True, alpha=0.15)
+        self.left_canvas.ci.layout.setRowStretchFactor(0, 3)
+        self.left_canvas.ci.layout.setRowStretchFactor(1, 3)
+        self.left_canvas.ci.layout.setRowStretchFactor(2, 4)
+        style.style_axis(self.out_plot.getAxis("left"), "output a")
+        style.style_axis(self.term_plot.getAxis("left"), "(a − y)²")
+        style.style_axis(self.wish_plot.getAxis("left"), "−∂C/∂a")
+        style.style_axis(self.wish_plot.getAxis("bottom"), "output neuron (digit)")
+        self.out_plot.setTitle("outputs a (bars) · what they should be, y (dashed)",
+                               size="8.5pt", color=style.MUTED)
+        self.out_plot.setYRange(-0.05, 1.12, padding=0)
+        self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
+        x = np.arange(10)
+        self.out_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.62,
+                                        brush=pg.mkBrush(style.BAR), pen=pg.mkPen(None))
+        self.target_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.84,
+                                           brush=pg.mkBrush(None),
+                                           pen=pg.mkPen(style.TARGET, width=1.5,
+                                                        style=QtCore.Qt.PenStyle.DashLine))
+        self.target_bars.setZValue(2)
+        self.out_plot.addItem(self.out_bars)
+        self.out_plot.addItem(self.target_bars)
+        self.term_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.62,
+                                         brush=pg.mkBrush(style.BAR), pen=pg.mkPen(None))
+        self.term_plot.addItem(self.term_bars)
+        self.term_plot.setYRange(0, 1, padding=0)
+        self.wish_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.62,
+                                         brushes=[pg.mkBrush(UP)] * 10, pen=pg.mkPen(None))
+        self.wish_plot.addItem(self.wish_bars)
+        self.wish_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
+        self.wish_plot.setYRange(-2.1, 2.1, padding=0)
+        self.wish_plot.setTitle("which way each output wants to move: "
+                                f"<span style='color:{UP}'>▲ up</span> "
+                                f"<span style='color:{DOWN}'>▼ down</span>",
+                                size="8.5pt", color=style.MUTED)
+        self.out_plot.setToolTip("Bars: what the network answers for this digit (each output "
+                                 "between 0 and 1). Dashed boxes: the desired answer y.")
+        self.term_plot.setToolTip("Each output's part of this digit's cost, (a − y)². "
+                                  "Their sum is the cost C of this one example.")
+        self.wish_plot.setToolTip("How the cost of this digit changes if an output grows: "
+                                  "−∂C/∂a = −2(a − y). Green bars: the output should grow, "
+                                  "red: it should shrink; the longer, the more it lowers C.")
+        self.term_plot.getAxis("left").setTicks(None)
+        grid.addWidget(self.left_canvas, 0, 1, 2, 1)
+        self.wish_text = QtWidgets.QLabel(" ")
+        self.wish_text.setFont(style.font(9.5))
+        self.wish_text.setWordWrap(True)
+        grid.addWidget(self.wish_text, 2, 0, 1, 2)
+
+        # ---- right column: this example vs the average | what the outputs want from hidden 2
+        right_top = QtWidgets.QVBoxLayout()
+        right_top.setSpacing(2)
+        head = QtWidgets.QLabel("This digit's cost vs the average over all training data")
+        head.setFont(style.font(9.5, bold=True))
+        head.setWordWrap(True)
+        right_top.addWidget(head)
+        self.cmp_canvas = style.plot_widget()
+        self.cmp_canvas.setMinimumHeight(84)
+        self.cmp_canvas.setMaximumHeight(150)
+        self.cmp_plot = self.cmp_canvas.addPlot()
+        style.fixed_view(self.cmp_plot.getViewBox())
+        self.cmp_plot.hideButtons()
+        style.style_axis(self.cmp_plot.getAxis("left"))
+        style.style_axis(self.cmp_plot.getAxis("bottom"), "cost C")
+        self.cmp_plot.getAxis("left").setWidth(140)
+        self.cmp_plot.setYRange(-0.5, 2.5, padding=0)
+        self.cmp_plot.showGrid(x=True, alpha=0.15)
+        self.compare_bars = pg.BarGraphItem(
+            x0=np.zeros(3), y=np.array([2.0, 1.0, 0.0]), height=np.full(3, 0.62),
+            width=np.zeros(3), brushes=[pg.mkBrush(style.POSITIVE), pg.mkBrush(style.BAR),
+                                        pg.mkBrush("#4d4d4d")], pen=pg.mkPen(None))
+        self.cmp_plot.addItem(self.compare_bars)
+        self.cmp_labels = [pg.TextItem("", color=style.FOREGROUND, anchor=(0, 0.5)) for _ in range(3)]
+        for t in self.cmp_labels:
+            t.setFont(style.font(8.5))
+            self.cmp_plot.addItem(t, ignoreBounds=True)
+        self.cmp_canvas.setToolTip(
+            "Red: the cost of this one digit. Blue-grey: the average cost of the last mini-batches "
+            "the network trained on. Dark: the average over the training data at the last "
+            "evaluation. Gradient descent lowers the average, not any one digit's cost.")
+        right_top.addWidget(self.cmp_canvas, 1)
+        self.cmp_text = style.note_label(" ", size=8.5)
+        self.cmp_text.setStyleSheet(f"color: {style.FOREGROUND};")
+        right_top.addWidget(self.cmp_text)
+        grid.addLayout(right_top, 0, 2)
+
+        right_bottom = QtWidgets.QVBoxLayout()
+        right_bottom.setSpacing(2)
+        self.back_head = QtWidgets.QLabel("Passed back: what each output wants from the last hidden layer")
+        self.back_head.setFont(style.font(9.5, bold=True))
+        self.back_head.setWordWrap(True)
+        right_bottom.addWidget(self.back_head)
+        self.back_canvas = style.plot_widget()
+        self.back_canvas.ci.layout.setSpacing(2)
+        self.contrib_plot = self.back_canvas.addPlot(row=0, col=0)
+        self.hidden_plot = self.back_canvas.addPlot(row=1, col=0)
+        self.back_canvas.ci.layout.setRowStretchFactor(0, 5)
+        self.back_canvas.ci.layout.setRowStretchFactor(1, 3)
+        for p in (self.contrib_plot, self.hidden_plot):
+            style.fixed_view(p.getViewBox())
+            p.hideButtons()
+            p.getAxis("left").setWidth(52)
+            style.style_axis(p.getAxis("bottom"))
+        self.hidden_plot.setXLink(self.contrib_plot)
+        vb = self.contrib_plot.getViewBox()
+        vb.invertY(True)
+        self.contrib_image = pg.ImageItem(axisOrder="row-major")
+        self.contrib_image.setColorMap(wish_cmap())
+        board = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, 16, 10))
+        board.setPen(pg.mkPen(None))
+        board.setBrush(pg.mkBrush(style.BOARD))
+        board.setZValue(-10)
+        self._contrib_board = board
+        self.contrib_plot.addItem(board)
+        self.contrib_plot.addItem(self.contrib_image)
+        style.style_axis(self.contrib_plot.getAxis("left"), "output (digit)")
+        self.contrib_plot.getAxis("left").setTicks([[(j + 0.5, str(j)) for j in range(10)], []])
+        self.contrib_plot.setYRange(0, 10, padding=0)
+        self.contrib_plot.setToolTip(
+            "Row j, column k: what output j wants from hidden neuron k — its weight w_jk times "
+            "the output's own wish. Green: output j wants neuron k to be more active, red: less. "
+            "An output that wants to go up asks more of the neurons it is connected to by "
+            "positive weights.")
+        self.contrib_bar = pg.ColorBarItem(values=(-1, 1), colorMap=wish_cmap(), interactive=False,
+                                           width=12, colorMapMenu=False)
+        style.style_axis(self.contrib_bar.axis, size=8)
+        self.contrib_bar.axis.setWidth(40)
+        self.back_canvas.addItem(self.contrib_bar, row=0, col=1)
+        self.back_canvas.ci.layout.setColumnFixedWidth(1, 64)
+        self.hidden_bars = pg.BarGraphItem(x=np.arange(16) + 0.5, height=np.zeros(16), width=0.62,
+                                           brushes=[pg.mkBrush(UP)] * 16, pen=pg.mkPen(None))
+        self.hidden_plot.addItem(self.hidden_bars)
+        self.hidden_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
+        style.style_axis(self.hidden_plot.getAxis("left"), "sum")
+        style.style_axis(self.hidden_plot.getAxis("bottom"), "neuron of the last hidden layer")
+        self.hidden_plot.setToolTip(
+            "Each column of the matrix above added up: what all ten outputs together want from "
+            "each hidden neuron, −∂C/∂a of that neuron. Backpropagation passes these wishes on "
+            "to the layer before in the same way.")
+        self.hidden_plot.showGrid(y=True, alpha=0.15)
+        right_bottom.addWidget(self.back_canvas, 1)
+        grid.addLayout(right_bottom, 1, 2)
+        self.hidden_text = QtWidgets.QLabel(" ")
+        self.hidden_text.setFont(style.font(9.5))
+        self.hidden_text.setWordWrap(True)
+        grid.addWidget(self.hidden_text, 2, 2)
+
+        grid.setColumnStretch(0, 0)
+        grid.setColumnStretch(1, 5)
+        grid.setColumnStretch(2, 6)
+        grid.setRowStretch(0, 0)
+        grid.setRowStretch(1, 1)
+
+        self.status = style.status_label()
+        self.status.setStyleSheet(f"color: {style.MUTED};")
+        lay.addWidget(self.status)
+        self.left_canvas.scene().sigMouseMoved.connect(self._hover_left)
+        self.back_canvas.scene().sigMouseMoved.connect(self._hover_back)
+
+    # ================================================================== public
+    def set_context(self, session, dataset) -> None:
+        if session is not self.session:
+            self._run_id = None  # another session may reuse run ids: start afresh
+        super().set_context(session, dataset)
+        n = len(getattr(dataset, "test_labels", ())) if dataset is not None else 0
+        self.pin_spin.setRange(0, max(0, n - 1))
+        self.pin_button.setEnabled(session is not None and n > 0)
+        self.follow_button.setEnabled(session is not None)
+
+    @property
+    def average_cost(self) -> float:
+        """Mean of the last ``RECENT`` mini-batch costs seen (NaN if none yet)."""
+        return float(np.mean(self._recent)) if self._recent else float("nan")
+
+    def render(self, snap) -> None:
+        if snap is self._snap:  # the window may hand the same snapshot again
+            return
+        self._snap = snap
+        if snap.run_id != self._run_id:
+            self._run_id = snap.run_id
+            self._recent.clear()
+            self._contrib_scale.reset()
+            self._hidden_scale.reset()
+            self._cmp_top.reset()
+        costs = np.asarray(snap.new_costs, dtype=np.float64)
+        self._recent.extend(costs[np.isfinite(costs)][-RECENT:].tolist())
+        net = self._network(snap)
+        w = self.wishes = example_wishes(net, snap.theta, snap.example_image, snap.example_label)
+        self._show_digit(snap, w)
+        self._show_outputs(snap, w)
+        self._show_compare(snap, w)
+        self._show_back(snap, w)
+
+    def shutdown(self) -> None:
+        pass
+
+    # ================================================================== commands
+    def _pin(self) -> None:
+        if self.session is not None:
+            self.session.pin_example(int(self.pin_spin.value()))
+
+    def _follow(self) -> None:
+        if self.session is not None:
+            self.session.pin_example(None)
+
+    # ================================================================== drawing
+    def _network(self, snap) -> Network:
+        key = (tuple(snap.sizes), snap.activation, snap.cost_name)
+        if key != self._net_key:
+            self._net_key = key
+            self._net = Network(snap.sizes, snap.activation, snap.cost_name)
+        return self._net
+
+    def _show_digit(self, snap, w) -> None:
+        n_in = snap.sizes[0]
+        h, wd = style.image_shape(n_in, getattr(self.dataset, "image_shape", None))
+        self.digit.setImage(np.asarray(snap.example_image).reshape(h, wd), levels=(0, 255),
+                            autoLevels=False)
+        self._frame.setRect(QtCore.QRectF(0, 0, wd, h))
+        self.digit_view.setRange(xRange=(0, wd), yRange=(0, h), padding=0.02)
+        label, pred = w.label, w.prediction
+        if pred < 0:
+            self.answer.setText(f"a {label}: the network gives no answer (not a number)")
+        elif pred == label:
+            self.answer.setText(f"a {label}: the network says "
+                                f"<span style='color:{style.ANSWER_RIGHT}'>{pred} ✓</span>")
+        else:
+            self.answer.setText(f"a {label}: the network says "
+                                f"<span style='color:{style.ANSWER_WRONG}'>{pred} ✗</span>")
+        src = snap.example_source
+        if src.startswith("training"):
+            src += " (the first digit of the last mini-batch)" if snap.optimizer != "gd" else ""
+        else:
+            src += " — pinned"
+        self.source.setText(src)
+
+    def _show_outputs(self, snap, w) -> None:
+        mse = w.cost_name == "mse"
+        a = np.asarray(w.activations[-1], dtype=np.float64)
+        self.out_bars.setOpts(height=np.nan_to_num(a, nan=0.0))
+        self.target_bars.setOpts(height=w.target)
+        terms = np.asarray(w.cost_terms, dtype=np.float64)
+        brushes = [pg.mkBrush(style.POSITIVE if j == w.label else style.BAR) for j in range(10)]
+        self.term_bars.setOpts(height=np.nan_to_num(terms, nan=0.0), brushes=brushes)
+        if w.cost_name != self._cost_name:
+            self._cost_name = w.cost_name
+            self.intro.setText(INTRO_MSE if mse else INTRO_CE)
+            self.wish_plot.setToolTip(
+                "How the cost of this digit changes if an output grows: −∂C/∂a = −2(a − y). "
+                "Green bars: the output should grow, red: it should shrink; the longer, the more "
+                "it lowers C." if mse else
+                "With softmax the outputs move together, so the wish is taken before the "
+                "squashing: y − a. Green bars: the output should grow, red: shrink.")
+            style.style_axis(self.term_plot.getAxis("left"), "(a − y)²" if mse else "−y ln a")
+            style.style_axis(self.wish_plot.getAxis("left"), "−∂C/∂a" if mse else "y − a")
+            self.wish_plot.setYRange(*((-2.1, 2.1) if mse else (-1.05, 1.05)), padding=0)
+            self._term_top.reset()
+        if mse:  # (a − y)² ≤ 1 for outputs in [0, 1]: a fixed scale, comparable over time
+            self.term_plot.setYRange(0, 1.0, padding=0)
+        else:
+            fin = terms[np.isfinite(terms)]
+            top = self._term_top.update(float(fin.max()) if fin.size else 1.0)
+            if self._term_top.changed:
+                self.term_plot.setYRange(0, style.nice_ceiling(max(top, 0.5) * 1.05), padding=0)
+        term_name = "(aⱼ − yⱼ)²" if mse else "−yⱼ ln aⱼ"
+        self.term_plot.setTitle(f"cost terms {term_name}, sum C = <b>{style.fmt(w.cost)}</b>",
+                                size="8.5pt", color=style.FOREGROUND)
+        wish = np.asarray(w.output_wishes, dtype=np.float64)
+        self.wish_bars.setOpts(height=np.nan_to_num(wish, nan=0.0),
+                               brushes=[pg.mkBrush(UP if v >= 0 else DOWN) for v in wish])
+        self.wish_text.setText(wish_words(wish, w.label, a))
+
+    def _show_compare(self, snap, w) -> None:
+        avg = self.average_cost
+        ev = snap.last_eval
+        full = ev.train_cost if ev is not None else float("nan")
+        vals = np.array([w.cost, avg, full], dtype=np.float64)
+        widths = np.nan_to_num(vals, nan=0.0, posinf=0.0)
+        self.compare_bars.setOpts(width=widths)
+        n_avg = len(self._recent)
+        names = ["this digit",
+                 f"last {n_avg} mini-batches" if n_avg else "recent mini-batches",
+                 "all training data" if ev is None else
+                 f"training data (step {ev.step:,})"]
+        self.cmp_plot.getAxis("left").setTicks([[(2 - i, names[i]) for i in range(3)], []])
+        top = self._cmp_top.update(float(np.nanmax(widths)) if widths.max() > 0 else 1.0)
+        xmax = style.nice_ceiling(top * 1.25, 0.01)
+        self.cmp_plot.setXRange(0, xmax, padding=0)
+        for i, t in enumerate(self.cmp_labels):
+            v = vals[i]
+            t.setText(style.fmt(v) if math.isfinite(v) else
+                      "not measured yet" if i == 1 else "measured at the end of each epoch")
+            t.setPos(min(widths[i], xmax * 0.8) + xmax * 0.01, 2 - i)
+        ref = avg if math.isfinite(avg) else full
+        if not math.isfinite(w.cost):
+            text = "This digit's cost is not a number: training diverged."
+        elif not math.isfinite(ref) or ref <= 0:
+            text = "The average cost appears once the network has trained for a step."
+        else:
+            r = w.cost / ref
+            if r >= 1.5:
+                text = (f"This digit costs {r:.1f}× the average: the network does worse than usual "
+                        "on it, so it asks for bigger changes.")
+            elif r <= 1 / 1.5:
+                text = (f"This digit costs {w.cost / ref:.2f}× the average: the network already "
+                        "handles it better than most.")
+            else:
+                text = "This digit costs about as much as an average training digit."
+            text += " Training lowers the average, not any one digit's cost."
+        self.cmp_text.setText(text)
+
+    def _show_back(self, snap, w) -> None:
+        contrib = np.asarray(w.contributions, dtype=np.float32)
+        n_out, n_h = contrib.shape
+        if n_h != self._n_hidden:
+            self._n_hidden = n_h
+            self._contrib_board.setRect(QtCore.QRectF(0, 0, n_h, n_out))
+            self.contrib_plot.setXRange(0, n_h, padding=0.01)
+            self.contrib_plot.getAxis("bottom").setTicks(style.integer_ticks(n_h))
+            self.hidden_plot.getAxis("bottom").setTicks(style.integer_ticks(n_h))
+            self.hidden_bars.setOpts(x=np.arange(n_h) + 0.5, height=np.zeros(n_h),
+                                     brushes=[pg.mkBrush(UP)] * n_h)
+        n_layers = len(snap.sizes) - 1
+        if n_layers < 2:
+            self.back_head.setText("No hidden layer: the outputs' wishes go straight to the "
+                                   "weights from the pixels.")
+            self.contrib_image.clear()
+            self.hidden_bars.setOpts(height=np.zeros(n_h))
+            self.hidden_text.setText(" ")
+            return
+        else:
+            which = "the last hidden layer" if n_layers > 2 else "the hidden layer"
+            if n_layers == 3:
+                which = "the second hidden layer"
+            self.back_head.setText(f"Passed back: what each output wants from {which}")
+        m = self._contrib_scale.update(style.robust_max(contrib, 100.0))
+        self.contrib_image.setImage(contrib, levels=(-m, m), autoLevels=False)
+        if self._contrib_scale.changed:
+            self.contrib_bar.setLevels((-m, m), update_items=False)
+        hw = np.asarray(w.hidden_wishes, dtype=np.float64)
+        self.hidden_bars.setOpts(height=np.nan_to_num(hw, nan=0.0),
+                                 brushes=[pg.mkBrush(UP if v >= 0 else DOWN) for v in hw])
+        fin = hw[np.isfinite(hw)]
+        top = self._hidden_scale.update(float(np.abs(fin).max()) if fin.size else 1.0)
+        if self._hidden_scale.changed or not self._hidden_range_set:
+            self._hidden_range_set = True
+            r = style.nice_ceiling(top * 1.1, 1e-6)
+            self.hidden_plot.setYRange(-r, r, padding=0)
+        self.hidden_text.setText(self._hidden_words(hw))
+
+    @staticmethod
+    def _hidden_words(hw) -> str:
+        if not np.all(np.isfinite(hw)) or hw.size == 0:
+            return "The hidden neurons' wishes are not numbers (training diverged)."
+        k_up, k_dn = int(np.argmax(hw)), int(np.argmin(hw))
+        parts = []
+        if hw[k_up] > 0:
+            parts.append(f"neuron {k_up} should become more active ({style.fmt(hw[k_up])})")
+        if hw[k_dn] < 0:
+            parts.append(f"neuron {k_dn} less active ({style.fmt(hw[k_dn])})")
+        head = "Added over all ten outputs: " + (" and ".join(parts) if parts else "no wish")
+        return (head + ". Each of these neurons passes its wish on to the layer before it "
+                "in the same way: that is backpropagation.")
+
+    # ================================================================== hover
+    def _hover_left(self, pos) -> None:
+        w = self.wishes
+        if w is None:
+            return
+        for p in (self.out_plot, self.term_plot, self.wish_plot):
+            vb = p.getViewBox()
+            if vb.sceneBoundingRect().contains(pos):
+                j = round(vb.mapSceneToView(pos).x())
+                if 0 <= j < w.output_wishes.size:
+                    a = float(w.activations[-1][j])
+                    way = "up" if w.output_wishes[j] > 0 else "down"
+                    self.status.setText(
+                        f"output {j}: a = {style.fmt(a)}, should be {w.target[j]:g}; its cost "
+                        f"term {style.fmt(w.cost_terms[j])}; it wants to go {way} "
+                        f"(−∂C/∂a = {style.fmt(w.output_wishes[j])})")
+                    return
+        self.status.setText(" ")
+
+    def _hover_back(self, pos) -> None:
+        w = self.wishes
+        if w is None:
+            return
+        vb = self.contrib_plot.getViewBox()
+        n_out, n_h = w.contributions.shape
+        if vb.sceneBoundingRect().contains(pos):
+            q = vb.mapSceneToView(pos)
+            j, k = math.floor(q.y()), math.floor(q.x())
+            if 0 <= j < n_out and 0 <= k < n_h:
+                v = float(w.contributions[j, k])
+                want = "more active" if v > 0 else "less active" if v < 0 else "unchanged"
+                snap = self._snap
+                W, _ = style.layer_views(snap.theta, snap.sizes, len(snap.sizes) - 2)
+                self.status.setText(
+                    f"output {j} wants hidden neuron {k} {want}: {style.fmt(v)} = its weight "
+                    f"{style.fmt(W[j, k])} × the output's wish before squashing, "
+                    f"{style.fmt(w.output_neg_delta[j])}")
+                return
+        hv = self.hidden_plot.getViewBox()
+        if hv.sceneBoundingRect().contains(pos):
+            k = math.floor(hv.mapSceneToView(pos).x())
+            if 0 <= k < n_h:
+                self.status.setText(f"hidden neuron {k}: all outputs together want it to change by "
+                                    f"{style.fmt(w.hidden_wishes[k])} (a = "
+                                    f"{style.fmt(w.activations[-2][k])})")
+                return
+        self.status.setText(" ")

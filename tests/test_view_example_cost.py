@@ -1,0 +1,223 @@
+"""One example's cost and wishes: the view shows example_wishes of the digit on
+show, which agree with the engine's own gradient for that one example."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6 import QtCore, QtGui  # noqa: E402
+
+from gdviz.core import Network  # noqa: E402
+from gdviz.qt import style  # noqa: E402
+from gdviz.qt.views import create_view  # noqa: E402
+from gdviz.qt.views.example_cost import DOWN, UP, ExampleCostView, wish_words  # noqa: E402
+from gdviz.training.analysis import example_wishes  # noqa: E402
+from gdviz.training.config import TrainConfig  # noqa: E402
+from gdviz.training.session import TrainingSession  # noqa: E402
+from gdviz.training.snapshot import frozen  # noqa: E402
+
+
+def trained(dataset, steps: int = 30, **config):
+    s = TrainingSession(dataset, TrainConfig(**config))
+    for _ in range(steps):
+        s.train_step()
+    return s, s.snapshot()
+
+
+def pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
+
+
+def assert_drawn(widget, min_colours: int = 20) -> None:
+    px = pixels(widget)
+    colours = np.unique(px.reshape(-1, 3), axis=0)
+    assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
+    assert px.std() > 10
+
+
+def brush_colours(bars) -> list[str]:
+    return [b.color().name() for b in bars.opts["brushes"]]
+
+
+@pytest.fixture
+def view(qtbot):
+    v = create_view("example-cost")
+    assert isinstance(v, ExampleCostView)
+    qtbot.addWidget(v)
+    v.resize(1350, 850)
+    v.show()
+    qtbot.waitExposed(v)
+    yield v
+    v.shutdown()
+
+
+def test_bars_and_matrix_are_the_examples_wishes(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    view.render(snap)
+    net = Network(snap.sizes, snap.activation, snap.cost_name)
+    w = example_wishes(net, snap.theta, snap.example_image, snap.example_label)
+    a = w.activations[-1]
+    # the same example, at θ now
+    np.testing.assert_allclose(a, snap.example_activations[-1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(view.digit.image.ravel(), snap.example_image)
+    np.testing.assert_allclose(view.out_bars.opts["height"], a)
+    np.testing.assert_array_equal(view.target_bars.opts["height"], w.target)
+    assert w.target[snap.example_label] == 1 and w.target.sum() == 1
+    # the ten cost terms and their sum, = the snapshot's own terms
+    np.testing.assert_allclose(view.term_bars.opts["height"], (a - w.target) ** 2)
+    np.testing.assert_allclose(view.term_bars.opts["height"], snap.example_cost_terms,
+                               rtol=1e-4, atol=1e-7)
+    assert f"C = <b>{style.fmt(w.cost)}</b>" in view.term_plot.titleLabel.text
+    assert view.compare_bars.opts["width"][0] == pytest.approx(w.cost)
+    # each output's wish: −∂C/∂a = −2(a − y), green up / red down
+    np.testing.assert_allclose(view.wish_bars.opts["height"], -2 * (a - w.target))
+    assert brush_colours(view.wish_bars) == [UP if v >= 0 else DOWN for v in w.output_wishes]
+    assert brush_colours(view.wish_bars)[snap.example_label] == UP  # the right digit wants up
+    # passed back: the 10×16 matrix and its column sums
+    np.testing.assert_allclose(view.contrib_image.image, w.contributions, rtol=1e-6)
+    assert view.contrib_image.image.shape == (10, 16)
+    np.testing.assert_allclose(view.hidden_bars.opts["height"], w.hidden_wishes)
+    np.testing.assert_allclose(w.contributions.sum(axis=0), w.hidden_wishes)
+    lo, hi = view.contrib_image.getLevels()
+    assert lo == -hi > -np.inf
+    # in words
+    assert view.wish_text.text().startswith(f"The {snap.example_label} wants to go up")
+    assert f"neuron {int(np.argmax(w.hidden_wishes))} should become more active" in \
+        view.hidden_text.text()
+    qtbot.wait(30)
+    assert_drawn(view)
+
+
+def test_wishes_agree_with_the_engine_gradient_of_that_example(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    view.render(snap)
+    w = view.wishes
+    net = Network(snap.sizes, snap.activation, snap.cost_name)
+    x = snap.example_image[None, :].astype(np.float32) / 255.0
+    y = np.zeros((1, 10), np.float32)
+    y[0, snap.example_label] = 1.0
+    cost, g = net.gradient(x, y, theta=snap.theta)
+    assert cost == pytest.approx(w.cost, rel=1e-4)
+    Ws, bs = net.split(g.astype(np.float64))
+    tol = {"rtol": 2e-3, "atol": 1e-6}
+    # output layer: ∂C/∂b = δ, the opposite of the wish on z; ∂C/∂W = δ·a_hiddenᵀ
+    np.testing.assert_allclose(-bs[-1], w.bias_wishes, **tol)
+    np.testing.assert_allclose(-Ws[-1], w.weight_wishes, **tol)
+    # the last hidden layer: ∂C/∂b = σ'(z)·∂C/∂a, and −∂C/∂a is what the bars show
+    ah = w.activations[-2]
+    np.testing.assert_allclose(-bs[-2], view.hidden_bars.opts["height"] * ah * (1 - ah), **tol)
+
+
+def test_average_cost_and_the_comparison(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=50)  # an epoch of tiny is 60 steps
+    view.set_context(s, tiny)
+    view.render(snap)
+    recent = np.asarray(snap.new_costs)
+    assert view.average_cost == pytest.approx(recent.mean())
+    np.testing.assert_allclose(view.compare_bars.opts["width"][:2],
+                               [view.wishes.cost, recent.mean()])
+    assert view.compare_bars.opts["width"][2] == 0  # no evaluation yet
+    for _ in range(250):  # past the end of an epoch: the session evaluates
+        s.train_step()
+    snap = s.snapshot()
+    view.render(snap)
+    assert snap.last_eval is not None
+    assert view.average_cost == pytest.approx(np.asarray(snap.new_costs)[-200:].mean())
+    assert view.compare_bars.opts["width"][2] == pytest.approx(snap.last_eval.train_cost)
+    assert "the average" in view.cmp_text.text()
+    s.reset()
+    s.train_step()
+    view.render(s.snapshot())
+    assert len(view._recent) == 1  # a new run starts a new average
+
+
+def test_pin_a_test_digit_and_follow_training_again(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    view.render(snap)
+    assert view.pin_spin.maximum() == len(tiny.test_labels) - 1
+    view.pin_spin.setValue(7)
+    qtbot.mouseClick(view.pin_button, QtCore.Qt.MouseButton.LeftButton)
+    s.train_step()  # the session applies the command before the next batch
+    snap = s.snapshot()
+    assert snap.example_source == "test digit #7"
+    view.render(snap)
+    np.testing.assert_array_equal(view.digit.image.ravel(), tiny.test_images[7])
+    assert view.wishes.label == int(tiny.test_labels[7])
+    assert "pinned" in view.source.text()
+    qtbot.mouseClick(view.follow_button, QtCore.Qt.MouseButton.LeftButton)
+    s.train_step()
+    assert s.snapshot().example_source.startswith("training")
+    for wdg in (view.pin_spin, view.pin_button, view.follow_button):
+        assert wdg.toolTip()
+
+
+def test_wish_words():
+    a = np.array([0.1, 0.05, 0.3, 0.02, 0.01, 0.6, 0.01, 0.1, 0.01, 0.01])
+    y = np.zeros(10)
+    y[2] = 1
+    text = wish_words(-2 * (a - y), 2, a)
+    assert text.startswith("The 2 wants to go up")
+    assert "all others want to go down, most strongly the 5" in text
+    good = np.full(10, 0.01)
+    good[3] = 0.98
+    y = np.zeros(10)
+    y[3] = 1
+    assert "only a little" in wish_words(-2 * (good - y), 3, good)
+    a[4] = 0.0  # exactly right: no wish
+    assert "the others want to go down" in wish_words(-2 * (a - np.eye(10)[2]), 2, a)
+    assert "not numbers" in wish_words(np.full(10, np.nan), 3, good)
+
+
+def test_cross_entropy_other_shapes_and_nan(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=10, cost="ce", lr=0.5)
+    view.set_context(s, tiny)
+    view.render(snap)
+    w = view.wishes
+    np.testing.assert_allclose(view.wish_bars.opts["height"], w.target - w.activations[-1])
+    assert "ln aⱼ" in view.term_plot.titleLabel.text
+    assert "cross-entropy" in view.intro.text()
+    for hidden in [(5,), (32, 24, 16), ()]:
+        s2, snap2 = trained(tiny, steps=3, hidden=hidden)
+        view.set_context(s2, tiny)
+        view.render(snap2)
+        if hidden:
+            assert view.contrib_image.image.shape == (10, hidden[-1])
+            np.testing.assert_allclose(view.hidden_bars.opts["height"], view.wishes.hidden_wishes)
+        else:
+            assert "No hidden layer" in view.back_head.text()
+        qtbot.wait(10)
+        pixels(view)
+    _, snap3 = trained(tiny, steps=3)
+    bad = replace(snap3, seq=snap3.seq + 1, theta=frozen(np.full_like(snap3.theta, np.nan)),
+                  diverged=True)
+    view.render(snap3)
+    view.render(bad)
+    assert "not numbers" in view.wish_text.text()
+    assert "network gives no answer" in view.answer.text()
+    qtbot.wait(10)
+    pixels(view)
+
+
+def test_small_window(qtbot, tiny):
+    s, snap = trained(tiny, steps=10)
+    v = ExampleCostView()
+    qtbot.addWidget(v)
+    v.set_context(s, tiny)
+    v.resize(1030, 650)
+    v.show()
+    qtbot.waitExposed(v)
+    v.render(snap)
+    qtbot.wait(20)
+    assert v.width() <= 1030 and v.height() <= 650
+    assert_drawn(v)
+    v.shutdown()

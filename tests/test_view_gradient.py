@@ -1,0 +1,228 @@
+"""The −∇C view shows exactly −∇C of the engine: in the first-layer pictures, the
+deeper matrices, the sorted sizes, the histogram, the norms and the top-ten table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6 import QtCore, QtGui  # noqa: E402
+
+from gdviz.core import Network  # noqa: E402
+from gdviz.qt import style  # noqa: E402
+from gdviz.qt.views import create_view  # noqa: E402
+from gdviz.qt.views.gradient import GradientView  # noqa: E402
+from gdviz.training.analysis import (  # noqa: E402
+    full_gradient,
+    gradient_histogram,
+    gradient_norms,
+    sorted_magnitudes,
+)
+from gdviz.training.config import TrainConfig  # noqa: E402
+from gdviz.training.session import TrainingSession  # noqa: E402
+from gdviz.training.snapshot import frozen  # noqa: E402
+
+
+def trained(dataset, steps: int = 20, **config):
+    s = TrainingSession(dataset, TrainConfig(**config))
+    for _ in range(steps):
+        s.train_step()
+    return s, s.snapshot()
+
+
+def pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
+
+
+def assert_drawn(widget, min_colours: int = 20) -> None:
+    px = pixels(widget)
+    colours = np.unique(px.reshape(-1, 3), axis=0)
+    assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
+    assert px.std() > 10
+
+
+@pytest.fixture
+def view(qtbot):
+    v = create_view("gradient")
+    assert isinstance(v, GradientView)
+    qtbot.addWidget(v)
+    v.resize(1350, 850)
+    v.show()
+    qtbot.waitExposed(v)
+    yield v
+    v.shutdown()
+
+
+def test_pictures_matrices_and_table_are_minus_the_engine_gradient(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=20)
+    view.set_context(s, tiny)
+    view.render(snap)
+    g = snap.grad
+    assert np.any(g != 0)
+
+    # first layer: one 28×28 picture per neuron = −∂C/∂W0[j]
+    W0, _ = style.layer_views(g, snap.sizes, 0)
+    for j in range(snap.sizes[1]):
+        np.testing.assert_array_equal(view.first.tile(j), -W0[j].reshape(28, 28))
+    # deeper layers: matrices and bias columns
+    for i, (img_w, img_b) in enumerate(view.deeper.images):
+        W, b = style.layer_views(g, snap.sizes, i + 1)
+        np.testing.assert_array_equal(img_w.image, -W)
+        np.testing.assert_array_equal(img_b.image[:, 0], -b)
+
+    # the ten that matter most: the largest |∇C_i|, value −∇C_i, in the table
+    order = np.argsort(-np.abs(g.astype(np.float64)), kind="stable")[:10]
+    assert [p.index for p in view.top] == [int(i) for i in order]
+    for r, p in enumerate(view.top):
+        assert p.value == pytest.approx(-float(g[p.index]))
+        assert view.table.item(r, 0).text() == style.fmt(p.value)
+        assert view.table.item(r, 1).text() == f"{p.kind}{p.layer}"
+        if p.layer == 0 and p.kind == "W":
+            assert view.table.item(r, 3).text() == f"pixel ({p.input // 28}, {p.input % 28})"
+        way = "grow" if p.value > 0 else "shrink"
+        assert view.table.item(r, 4).text().startswith(f"should {way}")
+
+    # sizes, sorted: the curve is log10 of the sorted magnitudes (exact zeros on the bottom row)
+    sm = sorted_magnitudes(g)
+    x, y = view.sorted_curve.getData()
+    np.testing.assert_array_equal(x, sm.rank + 1)
+    pos = sm.magnitude > 0
+    np.testing.assert_allclose(y[pos], np.log10(sm.magnitude[pos]))
+    assert np.all(y[~pos] < y[pos].min())
+    # the histogram and the zeros, in bars and in words
+    lo, hi = view._hist.edges[0], view._hist.edges[-1]
+    h = gradient_histogram(g, bins=len(view._hist.counts), log_range=(lo, hi))
+    np.testing.assert_array_equal(view.hist_bars.opts["width"], h.counts)
+    n_zero = int(np.count_nonzero(g == 0))
+    assert view.zero_bar.opts["width"][0] == n_zero == h.n_zero
+    assert f"{n_zero:,}" in view.zeros_text.text()
+    blank = int(np.count_nonzero(np.all(W0 == 0, axis=0)))
+    assert f"{blank:,} pixels were blank" in view.zeros_text.text()
+
+    # norms: per layer as bars, the whole vector in the curve
+    norms = gradient_norms(snap.sizes, g)
+    np.testing.assert_allclose(view.layer_bars.opts["height"], norms.norms)
+    s.train_step()
+    snap2 = s.snapshot()
+    view.render(snap2)
+    steps, vals = view.norm_curve.getData()
+    np.testing.assert_array_equal(steps, [snap.step, snap2.step])
+    np.testing.assert_allclose(vals, [np.linalg.norm(g.astype(np.float64)),
+                                      np.linalg.norm(snap2.grad.astype(np.float64))])
+    view.render(snap2)  # the same snapshot again adds nothing
+    assert view.norm_curve.getData()[0].size == 2
+
+    # first-layer entries of the top ten are circled on their pixel
+    n_first = sum(p.layer == 0 and p.kind == "W" for p in view.top)
+    assert len(view.markers.data) == n_first
+    qtbot.wait(30)
+    assert_drawn(view)
+
+
+def test_it_is_the_gradient_of_the_sessions_own_batch(qtbot, view, tiny):
+    """One mini-batch of all 600 digits: the pictures equal −(the gradient of those
+    600 digits at the initial θ), computed independently by full_gradient."""
+    s = TrainingSession(tiny, TrainConfig(batch_size=len(tiny.train_labels)))
+    theta0 = s.initial_theta.copy()
+    s.train_step()
+    snap = s.snapshot()
+    view.set_context(s, tiny)
+    view.render(snap)
+    net = Network(snap.sizes, snap.activation, snap.cost_name)
+    fg = full_gradient(net, theta0, tiny.train_images, tiny.train_labels)
+    tol = 1e-5 * float(np.abs(fg.grad).max())
+    W0, _ = style.layer_views(fg.grad, snap.sizes, 0)
+    for j in range(snap.sizes[1]):
+        np.testing.assert_allclose(view.first.tile(j), -W0[j].reshape(28, 28), atol=tol, rtol=1e-4)
+    for i, (img_w, img_b) in enumerate(view.deeper.images):
+        W, b = style.layer_views(fg.grad, snap.sizes, i + 1)
+        np.testing.assert_allclose(img_w.image, -W, atol=tol, rtol=1e-4)
+        np.testing.assert_allclose(img_b.image[:, 0], -b, atol=tol, rtol=1e-4)
+    for p in view.top:
+        assert p.value == pytest.approx(-float(fg.grad[p.index]), rel=1e-3, abs=tol)
+    assert "all 600 digits of this mini-batch" in view.zeros_text.text()
+
+
+def test_switch_shows_delta_and_weights(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=10)
+    view.set_context(s, tiny)
+    view.render(snap)
+    qtbot.mouseClick(view.modes.buttons["delta"], QtCore.Qt.MouseButton.LeftButton)
+    assert view.mode() == "delta" and view.first.mode() == "delta" == view.deeper.mode()
+    W0, _ = style.layer_views(snap.delta, snap.sizes, 0)
+    np.testing.assert_array_equal(view.first.tile(4), W0[4].reshape(28, 28))
+    W1, _ = style.layer_views(snap.delta, snap.sizes, 1)
+    np.testing.assert_array_equal(view.deeper.images[0][0].image, W1)
+    view.setMode("weights")
+    W0, _ = style.layer_views(snap.theta, snap.sizes, 0)
+    np.testing.assert_array_equal(view.first.tile(4), W0[4].reshape(28, 28))
+    assert view.modes.mode() == "weights"
+    # the numbers on the right stay −∇C
+    assert view.top[0].value == pytest.approx(-float(snap.grad[view.top[0].index]))
+    # the panels' own switches are hidden: one switch for the view
+    assert not view.first.modes.isVisible() and not view.deeper.modes.isVisible()
+    for b in view.modes.buttons.values():
+        assert b.toolTip()
+
+
+def test_a_new_run_clears_the_norm_history(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.render(snap)
+    s.train_step()
+    view.render(s.snapshot())
+    assert view.norm_curve.getData()[0].size == 2
+    s.reset()
+    s.train_step()
+    snap = s.snapshot()
+    view.render(snap)
+    steps, _ = view.norm_curve.getData()
+    np.testing.assert_array_equal(steps, [1])
+
+
+def test_step_zero_diverged_and_other_shapes(qtbot, view, tiny):
+    s = TrainingSession(tiny, TrainConfig())
+    view.set_context(s, tiny)
+    view.render(s.snapshot())  # no step yet: all zeros
+    assert view.top == () and "No step yet" in view.zeros_text.text()
+    for _ in range(3):
+        s.train_step()
+    snap = s.snapshot()
+    nan = np.full_like(snap.theta, np.nan)
+    bad = replace(snap, seq=snap.seq + 1, theta=frozen(nan), grad=frozen(nan), delta=frozen(nan),
+                  diverged=True)
+    view.render(snap)
+    view.render(bad)
+    assert "not a number" in view.zeros_text.text()
+    qtbot.wait(10)
+    pixels(view)
+    for hidden in [(5,), (32, 24, 16), ()]:
+        s2, snap2 = trained(tiny, steps=3, hidden=hidden)
+        view.set_context(s2, tiny)
+        view.render(snap2)
+        W0, _ = style.layer_views(snap2.grad, snap2.sizes, 0)
+        np.testing.assert_array_equal(view.first.tile(0), -W0[0].reshape(28, 28))
+        assert len(view.deeper.plots) == len(hidden)
+        qtbot.wait(10)
+        pixels(view)
+
+
+def test_small_window(qtbot, tiny):
+    s, snap = trained(tiny, steps=10)
+    v = GradientView()
+    qtbot.addWidget(v)
+    v.set_context(s, tiny)
+    v.resize(1030, 650)
+    v.show()
+    qtbot.waitExposed(v)
+    v.render(snap)
+    qtbot.wait(20)
+    assert v.width() <= 1030 and v.height() <= 650  # fits the smaller tab
+    assert_drawn(v)
+    v.shutdown()
