@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import textbook  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from gdviz.cli import PRESETS  # noqa: E402
+from gdviz.training.config import PRESETS  # noqa: E402
 from gdviz.data import DataError, Dataset, load_idx_dir, load_sample  # noqa: E402
 from gdviz.training import LESSON, TrainConfig, TrainingSession  # noqa: E402
 
@@ -270,7 +270,7 @@ def describe_point(p) -> str:
 
 
 def run_best(ds: Dataset, budget: float) -> dict:
-    cfg = TrainConfig(**PRESETS["best"]).validated()
+    cfg = PRESETS["best"].validated()
     log(f"== Accuracy: the 'best' preset ({'-'.join(map(str, cfg.sizes()))} {cfg.activation}, {cfg.cost}, "
         f"{cfg.optimizer}, η = {cfg.lr:g}, batch {cfg.batch_size}) with a {budget:g} s training-time budget ==")
     r = budget_run(ds, cfg, budget, checks_per_epoch=4)

@@ -9,12 +9,13 @@
     gdviz data fetch mnist                  download + verify full MNIST
     gdviz data info                         which datasets are on this machine
     gdviz screenshot --out FILE.png         render the window after N steps
+    gdviz export REC --gif OUT.gif          weights animation of a recording (also --csv, --png)
 
 Exit codes: 0 done; 2 bad input (one line ``gdviz: error: ...`` on stderr);
 3 training diverged; 130 interrupted.
 
-The ``train --headless`` path never imports Qt: the window modules are
-imported inside the functions that open a window.
+The ``train --headless`` and ``export --gif/--csv`` paths never import Qt:
+the window modules are imported inside the functions that open a window.
 """
 
 from __future__ import annotations
@@ -100,6 +101,18 @@ def _count(what):
             raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"{what} cannot be negative (got {value})")
+        return value
+    return convert
+
+
+def _positive_number(what):
+    def convert(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"{what} must be more than 0 (got {text})")
         return value
     return convert
 
@@ -195,6 +208,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--view", default=None, metavar="NAME",
                    help="a teaching view to show: gradient, step-size, landscape, example-cost, "
                         "sgd-vs-gd, generalisation, draw, or presenter (presenter mode)")
+
+    # ---------------------------------------------------------------- export
+    x = sub.add_parser("export", help="export a recording: weights animation, metrics CSV, or a picture",
+                       description="Export a recording (.gdvrec, from File > Record this run): an animation "
+                                   "of the first layer's weights (--gif), every step's cost and every "
+                                   "evaluation (--csv), or one step drawn in the window or one panel (--png). "
+                                   "--gif and --csv need no display.")
+    x.add_argument("recording", metavar="RECORDING", help="the recording file")
+    what = x.add_mutually_exclusive_group(required=True)
+    what.add_argument("--gif", metavar="OUT.gif", help="write an animated GIF of the first-layer weights")
+    what.add_argument("--mp4", metavar="OUT.mp4", help="the same as an MP4 video (needs imageio-ffmpeg)")
+    what.add_argument("--csv", metavar="OUT.csv",
+                      help="write the metrics: columns event,step,epoch,cost,test_cost,test_accuracy,"
+                           "train_cost,train_accuracy; one 'step' row per recorded step, 'epoch' and "
+                           "'eval' rows for epoch averages and evaluations")
+    what.add_argument("--png", metavar="OUT.png", help="draw step --step in the window and save it")
+    x.add_argument("--fps", type=_positive_number("the frame rate"), default=10.0, metavar="N",
+                   help="animation frames per second (default 10)")
+    x.add_argument("--every", type=_positive_int("--every"), default=None, metavar="N",
+                   help="one frame about every N steps, at the recorded weights (θ is kept every 64 "
+                        "steps; default: about 100 frames)")
+    x.add_argument("--step", type=_count("the step"), default=None, metavar="N", help="the step to draw (--png)")
+    x.add_argument("--panel", default=None, metavar="NAME",
+                   help="save only this panel (--png): hidden_weights, deeper_layers, activations, output, cost")
+    x.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
+                   help="window size in pixels for --png (default 1600x1000)")
     return parser
 
 
@@ -215,6 +254,8 @@ def main(argv=None) -> int:
             return cmd_data(args, parser)
         if args.command == "screenshot":
             return cmd_screenshot(args)
+        if args.command == "export":
+            return cmd_export(args)
         raise UsageError(f"unknown command {args.command!r}")
     except UsageError as exc:
         return _error(str(exc))
@@ -488,6 +529,68 @@ def cmd_screenshot(args) -> int:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # cannot write the file; training stalled (TimeoutError)
         raise UsageError(f"no screenshot: {exc}") from None
+    print(path)
+    return EXIT_OK
+
+
+# ====================================================================== export
+def cmd_export(args) -> int:
+    """``gdviz export RECORDING --gif/--mp4/--csv/--png OUT``; prints the file written."""
+    out = Path(args.gif or args.mp4 or args.csv or args.png)
+    kind = "gif" if args.gif else "mp4" if args.mp4 else "csv" if args.csv else "png"
+    if out.suffix.lower() != f".{kind}":
+        raise UsageError(f"--{kind} writes a .{kind} file: give a file name ending in .{kind}, not {out.name!r}")
+    if str(out.parent) and not out.parent.is_dir():
+        raise UsageError(f"folder not found for the output: {out.parent}")
+    if kind == "png":
+        if args.step is None:
+            raise UsageError("--png needs --step N: the step of the recording to draw")
+        if args.every is not None:
+            raise UsageError("--every only applies to --gif and --mp4")
+        return _export_png(args, out)
+    extras = [o for o, v in (("--step", args.step), ("--panel", args.panel)) if v is not None]
+    if extras:
+        raise UsageError(f"{' and '.join(extras)} only appl{'ies' if len(extras) == 1 else 'y'} to --png")
+    if kind == "csv" and args.every is not None:
+        raise UsageError("--every only applies to --gif and --mp4")
+    from gdviz import render
+    from gdviz.training.recording import RecordingError, open_recording
+
+    if kind == "mp4" and not render.mp4_available():
+        raise UsageError(render.MP4_MISSING)
+    try:
+        rec = open_recording(args.recording)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        if kind == "csv":
+            render.write_metrics_csv(out, **render.recording_metrics(rec))
+        else:
+            steps = render.gif_frame_steps(rec.theta_steps, args.every)
+            render.write_animation(out, render.recording_frames(rec, steps), args.fps)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise UsageError(f"no {kind.upper()} written: {exc}") from None
+    finally:
+        rec.close()
+    print(out)
+    return EXIT_OK
+
+
+def _export_png(args, out: Path) -> int:
+    try:
+        from gdviz.qt.export import render_recording_png
+    except ImportError as exc:
+        raise UsageError(f"--png needs the window ({exc}); install PySide6-Essentials") from None
+    from gdviz.training.recording import RecordingError
+
+    try:
+        path = render_recording_png(args.recording, out, args.step, args.panel, size=args.size)
+    except (RecordingError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"no PNG written: {exc}") from None
     print(path)
     return EXIT_OK
 

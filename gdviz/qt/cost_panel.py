@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from gdviz.qt import style
 
-__all__ = ["CostPanel", "GrowingSeries", "ema"]
+__all__ = ["OVERLAY_COLORS", "CostPanel", "GrowingSeries", "ema"]
 
 # Colours on the app's white plots (readable on a projector).
 # Opaque pale blue, not a translucent pen: Qt strokes a translucent, self-
@@ -39,6 +39,12 @@ EPOCH = (230, 140, 20)  # amber: per-epoch average training cost
 TEST = (200, 30, 45)  # red: test cost / test accuracy
 TRAIN_ACC = (33, 102, 172)
 
+#: Colours of overlaid runs (File ▸ Compare with recording…), in order of adding;
+#: none of them is a colour the panel already uses.
+OVERLAY_COLORS = ((118, 42, 131), (27, 120, 55), (197, 27, 125), (140, 81, 10), (1, 102, 94),
+                  (77, 77, 77), (230, 97, 1), (84, 39, 143))
+OVERLAY_MAX_POINTS = 4096  # a smoothed overlay is drawn from at most this many points
+
 EMA_ALPHA = 0.02  # weight of the newest step in the smoothed curve (~50-step window)
 EMA_WARMUP = 25  # smoothed values that do not set the y range once there are more
 
@@ -48,21 +54,58 @@ def ema(values: np.ndarray, start: float | None, alpha: float = EMA_ALPHA, count
 
     ``count`` is how many values preceded (for the start-up bias correction:
     the first points average what there is instead of pulling towards 0).
+    A value that is not finite is skipped (its point repeats the previous one).
+
+    Vectorised in blocks of ``_EMA_BLOCK`` (a replay hands over 60,000 steps
+    at once): inside a block ``raw_j = β^(j+1)·raw + α·β^j·Σ_{i≤j} β^(−i)·v_i``,
+    one ``cumsum``; blocks are short enough that ``β^(−i)`` stays below 10^18:
+    no overflow, and each output keeps float64 precision relative to its own
+    (dominant) recent terms.
     """
-    out = np.empty(len(values), dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64).ravel()
+    n = v.size
     m = 0.0 if start is None else float(start)
+    if n == 0:
+        return np.empty(0, dtype=np.float64)
     # Debiased EMA: m_k / (1 - (1-a)^k); keep the raw accumulator internally.
     beta = 1.0 - alpha
-    k = count
-    raw = m * (1.0 - beta**k) if k else 0.0
-    for i, v in enumerate(values.tolist()):
-        if not math.isfinite(v):
-            out[i] = out[i - 1] if i else m
-            continue
-        raw = beta * raw + alpha * v
-        k += 1
-        out[i] = raw / (1.0 - beta**k)
-    return out
+    k0 = int(count)
+    raw = m * (1.0 - beta**k0) if k0 else 0.0
+    finite = np.isfinite(v)
+    all_finite = bool(finite.all())
+    vf = v if all_finite else v[finite]
+    nf = vf.size
+    of = np.empty(nf, dtype=np.float64)
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError(f"alpha must be in (0, 1], not {alpha}")
+    if nf and beta == 0.0:  # no memory: each value is its own average
+        of[:] = vf
+    elif nf:
+        # a block as long as β^(−B) stays below 10^18 (2,048 for α = 0.02)
+        B = max(1, min(_EMA_BLOCK, nf, int(41.4 / -math.log(beta))))
+        j = np.arange(B, dtype=np.float64)
+        up, bj = beta ** -j, beta**j
+        for s0 in range(0, nf, B):
+            blk = vf[s0:s0 + B]
+            L = blk.size
+            r = np.cumsum(blk * up[:L])
+            r *= alpha * bj[:L]
+            r += (beta * bj[:L]) * raw
+            of[s0:s0 + L] = r
+            raw = float(r[-1])
+        # Bias correction: 1 - β^k is 1.0 in float64 once β^k < 1e-17 (k > 1,938 for α = 0.02).
+        settled = math.ceil(math.log(1e-17) / math.log(beta)) if 0.0 < beta < 1.0 else nf + k0
+        head = max(0, min(nf, settled - k0))
+        if head:
+            of[:head] /= 1.0 - beta ** (k0 + np.arange(1, head + 1, dtype=np.float64))
+    if all_finite:
+        return of
+    # A skipped value repeats the latest output before it (``start`` when there is none).
+    latest = np.cumsum(finite) - 1
+    return np.where(latest >= 0, of[np.maximum(latest, 0)] if nf else m, m)
+
+
+_EMA_BLOCK = 2048
 
 
 class GrowingSeries:
@@ -229,7 +272,8 @@ class CostPanel(QWidget):
         self.pyramid = PeakPyramid()
         self.display_level: int | None = None  # pyramid level drawn (None: every step)
         self.epochs = GrowingSeries(("step", "epoch", "cost"), 64)
-        self.evals = GrowingSeries(("step", "epoch", "test_cost", "test_acc", "train_acc"), 64)
+        self.evals = GrowingSeries(("step", "epoch", "test_cost", "test_acc", "train_cost", "train_acc"), 64)
+        self._overlays: dict[str, dict] = {}  # name -> {"item", "steps", "epochs", "ema", "color", ...}
         self._build_ui()
 
     # ------------------------------------------------------------------ UI
@@ -294,6 +338,11 @@ class CostPanel(QWidget):
         for item in (self.epoch_curve, self.test_cost_curve):
             item.setDownsampling(auto=False)
             item.setClipToView(False)
+        # Legend entries of overlaid runs only (the panel's own curves are named in the title bar).
+        self.overlay_legend = pg.LegendItem(offset=(-8, 8), labelTextSize="8pt", labelTextColor=style.FOREGROUND,
+                                            brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(200, 200, 200))
+        self.overlay_legend.setParentItem(cp.vb)
+        self.overlay_legend.setVisible(False)
 
         ap = self.acc_plot = pg.PlotItem()
         ap.setLabel("left", "accuracy %")
@@ -385,6 +434,8 @@ class CostPanel(QWidget):
         self._ranges.clear()
         self._set_x_labels()
         self._update_curves()
+        for name in self._overlays:
+            self._draw_overlay(name)
         self._apply_ranges()
 
     def xInEpochs(self) -> bool:
@@ -406,6 +457,146 @@ class CostPanel(QWidget):
     def _user_moved(self, *_args) -> None:
         if not self._setting_range and self._follow:
             self.setFollow(False)
+
+    # ------------------------------------------------------------------ overlays
+    def add_overlay(self, name: str, steps, costs, color=None, *, epochs=None, smooth: bool = True) -> str:
+        """Draw another run's cost as one named, coloured, smoothed curve over this one.
+
+        ``steps`` ``(n,)`` and ``costs`` ``(n,)`` are every recorded step of
+        that run and its mini-batch cost; the curve is their moving average
+        (:func:`ema`, as for the live run's dark line; ``smooth=False`` draws
+        them as given). ``epochs`` ``(n,)`` (optional) places the points when
+        the x axis shows epochs; without it the overlay is hidden then.
+        ``color`` is an ``(r, g, b)`` tuple or any pyqtgraph colour (default:
+        the next of :data:`OVERLAY_COLORS`). A name already shown is replaced.
+        Overlays stay when the live history is cleared; see :meth:`clear_overlays`.
+        Returns the name.
+        """
+        name = str(name)
+        steps = np.asarray(steps, dtype=np.float64).ravel()
+        costs = np.asarray(costs, dtype=np.float64).ravel()
+        if steps.shape != costs.shape:
+            raise ValueError(f"overlay {name!r}: {steps.size} steps but {costs.size} costs")
+        ep = None if epochs is None else np.asarray(epochs, dtype=np.float64).ravel()
+        if ep is not None and ep.shape != steps.shape:
+            raise ValueError(f"overlay {name!r}: {steps.size} steps but {ep.size} epoch positions")
+        self.remove_overlay(name, _update=False)
+        if color is None:
+            used = [o["color"] for o in self._overlays.values()]
+            free = [c for c in OVERLAY_COLORS if c not in used]
+            color = free[0] if free else OVERLAY_COLORS[len(self._overlays) % len(OVERLAY_COLORS)]
+        y = ema(costs, None) if smooth and costs.size else costs.copy()
+        # A smooth curve loses nothing visible when drawn from a few thousand of its points.
+        if y.size > OVERLAY_MAX_POINTS:
+            keep = np.unique(np.r_[np.linspace(0, y.size - 1, OVERLAY_MAX_POINTS).astype(np.int64), y.size - 1])
+        else:
+            keep = slice(None)
+        warm = y[EMA_WARMUP:] if y.size > EMA_WARMUP else y
+        finite = warm[np.isfinite(warm)]
+        pos = y[np.isfinite(y) & (y > 0)]
+        item = pg.PlotDataItem(pen=pg.mkPen(color, width=2), name=name)
+        item.setZValue(-1)  # under the live run's curves
+        self.cost_plot.addItem(item)
+        self.overlay_legend.addItem(item, name)
+        self.overlay_legend.setVisible(True)
+        self._overlays[name] = {
+            "item": item, "color": tuple(color) if isinstance(color, (tuple, list)) else color,
+            "steps": steps[keep], "epochs": None if ep is None else ep[keep], "ema": y[keep],
+            "last_step": float(steps[-1]) if steps.size else 0.0,
+            "last_epoch": float(ep[-1]) if ep is not None and ep.size else 0.0,
+            "cmax": float(finite.max()) if finite.size else -math.inf,
+            "pmin": float(pos.min()) if pos.size else math.inf,
+            "pmax": float(pos.max()) if pos.size else -math.inf,
+        }
+        self._draw_overlay(name)
+        self._overlays_changed()
+        return name
+
+    def remove_overlay(self, name: str, _update: bool = True) -> bool:
+        """Remove the overlay ``name``; False when there is none of that name."""
+        o = self._overlays.pop(str(name), None)
+        if o is None:
+            return False
+        self.cost_plot.removeItem(o["item"])
+        self.overlay_legend.removeItem(o["item"])
+        self.overlay_legend.setVisible(bool(self._overlays))
+        if _update:
+            self._overlays_changed()
+        return True
+
+    def clear_overlays(self) -> None:
+        """Remove every overlaid run."""
+        for name in list(self._overlays):
+            self.remove_overlay(name, _update=False)
+        self._overlays_changed()
+
+    def overlays(self) -> dict[str, tuple]:
+        """``{name: (r, g, b)}`` of the overlaid runs, in the order added."""
+        return {name: o["color"] for name, o in self._overlays.items()}
+
+    def overlay_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` drawn for overlay ``name`` (x in steps or epochs as the axis shows)."""
+        item = self._overlays[name]["item"]
+        x, y = item.getData()
+        return (np.zeros(0) if x is None else x), (np.zeros(0) if y is None else y)
+
+    def _draw_overlay(self, name: str) -> None:
+        o = self._overlays[name]
+        if self._x_in_epochs:
+            if o["epochs"] is None:
+                o["item"].setData([], [])
+                o["item"].setVisible(False)
+                return
+            o["item"].setData(o["epochs"], o["ema"])
+        else:
+            o["item"].setData(o["steps"], o["ema"])
+        o["item"].setVisible(True)
+
+    def _overlays_changed(self) -> None:
+        self._ranges.clear()
+        self._apply_ranges()
+
+    # ------------------------------------------------------------------ history out
+    def history(self) -> dict:
+        """Copies of everything the panel holds about the run shown (for CSV export).
+
+        ``steps`` ``(n,)`` int64 and ``costs`` ``(n,)`` float64: every step and
+        its mini-batch cost; ``smoothed`` ``(n,)``: the dark line; ``epoch_costs``:
+        ``[(epoch, step, cost)]``; ``evals``: ``[(step, epoch, test_cost,
+        test_accuracy, train_cost, train_accuracy)]`` with accuracies in 0..1.
+        """
+        ev = self.evals
+        evals = [(int(s), float(e), float(tc), ta / 100.0, float(rc), ra / 100.0) for s, e, tc, ta, rc, ra in zip(
+            ev.view("step"), ev.view("epoch"), ev.view("test_cost"), ev.view("test_acc"),
+            ev.view("train_cost"), ev.view("train_acc"), strict=True)]
+        return {
+            "steps": self.steps.view("step").astype(np.int64),
+            "costs": self.steps.view("cost").copy(),
+            "smoothed": self.steps.view("ema").copy(),
+            "epoch_costs": [(int(round(e)), int(s), float(c)) for s, e, c in zip(
+                self.epochs.view("step"), self.epochs.view("epoch"), self.epochs.view("cost"), strict=True)],
+            "evals": evals,
+        }
+
+    _STATE = ("_run_id", "_seq", "_last_pos", "_last_ema", "_n_costs", "_cmax", "_cmax_start", "_pmin",
+              "_pmax", "_acc_min", "steps", "pyramid", "epochs", "evals")
+
+    def save_state(self) -> dict:
+        """A copy of the run's history (not the overlays or view options), for :meth:`restore_state`."""
+        import copy
+
+        return {k: copy.deepcopy(getattr(self, k)) for k in self._STATE}
+
+    def restore_state(self, state: dict) -> None:
+        """Show again exactly the history of :meth:`save_state` (e.g. the live run after a replay)."""
+        import copy
+
+        for k in self._STATE:
+            setattr(self, k, copy.deepcopy(state[k]))
+        self._changed = set()
+        self._ranges.clear()
+        self._update_curves()
+        self._apply_ranges()
 
     # ------------------------------------------------------------------ data
     def clear(self) -> None:
@@ -473,12 +664,12 @@ class CostPanel(QWidget):
             self._note_cost(ep[:, 2])
             changed.add("epochs")
         if snap.new_evals:
-            ev = np.array([(e.step, e.epoch, e.test_cost, 100.0 * e.test_accuracy, 100.0 * e.train_accuracy)
-                           for e in snap.new_evals], dtype=np.float64)
+            ev = np.array([(e.step, e.epoch, e.test_cost, 100.0 * e.test_accuracy, e.train_cost,
+                            100.0 * e.train_accuracy) for e in snap.new_evals], dtype=np.float64)
             self.evals.extend(step=ev[:, 0], epoch=ev[:, 1], test_cost=ev[:, 2], test_acc=ev[:, 3],
-                              train_acc=ev[:, 4])
+                              train_cost=ev[:, 4], train_acc=ev[:, 5])
             self._note_cost(ev[:, 2])
-            accs = ev[:, 3:5][np.isfinite(ev[:, 3:5])]
+            accs = ev[:, [3, 5]][np.isfinite(ev[:, [3, 5]])]
             if accs.size:
                 self._acc_min = min(self._acc_min, float(accs.min()))
             changed.add("evals")
@@ -565,20 +756,26 @@ class CostPanel(QWidget):
             return
         self._setting_range = True
         try:
+            shown = [o for o in self._overlays.values() if o["item"].isVisible()]
             if self._x_in_epochs:
                 last = max(self.steps.last("epoch") if self.steps.n else 0.0,
-                           self.evals.last("epoch") if self.evals.n else 0.0)
+                           self.evals.last("epoch") if self.evals.n else 0.0,
+                           *(o["last_epoch"] for o in shown))
                 xmax = _doubling(last, 0.25)
             else:
                 last = max(self.steps.last("step") if self.steps.n else 0.0,
-                           self.evals.last("step") if self.evals.n else 0.0)
+                           self.evals.last("step") if self.evals.n else 0.0,
+                           *(o["last_step"] for o in shown))
                 xmax = _doubling(last, 64.0)
+            cmax = max([self._cmax, *(o["cmax"] for o in shown)])
+            pmin = min([self._pmin, *(o["pmin"] for o in shown)])
+            pmax = max([self._pmax, *(o["pmax"] for o in shown)])
             # Data never touches the left/bottom edges: a curve's dirty rectangle
             # then does not reach the axes, which would otherwise repaint every frame.
             self._set_range(self.cost_plot, "x", -0.015 * xmax, 1.01 * xmax, 0.0)
             if self._log_y:
-                lo = self._pmin if math.isfinite(self._pmin) else 1e-3
-                hi = self._pmax if math.isfinite(self._pmax) else 1.0
+                lo = pmin if math.isfinite(pmin) else 1e-3
+                hi = pmax if math.isfinite(pmax) else 1.0
                 lo_e = math.floor(math.log10(lo) - 0.05)
                 hi_e = math.ceil(math.log10(hi) + 0.05)
                 if hi_e <= lo_e:
@@ -587,7 +784,7 @@ class CostPanel(QWidget):
             else:
                 # The first few smoothed values are just the first batches' costs:
                 # they set the scale only until the run has more to show.
-                top = self._cmax if math.isfinite(self._cmax) and self._cmax > 0 else self._cmax_start
+                top = cmax if math.isfinite(cmax) and cmax > 0 else self._cmax_start
                 top = top if math.isfinite(top) and top > 0 else 1.0
                 top = _nice_top(top * 1.08)
                 self._set_range(self.cost_plot, "y", -0.04 * top, top, 0.0)

@@ -1,0 +1,313 @@
+"""Export what the window shows: any panel as PNG or SVG, the cost panel's
+metrics as CSV, and a weights animation (GIF) of a recording.
+
+``attach(window)`` adds File ▸ Export (Panel as PNG/SVG ▸ one entry per
+panel, Metrics as CSV…, Weights animation (GIF)…) and an **Export panel…**
+entry to each panel's right-click menu.
+
+* PNG: ``QWidget.grab()`` of the panel — exactly what is on screen, title
+  and colour bar included, at the screen's pixel ratio.
+* SVG: the panel painted into a ``QSvgGenerator`` — lines, text and axes as
+  vectors, heatmaps as embedded images (the whole panel, where pyqtgraph's
+  ``SVGExporter`` would only see one plot's scene and none of its Qt labels).
+* CSV and GIF come from :mod:`gdviz.render` (no Qt), the same code as
+  ``gdviz export``; MP4 only when ``imageio-ffmpeg`` is installed.
+
+:func:`render_recording_png` draws one step of a recording in an offscreen
+window (``gdviz export REC --png OUT --step N [--panel NAME]``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QPainter
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
+
+from gdviz import render
+from gdviz.qt.menus import find_action, find_menu, insert_into
+
+__all__ = ["PANEL_TITLES", "ExportController", "attach", "export_panel", "export_metrics_csv",
+           "export_animation", "render_recording_png"]
+
+#: Readable names of the window's panels (others: their key with spaces).
+PANEL_TITLES = {
+    "hidden_weights": "First-layer weights",
+    "deeper_layers": "Deeper layers",
+    "activations": "Activations",
+    "output": "Output",
+    "cost": "Cost and accuracy",
+}
+
+
+def panel_title(name: str) -> str:
+    return PANEL_TITLES.get(name, name.replace("_", " ").capitalize())
+
+
+def attach(window) -> "ExportController":
+    """Add File ▸ Export and each panel's "Export panel…" to ``window``; return the controller."""
+    return ExportController(window)
+
+
+# ====================================================================== files
+def export_panel(widget: QWidget, path, fmt: str | None = None) -> Path:
+    """Save ``widget`` (a panel) as PNG or SVG (``fmt``, default from the suffix); the path.
+
+    Raises ``ValueError`` for another format, ``OSError`` when the file cannot be written.
+    """
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"{path.name}: a panel is exported as .png or .svg, not {fmt or 'no suffix'!r}")
+    if not path.parent.is_dir():
+        raise OSError(f"{path}: the folder {path.parent} does not exist")
+    if fmt == "png":
+        if not widget.grab().save(str(path), "PNG"):
+            raise OSError(f"{path}: could not write the image")
+        return path
+    from PySide6.QtSvg import QSvgGenerator
+
+    size = widget.size()
+    if size.isEmpty():
+        size = widget.sizeHint().expandedTo(QSize(64, 64))
+        widget.resize(size)
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(size)
+    gen.setViewBox(QRect(QPoint(0, 0), size))
+    gen.setTitle(f"gdviz — {widget.objectName() or 'panel'}")
+    gen.setDescription("Exported from gdviz")
+    painter = QPainter()
+    if not painter.begin(gen):
+        raise OSError(f"{path}: could not write the drawing")
+    try:
+        QWidget.render(widget, painter, QPoint(0, 0))  # (panels have their own render(snapshot))
+    finally:
+        painter.end()
+    if not path.exists() or path.stat().st_size == 0:
+        raise OSError(f"{path}: could not write the drawing")
+    return path
+
+
+def export_metrics_csv(cost_panel, path) -> dict[str, int]:
+    """The cost panel's whole history as CSV (layout: :func:`gdviz.render.write_metrics_csv`)."""
+    h = cost_panel.history()
+    return render.write_metrics_csv(path, h["steps"], h["costs"], h["evals"], h["epoch_costs"])
+
+
+def export_animation(recording, out, fps: float = 10.0, every: int | None = None) -> int:
+    """A GIF (or MP4) of the first-layer weights over ``recording`` (a Recording or a path); frames written."""
+    from gdviz.training.recording import open_recording
+
+    rec = open_recording(recording) if isinstance(recording, (str, Path)) else recording
+    try:
+        steps = render.gif_frame_steps(rec.theta_steps, every)
+        return render.write_animation(out, render.recording_frames(rec, steps), fps)
+    finally:
+        if rec is not recording:
+            rec.close()
+
+
+# ====================================================================== in the window
+class ExportController(QObject):
+    """File ▸ Export and the panels' "Export panel…" (see the module docstring)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.setObjectName("ExportController")
+        self.window = window
+        self.last_context_menu: QMenu | None = None
+        self._panel_actions: dict[str, QAction] = {}
+        self.menu = QMenu("&Export", window)
+        self.panel_menu = self.menu.addMenu("&Panel as PNG/SVG")
+        self.menu.addSeparator()
+        self.csv_action = self.menu.addAction("&Metrics as CSV…", self.metrics_dialog)
+        self.csv_action.setStatusTip("Every step's cost and every evaluation of the run in the cost panel")
+        self.gif_action = self.menu.addAction("&Weights animation (GIF)…", self.animation_dialog)
+        tip = "The first layer's weights over a recording, one frame per recorded θ"
+        if not render.mp4_available():
+            tip += " (MP4 needs the imageio-ffmpeg package, which is not installed)"
+        self.gif_action.setStatusTip(tip)
+        self.gif_action.setToolTip(tip)
+        file_menu = find_menu(window, "File")
+        if file_menu is not None:
+            anchor = find_action(file_menu, "Save screenshot")
+            insert_into(file_menu, [self.menu], after=anchor)
+        self.add_panels()
+
+    def add_panels(self) -> None:
+        """Add "Export panel…" for every panel in ``window.panels`` not done yet (call again for new ones)."""
+        for name, panel in getattr(self.window, "panels", {}).items():
+            if name in self._panel_actions:
+                continue
+            entry = self.panel_menu.addAction(f"{panel_title(name)}…")
+            entry.triggered.connect(lambda _=False, n=name: self.panel_dialog(n))
+            action = QAction("Export panel…", panel)
+            action.setStatusTip(f"Save the {panel_title(name).lower()} panel as a PNG or SVG picture")
+            action.triggered.connect(lambda _=False, n=name: self.panel_dialog(n))
+            self._panel_actions[name] = action
+            policy = panel.contextMenuPolicy()
+            if policy == Qt.ContextMenuPolicy.DefaultContextMenu:
+                panel.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                panel.customContextMenuRequested.connect(lambda pos, n=name: self._context_menu(n, pos))
+            else:  # the panel has its own menu: offer the entry through its actions
+                panel.addAction(action)
+
+    def context_menu(self, name: str) -> QMenu:
+        """The right-click menu of panel ``name`` (not shown)."""
+        menu = QMenu(self.window.panels[name])
+        menu.addAction(self._panel_actions[name])
+        return menu
+
+    def _context_menu(self, name: str, pos) -> None:
+        menu = self.context_menu(name)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_context_menu = menu
+        menu.popup(self.window.panels[name].mapToGlobal(pos))
+
+    # ---------------------------------------------------------------- actions
+    def export_panel(self, name: str, path) -> Path | None:
+        """Save panel ``name`` to ``path`` (.png or .svg); errors go to a message box."""
+        panel = self.window.panels[name]
+        try:
+            out = export_panel(panel, path)
+        except (OSError, ValueError) as exc:
+            self.window.show_error("Could not export the panel", str(exc))
+            return None
+        self.window.statusBar().showMessage(f"Saved {panel_title(name).lower()} as {out}", 6000)
+        return out
+
+    def panel_dialog(self, name: str) -> None:
+        default = f"gdviz-{name.replace('_', '-')}.png"
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, f"Export {panel_title(name).lower()}", default,
+            "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            if Path(path).suffix.lower() not in (".png", ".svg"):
+                path += ".svg" if "svg" in chosen.lower() else ".png"
+            self.export_panel(name, path)
+
+    def export_metrics(self, path) -> dict[str, int] | None:
+        try:
+            counts = export_metrics_csv(self.window.cost_panel, path)
+        except OSError as exc:
+            self.window.show_error("Could not export the metrics", f"{path}: {exc.strerror or exc}")
+            return None
+        self.window.statusBar().showMessage(
+            f"Saved {counts['step']:,} steps and {counts['eval']:,} evaluations to {path}", 6000)
+        return counts
+
+    def metrics_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export metrics", "gdviz-metrics.csv",
+                                              "CSV tables (*.csv)")
+        if path:
+            if not path.lower().endswith(".csv"):
+                path += ".csv"
+            self.export_metrics(path)
+
+    def _replay(self):
+        return self.window.findChild(QObject, "ReplayController")
+
+    def export_animation(self, recording, out, fps: float = 10.0, every: int | None = None) -> int | None:
+        """Write the weights animation; the number of frames (None after a message box)."""
+        from gdviz.training.recording import RecordingError
+
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            n = export_animation(recording, out, fps, every)
+        except (RecordingError, RuntimeError, ValueError) as exc:
+            self.window.show_error("Could not export the animation", str(exc))
+            return None
+        except OSError as exc:
+            self.window.show_error("Could not export the animation", f"{out}: {exc.strerror or exc}")
+            return None
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.window.statusBar().showMessage(f"Saved {n} frames to {out}", 6000)
+        return n
+
+    def animation_dialog(self) -> None:
+        from gdviz.training.recording import SUFFIX
+
+        replay = self._replay()
+        recording = getattr(replay, "recording", None)
+        if recording is None:
+            src, _ = QFileDialog.getOpenFileName(self.window, "Recording to animate", "",
+                                                 f"gdviz recordings (*{SUFFIX});;All files (*)")
+            if not src:
+                return
+            recording = src
+        filters = "GIF animation (*.gif)"
+        title = "Save the weights animation"
+        if render.mp4_available():
+            filters += ";;MP4 video (*.mp4)"
+        else:
+            title += " (GIF; MP4 needs imageio-ffmpeg)"
+        out, chosen = QFileDialog.getSaveFileName(self.window, title, "gdviz-weights.gif", filters)
+        if out:
+            if Path(out).suffix.lower() not in (".gif", ".mp4"):
+                out += ".mp4" if "mp4" in chosen.lower() else ".gif"
+            self.export_animation(recording, out)
+
+
+# ====================================================================== offscreen (CLI)
+def render_recording_png(recording_path, out, step: int, panel: str | None = None,
+                         size: tuple[int, int] = (1600, 1000)) -> Path:
+    """Draw ``step`` of a recording in an offscreen window; save the window, or one panel, as PNG.
+
+    Raises ``ValueError`` for an unknown panel, ``RecordingError`` for a bad
+    recording, ``OSError`` when the image cannot be written.
+    """
+    from gdviz.data import load_sample
+    from gdviz.qt.app import ensure_app
+    from gdviz.training.recording import RecordingError, open_recording
+
+    with open_recording(recording_path) as rec:  # refuse a bad file before any window
+        n_steps, name = rec.n_steps, rec.dataset_name
+    if not 0 <= int(step) <= n_steps:
+        raise ValueError(f"step {step} is outside the recording (0…{n_steps:,})")
+    app = ensure_app()
+    from gdviz.qt.replay import attach as attach_replay
+    from gdviz.qt.window import MainWindow
+
+    dataset = load_sample()
+    if name == "mnist":
+        try:
+            from gdviz.data import load_mnist
+            from gdviz.data.download import check_cached
+
+            if all(s == "ok" for s in check_cached().values()):
+                dataset = load_mnist(progress=False)
+        except Exception:  # noqa: BLE001 - the sample's digits will do
+            pass
+    window = MainWindow(dataset)
+    try:
+        if panel is not None and panel not in window.panels:
+            raise ValueError(f"unknown panel {panel!r}; choose one of {', '.join(window.panels)}")
+        window.setMinimumSize(200, 200)
+        window.resize(*size)
+        window.show()
+        app.processEvents()
+        if hasattr(window, "_initial_splits"):
+            window._initial_splits()
+        replay = window.findChild(QObject, "ReplayController") or attach_replay(window)
+        if not replay.open_recording(recording_path, int(step), quiet=True):
+            raise RecordingError(f"{recording_path}: could not be replayed")
+        for _ in range(3):
+            app.processEvents()
+        replay.show_step(int(step))
+        app.processEvents()
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        widget = window if panel is None else window.panels[panel]
+        if not widget.grab().save(str(out), "PNG"):
+            raise OSError(f"{out}: could not write the image")
+        return out
+    finally:
+        replay = window.findChild(QObject, "ReplayController")
+        if replay is not None:
+            replay.on_close()
+        window.close()
+        window.deleteLater()
+        QApplication.processEvents()
