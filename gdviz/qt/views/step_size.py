@@ -1,0 +1,571 @@
+"""The step along the slope: the cost C(θ − s·∇C) for every step size s.
+
+One gradient step moves θ a distance s = η along the downhill direction −∇C.
+This view measures, on a fixed set of 500 training digits, what the cost
+would be after a step of each size s from 10⁻⁴ to 100 (log axis), marks the
+step η that training will take, the cost C(θ) now and the best s — so that
+turning η past the bottom of the valley shows the overshoot before it happens.
+
+The slope is, by default, the gradient of those 500 digits at θ now (computed
+in the background on a private network), so "the cost the next step reaches"
+is exact on that batch; the alternative is the last mini-batch's gradient
+(``snap.grad``: the direction of the step training just took). Everything
+slower than a few microseconds runs in a :class:`LatestJob`: live at ≤ 4 Hz
+while training, on every step while paused or stepping.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdviz.core import Network, to_unit
+from gdviz.qt import style
+from gdviz.qt.background import LatestJob
+from gdviz.qt.views import LessonView
+from gdviz.training.analysis import StepSizeSlice, fixed_eval_batch, step_size_slice
+from gdviz.training.config import LR_MAX, LR_MIN, SettingError
+
+__all__ = ["StepSizeView", "EVAL_N", "LIVE_HZ", "SLOPES"]
+
+EVAL_N = 500  # training digits the slice is measured on
+LIVE_HZ = 4.0  # slices per second at most while training
+S_LOG_RANGE = (-4.0, 2.0)  # log10 of the step sizes shown (10⁻⁴ … 100)
+
+# The two directions the slice can follow.
+SLOPES = ("eval", "batch")
+SLOPE_LABELS = {
+    "eval": f"∇C of the {EVAL_N} digits at θ now (exact)",
+    "batch": "∇C of the last mini-batch",
+}
+SLOPE_TIPS = {
+    "eval": (f"Slope of the same {EVAL_N} training digits the cost is measured on, at θ now. "
+             "Then the marked point is exactly the cost one plain step of size η would reach "
+             "on these digits."),
+    "batch": ("The gradient of the last mini-batch (the one training used for its last step, "
+              "computed before that step). A few digits only: it points roughly, not exactly, "
+              f"downhill for the {EVAL_N} digits, so the curve may not start going down."),
+}
+
+CURVE = (33, 102, 172)  # blue: the cost along the step
+ETA = (230, 97, 1)  # orange: the step η training takes
+BEST = (26, 152, 80)  # green: the best step
+UPHILL = (178, 24, 43)  # red: a step that goes uphill
+NOW = (90, 90, 90)  # grey: C(θ) now
+
+
+def _clock() -> float:
+    """The scheduling clock (seconds); tests replace it."""
+    return time.perf_counter()
+
+
+@dataclass(frozen=True)
+class _Result:
+    """One finished slice and what it was computed for."""
+
+    slice: StepSizeSlice
+    slope: str  # "eval" or "batch"
+    run_id: int
+    step: int
+    lr: float
+    optimizer: str
+    zero_grad: bool  # the direction was zero (e.g. the last batch's before any step)
+
+
+def _network_for(cache: dict, snap) -> Network:
+    key = (tuple(snap.sizes), snap.activation, snap.cost_name)
+    net = cache.get(key)
+    if net is None:
+        cache.clear()
+        net = cache[key] = Network(snap.sizes, snap.activation, snap.cost_name)
+    return net
+
+
+def _compute(cache: dict, snap, slope: str, batch, lr: float) -> _Result:
+    """Background thread: the slice along −∇C (of ``batch`` at θ, or ``snap.grad``)."""
+    net = _network_for(cache, snap)  # private to the job thread: Network.gradient is not thread-safe
+    theta = np.ascontiguousarray(snap.theta, dtype=net.dtype)
+    with np.errstate(all="ignore"):
+        if slope == "eval":
+            X = to_unit(batch.images, net.dtype)
+            Y = np.eye(net.sizes[-1], dtype=net.dtype)[batch.labels]
+            _, grad = net.gradient(X, Y, theta=theta)
+            grad = grad.copy()
+        else:
+            grad = snap.grad
+        zero = not np.any(grad)
+        sl = step_size_slice(net, theta, grad, batch.images, batch.labels, lr=lr)
+    return _Result(sl, slope, snap.run_id, snap.step, float(lr), snap.optimizer, bool(zero))
+
+
+def _decade_ticks(lo: float, hi: float) -> list:
+    """Ticks for a log10 axis: every decade labelled in plain numbers, 2…9 unlabelled."""
+    major, minor = [], []
+    for k in range(math.floor(lo), math.ceil(hi) + 1):
+        major.append((float(k), style.fmt(10.0 ** k) if k < 4 else f"1e{k}"))
+        minor += [(k + math.log10(m), "") for m in range(2, 10) if k + math.log10(m) <= hi]
+    return [major, minor]
+
+
+def _flat(sl: StepSizeSlice) -> bool:
+    """True when no step size changes the cost (a zero slope or a saturated network)."""
+    c = sl.costs[np.isfinite(sl.costs)]
+    if c.size == 0 or not math.isfinite(sl.cost0):
+        return False
+    return float(c.max() - c.min()) <= 1e-6 * max(abs(sl.cost0), 1e-12)
+
+
+def _goes_down(sl: StepSizeSlice) -> bool:
+    """True when some step size lowers the cost below C(θ)."""
+    return bool(np.any(sl.costs < sl.cost0)) if math.isfinite(sl.cost0) else False
+
+
+def _log10(x: float) -> float:
+    return math.log10(x) if x > 0 and math.isfinite(x) else float("nan")
+
+
+def _nice_rates() -> np.ndarray:
+    """η values the slider offers: 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8 × 10^k within [LR_MIN, LR_MAX]."""
+    m = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
+    lo, hi = math.floor(math.log10(LR_MIN)), math.ceil(math.log10(LR_MAX))
+    vals = [float(f"{x * 10.0 ** k:.6g}") for k in range(lo, hi + 1) for x in m]
+    return np.array([v for v in vals if LR_MIN * (1 - 1e-9) <= v <= LR_MAX * (1 + 1e-9)])
+
+
+SLIDER_RATES = _nice_rates()
+
+
+def lr_to_slider(lr: float) -> int:
+    """The slider position of the offered η nearest to ``lr`` (in log scale)."""
+    if not (lr > 0 and math.isfinite(lr)):
+        return 0
+    return int(np.argmin(np.abs(np.log10(SLIDER_RATES) - math.log10(lr))))
+
+
+def slider_to_lr(v: int) -> float:
+    return float(SLIDER_RATES[min(max(int(v), 0), len(SLIDER_RATES) - 1)])
+
+
+class StepSizeView(LessonView):
+    """"The step along the slope": C(θ − s·∇C) against s, with η, C(θ) and the best s.
+
+    Public beyond :class:`LessonView`:
+
+    * ``slope()`` / ``setSlope("eval" | "batch")`` — which gradient the slice follows;
+    * ``logCost()`` / ``setLogCost(bool)`` — log scale for the cost axis;
+    * ``shown`` — the :class:`_Result` on screen (its ``slice`` is the
+      :class:`~gdviz.training.analysis.StepSizeSlice` plotted), or None;
+    * ``verdict_text()`` — the sentence under the plot (plain text);
+    * ``render_seconds`` — duration of the last ``render`` call.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        style.apply_pyqtgraph_defaults()
+        self.setMinimumSize(480, 380)
+        self._cache: dict = {}
+        # functools.partial, not a lambda over self: a view <-> job reference cycle would let
+        # the garbage collector free the widget later, in whatever thread it runs.
+        self._job = LatestJob(functools.partial(_compute, self._cache), name="gdviz-step-size")
+        self._batch = None
+        self._batch_of = None  # the dataset the batch was drawn from
+        self._snap = None
+        self._submitted_key = None
+        self._last_submit = -1e9
+        self._shown_seq = 0
+        self.shown: _Result | None = None
+        self.render_seconds = 0.0
+        self._yrange = None
+        self._slider_lr: float | None = None  # η sent from the slider, not yet in a snapshot
+        self._build()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        lay = style.panel_layout(self)
+        lay.addWidget(style.title_label(
+            "The step along the slope: how far should θ move downhill?"))
+        lay.addWidget(style.note_label(
+            "Gradient descent moves all the weights together a distance s along the downhill "
+            "direction −∇C. The curve is the cost C(θ − s·∇C) after one such step of size s, for s "
+            f"from 0.0001 to 100, measured on {EVAL_N} fixed training digits. The step training "
+            "takes is s = η (orange). Below the dashed line the step helps; above it (pink) it "
+            "goes uphill."))
+
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(8)
+        lab = QtWidgets.QLabel("Downhill direction:")
+        lab.setFont(style.font(9))
+        row.addWidget(lab)
+        self.slope_box = QtWidgets.QComboBox()
+        self.slope_box.setFont(style.font(9))
+        for key in SLOPES:
+            self.slope_box.addItem(SLOPE_LABELS[key], key)
+            self.slope_box.setItemData(self.slope_box.count() - 1, SLOPE_TIPS[key],
+                                       QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.slope_box.setToolTip("Which gradient ∇C the step follows.\n\n"
+                                  + "\n\n".join(f"• {SLOPE_LABELS[k]}: {SLOPE_TIPS[k]}"
+                                                for k in SLOPES))
+        self.slope_box.currentIndexChanged.connect(self._controls_changed)
+        lab.setToolTip(self.slope_box.toolTip())
+        row.addWidget(self.slope_box)
+        self.log_box = QtWidgets.QCheckBox("log cost axis")
+        self.log_box.setFont(style.font(9))
+        self.log_box.setToolTip("Show the cost on a logarithmic scale and the whole curve, even "
+                                "where a huge step blows the cost up. Off, the plot zooms on the "
+                                "valley around the cost now, and the blown-up part leaves "
+                                "through the top.")
+        self.log_box.toggled.connect(self._controls_changed)
+        row.addWidget(self.log_box)
+        row.addStretch(1)
+        eta_lab = QtWidgets.QLabel("η:")
+        eta_lab.setFont(style.font(9, bold=True))
+        row.addWidget(eta_lab)
+        self.lr_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.lr_slider.setRange(0, len(SLIDER_RATES) - 1)
+        self.lr_slider.setPageStep(10)
+        self.lr_slider.setMinimumWidth(140)
+        self.lr_slider.setMaximumWidth(260)
+        self.lr_slider.setToolTip(
+            "The learning rate η of the training (log scale, 0.0001 … 100). Drag it and watch the "
+            "orange marker slide along the curve: past the bottom of the valley the step "
+            "overshoots, and where the curve rises above the dashed line it goes uphill.")
+        eta_lab.setToolTip(self.lr_slider.toolTip())
+        self.lr_slider.valueChanged.connect(self._slider_moved)
+        row.addWidget(self.lr_slider, 1)
+        self.lr_label = QtWidgets.QLabel("η = –")
+        self.lr_label.setFont(style.font(9))
+        self.lr_label.setMinimumWidth(70)
+        self.lr_label.setToolTip("The learning rate η the training uses now.")
+        row.addWidget(self.lr_label)
+        lay.addLayout(row)
+        self._lr_timer = QtCore.QTimer(self)
+        self._lr_timer.setSingleShot(True)
+        self._lr_timer.setInterval(120)
+        self._lr_timer.timeout.connect(self._send_lr)
+
+        self.canvas = style.plot_widget()
+        self.plot: pg.PlotItem = self.canvas.addPlot()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        vb = self.plot.getViewBox()
+        style.fixed_view(vb)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        bottom, left = self.plot.getAxis("bottom"), self.plot.getAxis("left")
+        style.style_axis(bottom, "step size s (log scale)")
+        style.style_axis(left, f"cost C on {EVAL_N} training digits")
+        bottom.setTicks(_decade_ticks(*S_LOG_RANGE))
+        self.plot.setXRange(S_LOG_RANGE[0] - 0.05, S_LOG_RANGE[1] + 0.05, padding=0)
+
+        self.uphill = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
+                                          brush=pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22),
+                                          pen=pg.mkPen(None))
+        self.uphill.setZValue(-20)
+        self.plot.addItem(self.uphill, ignoreBounds=True)
+        self.now_line = pg.InfiniteLine(angle=0, movable=False,
+                                        pen=pg.mkPen(NOW, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+                                        label="C(θ) now", labelOpts={
+                                            "position": 0.03, "color": NOW, "anchors": [(0, 1), (0, 1)],
+                                            "fill": (255, 255, 255, 200)})
+        self.plot.addItem(self.now_line, ignoreBounds=True)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE, width=2.5), connect="finite",
+                                     symbol="o", symbolSize=4, symbolPen=None,
+                                     symbolBrush=pg.mkBrush(CURVE))
+        self.plot.addItem(self.curve)
+        self.eta_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(ETA, width=2),
+                                        label="η", labelOpts={
+                                            "position": 0.93, "color": ETA, "anchors": [(0, 0), (0, 0)],
+                                            "fill": (255, 255, 255, 210)})
+        self.plot.addItem(self.eta_line, ignoreBounds=True)
+        self.best_marker = pg.ScatterPlotItem(size=15, symbol="star", pen=pg.mkPen("w", width=0.8),
+                                              brush=pg.mkBrush(BEST))
+        self.best_marker.setZValue(5)
+        self.plot.addItem(self.best_marker)
+        self.best_text = pg.TextItem("", color=BEST, anchor=(0.5, -0.35))
+        self.best_text.setFont(style.font(9, bold=True))
+        self.plot.addItem(self.best_text, ignoreBounds=True)
+        self.eta_marker = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("w", width=1.5),
+                                             brush=pg.mkBrush(ETA))
+        self.eta_marker.setZValue(6)
+        self.plot.addItem(self.eta_marker)
+        for item in (self.now_line, self.eta_line, self.uphill, self.best_text):
+            item.setVisible(False)
+        lay.addWidget(self.canvas, 1)
+        self.canvas.scene().sigMouseMoved.connect(self._hover)
+
+        self.verdict = QtWidgets.QLabel(" ")
+        self.verdict.setFont(style.font(10.5))
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.verdict.setMinimumHeight(44)
+        self.verdict.setToolTip("What the step of size η will do, read off the curve above.")
+        lay.addWidget(self.verdict)
+        self.status = style.status_label()
+        self.status.setToolTip("Point at the curve to read the cost of a step of that size.")
+        lay.addWidget(self.status)
+
+    # ------------------------------------------------------------------ API
+    def slope(self) -> str:
+        return self.slope_box.currentData()
+
+    def setSlope(self, slope: str) -> None:
+        if slope not in SLOPES:
+            raise ValueError(f"unknown slope {slope!r}; choose one of {', '.join(SLOPES)}")
+        self.slope_box.setCurrentIndex(SLOPES.index(slope))
+
+    def logCost(self) -> bool:
+        return self.log_box.isChecked()
+
+    def setLogCost(self, on: bool) -> None:
+        self.log_box.setChecked(bool(on))
+
+    def verdict_text(self) -> str:
+        d = QtGui.QTextDocument()
+        d.setHtml(self.verdict.text())
+        return d.toPlainText()
+
+    def set_context(self, session, dataset) -> None:
+        super().set_context(session, dataset)
+        if dataset is not self._batch_of:
+            self._batch = fixed_eval_batch(dataset, n=EVAL_N) if dataset is not None else None
+            self._batch_of = dataset
+            self._submitted_key = None  # recompute on the new digits
+
+    def shutdown(self) -> None:
+        self._lr_timer.stop()
+        self._job.stop()
+
+    # ------------------------------------------------------------------ render
+    def render(self, snap) -> None:
+        t0 = time.perf_counter()
+        self._snap = snap
+        self._sync_slider(snap.lr)
+        self._maybe_submit(snap)
+        res = self._job.result()
+        if res is not None and res[0] != self._shown_seq:
+            self._shown_seq = res[0]
+            self.shown = res[1]
+            self._show(res[1])
+        self.render_seconds = time.perf_counter() - t0
+
+    def _maybe_submit(self, snap, force: bool = False) -> None:
+        if self._batch is None or snap is None or not self.isVisible():
+            return
+        key = (snap.run_id, snap.step, snap.lr, self.slope(), id(self._batch))
+        if key == self._submitted_key and not force:
+            return
+        now = _clock()
+        if snap.running and now - self._last_submit < 1.0 / LIVE_HZ and not force:
+            return  # live, but at a low rate while training
+        self._submitted_key = key
+        self._last_submit = now
+        self._job.submit(snap, self.slope(), self._batch, float(snap.lr))
+
+    def _controls_changed(self, *_):
+        self._yrange = None
+        if self.shown is not None:
+            self._show(self.shown)
+        self._maybe_submit(self._snap)
+
+    # ------------------------------------------------------------------ drawing
+    def _y(self, v):
+        """Cost -> plot y (log10 in log mode)."""
+        if self.logCost():
+            with np.errstate(all="ignore"):
+                v = np.asarray(v, dtype=np.float64)
+                return np.log10(np.where(v > 0, v, np.nan))
+        return np.asarray(v, dtype=np.float64)
+
+    def _show(self, r: _Result) -> None:
+        sl = r.slice
+        log = self.logCost()
+        self.plot.getAxis("left").setLogMode(log)
+        xs = np.log10(sl.s)
+        ys = self._y(sl.costs)
+        finite = np.isfinite(ys)
+        if finite.any():
+            self.curve.setData(xs, ys)
+        else:
+            self.curve.setData([], [])
+        y0 = float(self._y(sl.cost0))
+        y_lr = float(self._y(sl.cost_at_lr))
+        x_lr = _log10(sl.lr)
+        ok0 = math.isfinite(y0)
+        # y range (set here, never autoRange): linear focuses on the valley around C(θ)
+        # (a blown-up cost for huge steps leaves through the top); log shows it all.
+        vals = ys[finite]
+        extra = [v for v in (y0, y_lr) if math.isfinite(v)]
+        if vals.size or extra:
+            allv = np.concatenate([vals, extra])
+            lo, hi = float(allv.min()), float(allv.max())
+            if not log and ok0:
+                depth = max(y0 - lo, 0.08 * abs(y0), 1e-6)
+                hi = min(hi, y0 + 2.5 * depth)
+                if math.isfinite(y_lr):
+                    hi = max(hi, y_lr)
+            span = hi - lo if hi > lo else max(abs(hi) * 0.1, 1e-3)
+            lo, hi = lo - 0.12 * span, hi + 0.14 * span
+            if self._yrange is None or abs(lo - self._yrange[0]) > 0.03 * span \
+                    or abs(hi - self._yrange[1]) > 0.03 * span:
+                self._yrange = (lo, hi)
+                self.plot.setYRange(lo, hi, padding=0)
+        else:
+            self._yrange = None
+        # C(θ) now and the uphill zone above it
+        self.now_line.setVisible(ok0)
+        self.uphill.setVisible(ok0)
+        if ok0:
+            self.now_line.setValue(y0)
+            self.now_line.label.setFormat(f"C(θ) now = {style.fmt(sl.cost0)}")
+            top = self._yrange[1] if self._yrange else y0 + 1
+            self.uphill.setRegion((y0, max(top, y0) + 1e6))
+        # η
+        uphill = math.isfinite(y_lr) and ok0 and sl.cost_at_lr > sl.cost0
+        colour = UPHILL if uphill else ETA
+        show_eta = math.isfinite(x_lr)
+        self.eta_line.setVisible(show_eta)
+        if show_eta:
+            self.eta_line.setValue(x_lr)
+            self.eta_line.setPen(pg.mkPen(colour, width=2))
+            self.eta_line.label.setColor(colour)
+            self.eta_line.label.setFormat(f"η = {style.fmt(sl.lr)}")
+        if show_eta and math.isfinite(y_lr):
+            if colour != getattr(self, "_eta_colour", None):
+                self._eta_colour = colour
+                self.eta_marker.setBrush(pg.mkBrush(colour))
+            self.eta_marker.setData([x_lr], [y_lr])
+        else:
+            self.eta_marker.setData([], [])
+        # best s
+        yb = float(self._y(sl.best_cost))
+        if math.isfinite(sl.best_s) and math.isfinite(yb) and not _flat(sl) and _goes_down(sl):
+            xb = _log10(sl.best_s)
+            self.best_marker.setData([xb], [yb])
+            self.best_text.setText(f"best s ≈ {style.fmt(sl.best_s)}")
+            lo, hi = S_LOG_RANGE  # keep the label inside the plot near its ends
+            self.best_text.setAnchor((0.0 if xb < lo + 0.6 else 1.0 if xb > hi - 0.6 else 0.5, -0.35))
+            self.best_text.setPos(xb, yb)
+            self.best_text.setVisible(True)
+        else:
+            self.best_marker.setData([], [])
+            self.best_text.setVisible(False)
+        text = self._verdict(r)
+        if text != self.verdict.text():
+            self.verdict.setText(text)
+
+    def _verdict(self, r: _Result) -> str:
+        sl = r.slice
+        which = (f"−∇C of the {sl.n_examples} digits at θ now" if r.slope == "eval"
+                 else "−∇C of the last mini-batch (computed before the last step)")
+        if not math.isfinite(sl.cost0):
+            return ("<span style='color:#b2182b'><b>θ is not a number</b> (the run diverged): there is "
+                    "no slope to follow. Choose a smaller η and restore the last good weights.</span>")
+        if r.zero_grad or _flat(sl):
+            if r.slope == "batch" and r.step == 0:
+                return (f"No step yet: the last mini-batch's gradient is zero before the first "
+                        f"step, so every step leaves the cost at C = {style.fmt(sl.cost0)}. Take a "
+                        f"training step, or follow the slope of the {sl.n_examples} digits.")
+            return (f"<b>The ground is flat here.</b> The slope ({which}) is zero or almost: no "
+                    f"step of any size changes the cost C = {style.fmt(sl.cost0)}. Usually every "
+                    "neuron is saturated (its sigmoid stuck at 0 or 1) after a too-large η threw "
+                    "the weights far away; gradient descent cannot climb out of such a plateau. "
+                    "Reset, and train with a smaller η.")
+        eta, c_lr, c0 = sl.lr, sl.cost_at_lr, sl.cost0
+        parts = []
+        if math.isfinite(c_lr):
+            change = (c_lr - c0) / c0 * 100 if c0 > 0 else float("nan")
+            ch = f" ({'−' if change < 0 else '+'}{abs(change):.1f} %)" if math.isfinite(change) else ""
+            parts.append(f"With <b>η = {style.fmt(eta)}</b> the next step reaches "
+                         f"<b>C = {style.fmt(c_lr)}</b>{ch}, from C = {style.fmt(c0)} now.")
+        else:
+            parts.append(f"With <b>η = {style.fmt(eta)}</b> the next step blows the cost up "
+                         "(not a number).")
+        if not _goes_down(sl):
+            parts.append("<span style='color:#b2182b'><b>No step along this direction goes "
+                         f"downhill:</b> {which} does not point downhill for these "
+                         f"{sl.n_examples} digits at θ now.</span>")
+            if r.slope == "batch":
+                parts.append("It is the slope of a few other digits, and the last step already "
+                             "went that way. Choose the slope of the "
+                             f"{sl.n_examples} digits to see their downhill direction.")
+            return " ".join(parts)
+        grid_ratio = 10 ** (0.5 * (np.log10(sl.s[1]) - np.log10(sl.s[0]))) if sl.s.size > 1 else 1.0
+        overshoot = (math.isfinite(sl.best_s) and eta > sl.best_s * grid_ratio
+                     and not (math.isfinite(c_lr) and c_lr <= sl.best_cost))
+        if not math.isfinite(c_lr) or (math.isfinite(c_lr) and c_lr > c0):
+            parts.append("<span style='color:#b2182b'><b>This step would go uphill:</b> "
+                         "η is far too large for this slope.</span>")
+        elif overshoot:
+            parts.append("<span style='color:#c45100'><b>η is past the best step: this step "
+                         "overshoots the valley</b> (it lands on the far slope).</span>")
+        elif math.isfinite(sl.best_s):
+            parts.append("η is before the bottom of the valley: a safe step, "
+                         "a larger one would gain more.")
+        if math.isfinite(sl.best_s):
+            best = f"Best step on this curve: s ≈ {style.fmt(sl.best_s)} (C = {style.fmt(sl.best_cost)})"
+            above = np.flatnonzero((sl.s > sl.best_s) & ~(sl.costs <= c0))
+            if above.size:
+                best += f"; from s ≈ {style.fmt(sl.s[above[0]])} on, a step goes uphill"
+            parts.append(best + ".")
+        foot = f"Direction of the step: {which}."
+        if r.optimizer == "momentum":
+            foot += (" With momentum the real step also carries the velocity of earlier steps; "
+                     "this is the plain step θ − η∇C.")
+        return " ".join(parts) + f"<br><span style='color:{style.MUTED}'>{foot}</span>"
+
+    # ------------------------------------------------------------------ η slider
+    def _sync_slider(self, lr: float) -> None:
+        if self._slider_lr is not None:
+            if abs(lr - self._slider_lr) <= 1e-9 * max(1.0, lr):
+                self._slider_lr = None  # the session took it
+            else:
+                return  # the user's η is on its way; do not jump back
+        if self.lr_slider.isSliderDown() or self._lr_timer.isActive():
+            return
+        v = lr_to_slider(lr)
+        if v != self.lr_slider.value():
+            self.lr_slider.blockSignals(True)
+            self.lr_slider.setValue(v)
+            self.lr_slider.blockSignals(False)
+        text = f"η = {style.fmt(lr)}"
+        if text != self.lr_label.text():
+            self.lr_label.setText(text)
+
+    def _slider_moved(self, v: int) -> None:
+        self.lr_label.setText(f"η = {style.fmt(slider_to_lr(v))}")
+        self._lr_timer.start()
+
+    def _send_lr(self) -> None:
+        lr = slider_to_lr(self.lr_slider.value())
+        if self.session is None:
+            self.status.setText("No training session to send η to.")
+            return
+        try:
+            self.session.set_lr(lr)
+        except SettingError as exc:
+            self.status.setText(f"Cannot use this η: {exc}.")
+            self._slider_lr = None
+            return
+        self._slider_lr = lr
+        self.status.setText(f"Learning rate set to η = {style.fmt(lr)}; the next step uses it.")
+
+    # ------------------------------------------------------------------ hover
+    def _hover(self, pos) -> None:
+        r = self.shown
+        vb = self.plot.getViewBox()
+        if r is None or not vb.sceneBoundingRect().contains(pos):
+            return
+        x = vb.mapSceneToView(pos).x()
+        sl = r.slice
+        i = int(np.argmin(np.abs(np.log10(sl.s) - x)))
+        c = float(sl.costs[i])
+        verdict = ""
+        if math.isfinite(c) and math.isfinite(sl.cost0):
+            verdict = " — downhill" if c < sl.cost0 else " — uphill"
+        self.status.setText(f"step s = {style.fmt(sl.s[i])}: C(θ − s·∇C) = {style.fmt(c)} "
+                            f"(C(θ) now = {style.fmt(sl.cost0)}){verdict}")

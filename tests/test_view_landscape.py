@@ -1,0 +1,294 @@
+"""The landscape view: the heatmap is exactly the engine's landscape on the
+view's plane, θ now sits at the centre of a fresh map, the path is the
+engine's projection in a frozen frame, the map is recomputed only when it
+should be (never while hidden), and a diverged θ renders."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6 import QtGui  # noqa: E402
+
+from gdviz.core import Network, to_unit  # noqa: E402
+from gdviz.qt.views import create_view  # noqa: E402
+from gdviz.qt.views import landscape as mod  # noqa: E402
+from gdviz.qt.views.landscape import EVAL_N, GRID_N, LandscapeView, contour_segments  # noqa: E402
+from gdviz.training.analysis import (  # noqa: E402
+    fixed_eval_batch,
+    landscape,
+    project_path,
+    top_parameters,
+)
+from gdviz.training.config import TrainConfig  # noqa: E402
+from gdviz.training.session import TrainingSession  # noqa: E402
+from gdviz.training.snapshot import frozen  # noqa: E402
+
+
+def trained(dataset, steps: int = 15, **config):
+    s = TrainingSession(dataset, TrainConfig(**config))
+    for _ in range(steps):
+        s.train_step()
+    return s, s.snapshot()
+
+
+@pytest.fixture
+def view(qtbot, monkeypatch):
+    monkeypatch.setattr(mod, "BUDGET_S", None)  # always whole maps, however busy the machine
+    v = LandscapeView()
+    qtbot.addWidget(v)
+    v.resize(1030, 650)
+    v.show()
+    qtbot.waitExposed(v)
+    yield v
+    v.shutdown()
+
+
+def frame_for(qtbot, view, snap, **want):
+    """Render ``snap`` until a map computed at ``snap`` (and matching ``want``) is shown."""
+
+    def done():
+        view.render(snap)
+        f = view.frame
+        return (f is not None and f.step == snap.step and f.run_id == snap.run_id
+                and f.key == view._key() and all(getattr(f, k) == v for k, v in want.items()))
+
+    qtbot.waitUntil(done, timeout=20000)
+    return view.frame
+
+
+def eval_gradient(snap, batch):
+    net = Network(snap.sizes, snap.activation, snap.cost_name)
+    X = to_unit(batch.images, net.dtype)
+    Y = np.eye(10, dtype=net.dtype)[batch.labels]
+    _, g = net.gradient(X, Y, theta=snap.theta.copy())
+    return net, g.copy()
+
+
+def pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
+
+
+def test_registry_builds_it(qtbot):
+    v = create_view("landscape")
+    qtbot.addWidget(v)
+    assert isinstance(v, LandscapeView)
+    v.shutdown()
+
+
+def test_heatmap_is_the_engines_landscape_on_the_gradient_plane(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    f = frame_for(qtbot, view, snap)
+    batch = fixed_eval_batch(tiny, n=EVAL_N)
+    net, g = eval_gradient(snap, batch)
+    # the plane: d1 = −∇C/|∇C| of the evaluation digits at θ, d2 ⟂ d1
+    np.testing.assert_allclose(f.plane.d1, -g / np.linalg.norm(g), atol=1e-6)
+    assert abs(float(np.dot(f.plane.d1, f.plane.d2))) < 1e-5
+    # extent "5 steps" = 5 η|∇C|
+    assert f.extent == pytest.approx(5 * snap.lr * np.linalg.norm(g.astype(np.float64)), rel=1e-5)
+    ref = landscape(net, snap.theta, f.plane.d1, f.plane.d2, batch.images, batch.labels,
+                    f.extent, n=GRID_N)
+    assert view.image.image.shape == (GRID_N, GRID_N) and f.land.complete
+    np.testing.assert_allclose(view.image.image, ref.costs, rtol=1e-9)
+    assert f.land.center_cost == pytest.approx(ref.center_cost)
+    # the image covers exactly [−e, e]² at pixel centres
+    r = view.image.mapRectToParent(view.image.boundingRect())
+    d = 2 * f.extent / (GRID_N - 1)
+    assert r.left() == pytest.approx(-f.extent - d / 2) and r.right() == pytest.approx(f.extent + d / 2)
+    # the step from the centre: lands at α = η|∇C|, at the cost of θ − η∇C
+    assert f.next_ab[0] == pytest.approx(snap.lr * np.linalg.norm(g), rel=1e-4)
+    assert abs(f.next_ab[1]) < 1e-4 * f.extent
+    X = to_unit(batch.images, np.float32)
+    Y = np.eye(10, dtype=np.float32)[batch.labels]
+    assert f.cost_next == pytest.approx(net.cost_of(X, Y, theta=snap.theta - snap.lr * g), rel=1e-6)
+    # contour lines are drawn, inside the map
+    cx, cy = view.contour.getData()
+    assert cx.size > 10 and np.all(np.abs(cx) <= f.extent + 1e-9) and np.all(np.abs(cy) <= f.extent + 1e-9)
+    px = pixels(view)
+    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 20
+    assert view.render_seconds < 0.5  # sanity only; the report gives the measured time
+
+
+def test_current_theta_is_at_the_centre(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    f = frame_for(qtbot, view, snap)
+    pts = view.path_coords()
+    np.testing.assert_allclose(pts[-1], (0.0, 0.0), atol=1e-6 * f.extent)
+    x, y = view.now_marker.getData()
+    assert abs(x[0]) < 1e-6 * f.extent and abs(y[0]) < 1e-6 * f.extent
+    assert list(view.centre.getData()[0]) == [0.0]
+
+
+def test_path_is_projected_in_a_frozen_frame(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.setExtent("± 20")  # wide: the next steps stay on the map
+    f = frame_for(qtbot, view, snap)
+    thetas = [snap.theta]
+    for _ in range(6):
+        s.train_step()
+        snap = s.snapshot()
+        thetas.append(snap.theta)
+        view.render(snap)
+        assert view.frame is f  # paused and inside the map: no new map
+    ref = project_path(np.stack(thetas), f.theta0, f.plane.d1, f.plane.d2)
+    np.testing.assert_allclose(view.path_coords(), ref, rtol=1e-9, atol=1e-12)
+    x, y = view.path_line.getData()
+    np.testing.assert_allclose(np.c_[x, y], ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.c_[view.now_marker.getData()], ref[-1:], atol=1e-12)
+    # a new map, centred on θ now: the path is re-projected onto it
+    view.recompute()
+    f2 = frame_for(qtbot, view, snap)
+    assert f2 is not f
+    ref2 = project_path(np.stack(thetas), f2.theta0, f2.plane.d1, f2.plane.d2)
+    np.testing.assert_allclose(view.path_coords(), ref2, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(view.path_coords()[-1], (0, 0), atol=1e-9)
+
+
+def test_recentres_when_theta_leaves_the_map(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.setExtent("± 0.1")  # tiny: one step of η = 3 leaves it
+    f = frame_for(qtbot, view, snap)
+    s.train_step()
+    snap = s.snapshot()
+    f2 = frame_for(qtbot, view, snap)
+    assert f2.step == snap.step and f2 is not f
+    np.testing.assert_allclose(view.path_coords()[-1], (0, 0), atol=1e-9)
+
+
+def test_follows_theta_every_two_seconds_while_training(qtbot, view, tiny, monkeypatch):
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.setExtent("± 20")
+    f = frame_for(qtbot, view, snap)
+    clock = [1000.0]
+    monkeypatch.setattr(mod, "_clock", lambda: clock[0])
+    view._last_submit = clock[0]
+    s.train_step()
+    run = replace(s.snapshot(), running=True)
+    seq = view._job._seq
+    view.render(run)
+    assert view._job._seq == seq  # too soon
+    clock[0] += mod.FOLLOW_S + 0.01
+    f2 = frame_for(qtbot, view, run)
+    assert f2 is not f and view._job._seq == seq + 1
+    view.setFollow(False)
+    clock[0] += 10 * mod.FOLLOW_S
+    s.train_step()
+    view.render(replace(s.snapshot(), running=True))
+    assert view._job._seq == seq + 1  # not following, θ still on the map: no new map
+
+
+def test_weights_plane_top_two(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    frame_for(qtbot, view, snap)
+    view.setPlane("weights")  # first time: the two largest components of ∇C
+    batch = fixed_eval_batch(tiny, n=EVAL_N)
+    net, g = eval_gradient(snap, batch)
+    top = top_parameters(net, g, 2)
+    assert view.weights() == (top[0].index, top[1].index)
+    f = frame_for(qtbot, view, snap)
+    i, j = view.weights()
+    assert f.plane.kind == "weights" and f.plane.d1[i] == 1 and f.plane.d2[j] == 1
+    assert np.count_nonzero(f.plane.d1) == 1
+    ref = landscape(net, snap.theta, f.plane.d1, f.plane.d2, batch.images, batch.labels,
+                    f.extent, n=GRID_N)
+    np.testing.assert_allclose(view.image.image, ref.costs, rtol=1e-9)
+    assert f.step_len == pytest.approx(snap.lr * np.hypot(g[i], g[j]), rel=1e-5)
+    assert "W" in view.plot.getAxis("bottom").labelText or "b" in view.plot.getAxis("bottom").labelText
+    # choose others
+    view.setWeights(5, 7)
+    f = frame_for(qtbot, view, snap)
+    assert f.plane.d1[5] == 1 and f.plane.d2[7] == 1
+    assert "pixel" in view.weights_desc.text()
+
+
+def test_log_colours_show_log10_cost(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    f = frame_for(qtbot, view, snap)
+    view.setLogColours(True)
+    np.testing.assert_allclose(view.image.image, np.log10(f.land.costs), rtol=1e-12)
+    lo, _ = view.image.getLevels()
+    assert lo == pytest.approx(np.log10(np.nanmin(f.land.costs)))
+    view.setContours(False)
+    assert view.contour.getData()[0] is None or view.contour.getData()[0].size == 0
+
+
+def test_nan_theta_renders(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    frame_for(qtbot, view, snap)
+    nan = frozen(np.full(snap.n_params, np.nan, np.float32))
+    bad = replace(snap, theta=nan, grad=nan, step=snap.step + 1)
+    view.render(bad)  # the old map with a θ that left every map
+    assert "not a number" in view.info.text()
+    view.grab()
+    view.recompute()
+    f = frame_for(qtbot, view, bad)
+    assert np.isnan(f.land.center_cost) and np.all(np.isnan(view.image.image))
+    assert "not a number" in view.info.text()
+    view.setLogColours(True)
+    view.setPlane("weights")
+    frame_for(qtbot, view, bad)
+    view.grab()
+    assert view._job.error == ""
+
+
+def test_hidden_view_does_nothing(qtbot, tiny):
+    v = LandscapeView()
+    qtbot.addWidget(v)
+    try:
+        s, snap = trained(tiny, steps=2)
+        v.set_context(s, tiny)
+        v.render(snap)
+        v.recompute()
+        assert v._job._seq == 0 and v.path_coords().size == 0
+    finally:
+        v.shutdown()
+
+
+def test_new_run_clears_the_path(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    frame_for(qtbot, view, snap)
+    s.train_step()
+    view.render(s.snapshot())
+    assert len(view.path_coords()) == 2
+    s.reset()
+    s.train_step()
+    snap = s.snapshot()
+    f = frame_for(qtbot, view, snap)
+    assert f.run_id == snap.run_id and len(view.path_coords()) == 1
+
+
+def test_contour_segments_follow_a_circle():
+    y, x = np.mgrid[0:41, 0:41]
+    r = np.hypot(x - 10.0, y - 30.0)
+    seg = contour_segments(r, 5.0)
+    pts = seg.reshape(-1, 2)
+    assert len(seg) > 20
+    np.testing.assert_allclose(np.hypot(pts[:, 0] - 10, pts[:, 1] - 30), 5.0, atol=0.1)
+    r[3, 3] = np.nan
+    assert np.isfinite(contour_segments(r, 20.0)).all()
+    assert contour_segments(np.full((4, 4), np.nan), 1.0).shape == (0, 2, 2)
+
+
+def test_a_map_out_of_time_says_so(qtbot, view, tiny, monkeypatch):
+    monkeypatch.setattr(mod, "BUDGET_S", 0.0)  # only the first chunk of rows
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    f = frame_for(qtbot, view, snap)
+    assert not f.land.complete and np.isnan(view.image.image).any()
+    assert "out of time" in view.progress.text()
+    view.grab()

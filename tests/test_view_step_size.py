@@ -1,0 +1,271 @@
+"""The step-size view: it plots exactly C(θ − s·∇C) of the engine, the cost it
+marks at s = η is the cost after a real plain-SGD step on the same digits, it
+says in words when η overshoots or goes uphill, it keeps its rate, and it
+sends η to the session."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6 import QtGui  # noqa: E402
+
+from gdviz.core import Network, to_unit  # noqa: E402
+from gdviz.data import Dataset  # noqa: E402
+from gdviz.qt.views import create_view  # noqa: E402
+from gdviz.qt.views import step_size as mod  # noqa: E402
+from gdviz.qt.views.step_size import EVAL_N, StepSizeView, slider_to_lr  # noqa: E402
+from gdviz.training.analysis import fixed_eval_batch, step_size_slice  # noqa: E402
+from gdviz.training.config import SettingError, TrainConfig  # noqa: E402
+from gdviz.training.session import TrainingSession  # noqa: E402
+from gdviz.training.snapshot import frozen  # noqa: E402
+
+
+def trained(dataset, steps: int = 15, **config):
+    s = TrainingSession(dataset, TrainConfig(**config))
+    for _ in range(steps):
+        s.train_step()
+    return s, s.snapshot()
+
+
+@pytest.fixture
+def view(qtbot):
+    v = StepSizeView()
+    qtbot.addWidget(v)
+    v.resize(1030, 650)
+    v.show()
+    qtbot.waitExposed(v)
+    yield v
+    v.shutdown()
+
+
+def shown_for(qtbot, view, snap, slope=None, lr=None):
+    """Render ``snap`` until the view shows the slice computed for it."""
+    lr = snap.lr if lr is None else lr
+
+    def done():
+        view.render(snap)
+        r = view.shown
+        return (r is not None and r.step == snap.step and r.run_id == snap.run_id
+                and r.lr == lr and (slope is None or r.slope == slope))
+
+    qtbot.waitUntil(done, timeout=15000)
+    return view.shown
+
+
+def eval_gradient(snap, batch):
+    net = Network(snap.sizes, snap.activation, snap.cost_name)
+    X = to_unit(batch.images, net.dtype)
+    Y = np.eye(10, dtype=net.dtype)[batch.labels]
+    _, g = net.gradient(X, Y, theta=snap.theta.copy())
+    return net, g.copy()
+
+
+def pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
+
+
+def test_registry_builds_it(qtbot):
+    v = create_view("step-size")
+    qtbot.addWidget(v)
+    assert isinstance(v, StepSizeView)
+    v.shutdown()
+
+
+def test_plots_the_engines_slice_along_the_eval_gradient(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    r = shown_for(qtbot, view, snap)
+    assert r.slope == "eval"
+    batch = fixed_eval_batch(tiny, n=EVAL_N)
+    net, g = eval_gradient(snap, batch)
+    ref = step_size_slice(net, snap.theta, g, batch.images, batch.labels, lr=snap.lr)
+    x, y = view.curve.getData()
+    np.testing.assert_allclose(x, np.log10(ref.s))
+    np.testing.assert_allclose(y, ref.costs, rtol=1e-6)
+    # η marker: at s = η, at the cost the next step reaches
+    ex, ey = view.eta_marker.getData()
+    assert ex[0] == pytest.approx(np.log10(snap.lr))
+    assert ey[0] == pytest.approx(ref.cost_at_lr, rel=1e-6)
+    assert view.eta_line.value() == pytest.approx(np.log10(snap.lr))
+    # C(θ) now and the best s
+    assert view.now_line.value() == pytest.approx(ref.cost0, rel=1e-6)
+    bx, by = view.best_marker.getData()
+    assert bx[0] == pytest.approx(np.log10(ref.best_s))
+    assert by[0] == pytest.approx(ref.best_cost, rel=1e-6)
+    text = view.verdict_text()
+    assert f"η = {mod.style.fmt(snap.lr)}" in text and mod.style.fmt(ref.cost_at_lr) in text
+    assert "digits at θ now" in text
+    px = pixels(view)
+    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 20
+    assert view.render_seconds < 0.5  # sanity only; the report gives the measured time
+
+
+def test_cost_at_eta_is_the_cost_after_a_real_sgd_step(qtbot, view, sample):
+    # A training set that IS the evaluation batch, trained with full batches of it.
+    ds = Dataset(name="five hundred", train_images=sample.train_images[:EVAL_N],
+                 train_labels=sample.train_labels[:EVAL_N], test_images=sample.test_images[:50],
+                 test_labels=sample.test_labels[:50], description="500 digits")
+    s, snap = trained(ds, steps=4, batch_size=EVAL_N, optimizer="sgd", lr=3.0)
+    view.set_context(s, ds)
+    r = shown_for(qtbot, view, snap)
+    assert r.slice.n_examples == EVAL_N
+    plotted = view.eta_marker.getData()[1][0]
+    s.train_step()  # the real step: θ ← θ − η∇C on all 500 digits (in another order)
+    X = to_unit(ds.train_images, np.float32)
+    Y = np.eye(10, dtype=np.float32)[ds.train_labels]
+    after = s.net.cost_of(X, Y)
+    assert plotted == pytest.approx(after, rel=2e-5)
+    assert plotted < r.slice.cost0  # η = 3 goes downhill here
+
+
+def test_last_batch_slope_uses_snap_grad(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    view.setSlope("batch")
+    r = shown_for(qtbot, view, snap, slope="batch")
+    batch = fixed_eval_batch(tiny, n=EVAL_N)
+    net = Network(snap.sizes)
+    ref = step_size_slice(net, snap.theta, snap.grad, batch.images, batch.labels, lr=snap.lr)
+    np.testing.assert_allclose(view.curve.getData()[1], ref.costs, rtol=1e-6)
+    assert r.slice.cost_at_lr == pytest.approx(ref.cost_at_lr, rel=1e-6)
+    assert "last mini-batch" in view.verdict_text()
+    if not np.any(ref.costs < ref.cost0):  # the usual case: the last step already went that way
+        assert "No step along this direction goes downhill" in view.verdict_text()
+        assert view.best_marker.getData()[0].size == 0
+
+
+def test_log_axis_shows_log10_of_the_cost(qtbot, view, tiny):
+    s, snap = trained(tiny)
+    view.set_context(s, tiny)
+    r = shown_for(qtbot, view, snap)
+    view.setLogCost(True)
+    np.testing.assert_allclose(view.curve.getData()[1], np.log10(r.slice.costs), rtol=1e-9)
+    assert view.eta_marker.getData()[1][0] == pytest.approx(np.log10(r.slice.cost_at_lr))
+    view.setLogCost(False)
+    np.testing.assert_allclose(view.curve.getData()[1], r.slice.costs)
+
+
+def test_says_overshoot_and_uphill_in_words(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=30)
+    view.set_context(s, tiny)
+    r = shown_for(qtbot, view, snap)
+    sl = r.slice
+    # the first s past the best one whose step still goes downhill: an overshoot
+    past = np.flatnonzero((sl.s > sl.best_s * 1.5) & (sl.costs < sl.cost0) & (sl.costs > sl.best_cost))
+    assert past.size, "this run should have a valley with a far slope"
+    lr = float(sl.s[past[0]])
+    r = shown_for(qtbot, view, replace(snap, lr=lr), lr=lr)
+    assert "overshoots the valley" in view.verdict_text()
+    assert "uphill" not in view.verdict_text().split("Best")[0]
+    # a step far too big: uphill, in red
+    uphill = np.flatnonzero((sl.s > sl.best_s) & (sl.costs > sl.cost0))
+    assert uphill.size
+    lr = float(sl.s[uphill[-1]])
+    r = shown_for(qtbot, view, replace(snap, lr=lr), lr=lr)
+    assert r.slice.cost_at_lr > r.slice.cost0
+    assert "this step would go uphill" in view.verdict_text().lower()
+    assert "#b2182b" in view.verdict.text()
+    brush = view.eta_marker.points()[0].brush().color()
+    assert (brush.red(), brush.green(), brush.blue()) == mod.UPHILL
+    # a small safe step
+    lr = float(sl.s[np.flatnonzero(sl.s < sl.best_s / 3)[-1]])
+    shown_for(qtbot, view, replace(snap, lr=lr), lr=lr)
+    assert "before the bottom of the valley" in view.verdict_text()
+
+
+def test_every_step_when_paused_and_at_most_4_hz_while_running(qtbot, view, tiny, monkeypatch):
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    shown_for(qtbot, view, snap)
+    clock = [1000.0]
+    monkeypatch.setattr(mod, "_clock", lambda: clock[0])
+    # paused, stepping: every new step is computed
+    for _ in range(3):
+        s.train_step()
+        snap = s.snapshot()
+        shown_for(qtbot, view, snap)
+    # running: a new step within 1/4 s is not submitted; after it, it is
+    run = replace(snap, running=True, step=snap.step + 1)
+    view.render(run)
+    seq = view._job._seq
+    view.render(replace(run, step=run.step + 1))
+    assert view._job._seq == seq
+    clock[0] += 1.0 / mod.LIVE_HZ + 1e-3
+    view.render(replace(run, step=run.step + 2))
+    assert view._job._seq == seq + 1
+    # the same snapshot again: nothing new to compute
+    view.render(replace(run, step=run.step + 2))
+    clock[0] += 1.0
+    view.render(replace(run, step=run.step + 2))
+    assert view._job._seq == seq + 1
+
+
+def test_hidden_view_submits_nothing(qtbot, tiny):
+    v = StepSizeView()
+    qtbot.addWidget(v)
+    try:
+        s, snap = trained(tiny, steps=2)
+        v.set_context(s, tiny)
+        v.render(snap)
+        assert v._job._seq == 0 and v._job.result() is None
+    finally:
+        v.shutdown()
+
+
+def test_slider_sends_the_learning_rate(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=2)
+    view.set_context(s, tiny)
+    view.render(snap)
+    assert slider_to_lr(view.lr_slider.value()) == pytest.approx(3.0)
+    view.lr_slider.setValue(view.lr_slider.value() - 10)  # one decade down
+    qtbot.waitUntil(lambda: not view._lr_timer.isActive(), timeout=3000)
+    s.train_step()
+    assert s.config.lr == pytest.approx(0.3)
+    assert "0.3" in view.status.text()
+    # a snapshot still carrying the old η does not yank the slider back
+    view.render(snap)
+    assert slider_to_lr(view.lr_slider.value()) == pytest.approx(0.3)
+    view.render(s.snapshot())
+    assert slider_to_lr(view.lr_slider.value()) == pytest.approx(0.3)
+
+
+def test_slider_reports_a_refused_learning_rate_in_words(qtbot, view, tiny):
+    class Refusing:
+        def set_lr(self, lr):
+            raise SettingError("the learning rate must be between 0.0001 and 100")
+
+    view.set_context(Refusing(), tiny)
+    view.lr_slider.setValue(50)
+    qtbot.waitUntil(lambda: not view._lr_timer.isActive(), timeout=3000)
+    assert "Cannot use this η" in view.status.text()
+    assert "between 0.0001 and 100" in view.status.text()
+
+
+def test_nan_theta_renders_and_says_so(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=2)
+    view.set_context(s, tiny)
+    nan = frozen(np.full(snap.n_params, np.nan, np.float32))
+    bad = replace(snap, theta=nan, grad=nan, step=snap.step + 1)
+    for slope in ("eval", "batch"):
+        view.setSlope(slope)
+        shown_for(qtbot, view, bad, slope=slope)
+        assert "not a number" in view.verdict_text()
+        view.grab()
+    assert view._job.error == ""
+
+
+def test_new_dataset_new_batch(qtbot, view, tiny, sample):
+    s, _ = trained(tiny, steps=2)
+    view.set_context(s, tiny)
+    b1 = view._batch
+    view.set_context(s, tiny)
+    assert view._batch is b1  # built once per dataset
+    view.set_context(s, sample)
+    assert view._batch is not b1 and view._batch.n == EVAL_N
