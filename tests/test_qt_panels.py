@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtCore, QtGui  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from gdviz.qt import style  # noqa: E402
 from gdviz.qt.activations import HiddenActivationsPanel  # noqa: E402
@@ -410,3 +410,99 @@ def test_new_test_set_replaces_the_strip(qtbot, tiny, sample):
         qtbot.mouseClick(p.thumbs[0], QtCore.Qt.MouseButton.LeftButton)
     assert sig.args == [p.strip_indices[0]]
     assert sample.test_labels[100 + p.strip_indices[0]] == 0
+
+
+# ============================================================== repaint cost
+def _snaps(dataset, n: int, **config) -> list:
+    s = TrainingSession(dataset, TrainConfig(**config))
+    out = []
+    for _ in range(n):
+        s.train_step()
+        out.append(s.snapshot())
+    return out
+
+
+def test_output_values_sit_above_the_target_box(qtbot, tiny):
+    """The row of output values is above the dashed box at 1 (never on it), even small."""
+    snap = _snaps(tiny, 20)[-1]
+    p = show(qtbot, OutputPanel(), 430, 360)  # about the panel's size in a 1280×800 window
+    p.render(snap)
+    qtbot.wait(20)
+    a = snap.example_activations[-1]
+    assert p.values.texts == [f"{v:.2f}" for v in a]
+    vb = p.out_plot.getViewBox()
+    lo, hi = vb.viewRange()[1]
+    px_per_unit = vb.height() / (hi - lo)
+    text_px = QtGui.QFontMetrics(style.font(7.5)).height()
+    assert p.values.boundingRect().top() >= 1.0  # drawn above y = 1, the box's top
+    assert (hi - 1.0) * px_per_unit >= text_px + 4
+    assert lo * px_per_unit <= -6  # room for the "0" tick under the bars
+
+
+def test_output_panel_sets_no_style_sheet_per_frame(qtbot, tiny, monkeypatch):
+    """setStyleSheet re-polishes a widget (milliseconds): never per frame."""
+    snaps = _snaps(tiny, 30)
+    p = show(qtbot, OutputPanel())
+    p.set_test_digits(tiny.test_images, tiny.test_labels)
+    p.render(snaps[0])
+    calls = []
+    monkeypatch.setattr(QtWidgets.QWidget, "setStyleSheet", lambda self, s: calls.append(s))
+    colours = set()
+    for snap in snaps[1:]:
+        p.render(snap)
+        colours.add(p.answer.palette().color(QtGui.QPalette.ColorRole.WindowText).name())
+    assert calls == []
+    assert colours <= {style.ANSWER_RIGHT, style.ANSWER_WRONG}
+
+
+def test_new_data_does_not_repaint_the_axes(qtbot, tiny, monkeypatch):
+    """Axes sit beside the data (outward ticks, no grid, a few pixels of margin), so
+    an update repaints the bars and images, not the axes."""
+    import pyqtgraph as pg
+
+    painted = []
+    orig = pg.AxisItem.paint
+
+    def paint(self, *args):
+        painted.append(self)
+        orig(self, *args)
+
+    monkeypatch.setattr(pg.AxisItem, "paint", paint)  # before the items are made
+    snaps = _snaps(tiny, 12)
+    panels = [show(qtbot, HiddenActivationsPanel(), 520, 300), show(qtbot, DeeperLayersPanel())]
+    for p in panels:
+        p.render(snaps[0])
+    qtbot.wait(50)
+    painted.clear()
+    for snap in snaps[1:]:
+        for p in panels:
+            p.render(snap)
+        QtWidgets.QApplication.processEvents()
+    plot_axes = {id(ax) for p in panels for plot in p.plots
+                 for ax in (plot.getAxis("left"), plot.getAxis("bottom"))}
+    assert not [ax for ax in painted if id(ax) in plot_axes]
+    assert panels[0].bars[0].opts["height"].tolist() == list(snaps[-1].example_activations[0])
+
+
+def test_colour_bar_follows_the_levels(qtbot, tiny):
+    """Paused: the bar shows the image's levels at once. Training: at most every
+    ``interval`` seconds (an axis rebuild is costly), and it catches up."""
+    class Bar:
+        levels = None
+
+        def setLevels(self, levels, update_items=True):
+            self.levels = levels
+
+    bar, sync = Bar(), style.BarSync(interval=0.05)
+    assert sync.sync(bar, 1.0, running=True) and bar.levels == (-1.0, 1.0)
+    assert not sync.sync(bar, 1.2, running=True) and bar.levels == (-1.0, 1.0)  # too soon
+    time.sleep(0.06)
+    assert sync.sync(bar, 1.2, running=True) and bar.levels == (-1.2, 1.2)  # caught up
+    assert sync.sync(bar, 1.5, running=False) and bar.levels == (-1.5, 1.5)  # paused: at once
+
+    snap = _snaps(tiny, 20)[-1]
+    for cls in (HiddenWeightsPanel, DeeperLayersPanel):
+        p = show(qtbot, cls())
+        p.render(snap)
+        img = p.image if cls is HiddenWeightsPanel else p.images[0][0]
+        assert tuple(p.bar.levels()) == pytest.approx(img.getLevels())

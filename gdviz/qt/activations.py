@@ -1,12 +1,18 @@
 """The hidden activations panel: how strongly each hidden neuron fires for the
 digit on show (one bar chart per hidden layer, bars coloured by their value).
+
+Cheap to repaint: one :class:`~gdviz.qt.style.BarsItem` per layer (a few
+fillRects, fixed bounds), static guide lines instead of an axis grid, outward
+axis ticks, so a new example repaints only the bars.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import style
 
@@ -28,6 +34,9 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         self._sizes = None
         self._activation = None
         self._top = None
+        self._yspan = (0.0, 1.0)  # data range of the charts (margins in pixels around it)
+        self._guide_ys: tuple[float, ...] = ()
+        self._ticks_shown = None
         self._acts: list[np.ndarray] = []
         lay = style.panel_layout(self)
         lay.addWidget(style.title_label("How strongly each hidden neuron fires for this digit"))
@@ -39,12 +48,12 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         self.status = style.status_label()
         lay.addWidget(self.status)
         self.plots: list[pg.PlotItem] = []
-        self.bars: list[pg.BarGraphItem] = []
+        self.bars: list[style.BarsItem] = []
+        self._guides: list = []
         self.empty = None
         cm = style.sequential_cmap()
-        self._brushes = [pg.mkBrush(cm.map(v, mode="qcolor"))
-                         for v in np.linspace(0.12, 1.0, N_SHADES)]
-        self._nan_brush = pg.mkBrush(style.BOARD)
+        self._colors = [cm.map(v, mode="qcolor") for v in np.linspace(0.12, 1.0, N_SHADES)]
+        self._nan_color = QtGui.QColor(style.BOARD)
         self.canvas.scene().sigMouseMoved.connect(self._hover)
 
     # ------------------------------------------------------------------ public
@@ -67,8 +76,9 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
             else:
                 shade = (heights - lo) / span
             idx = np.clip((shade * (N_SHADES - 1)).round(), 0, N_SHADES - 1).astype(np.intp)
-            brushes = [self._brushes[i] if f else self._nan_brush for i, f in zip(idx, finite)]
-            bar.setOpts(height=heights, brushes=brushes)
+            colors = [self._colors[i] if f else self._nan_color
+                      for i, f in zip(idx.tolist(), finite.tolist())]
+            bar.setData(heights, colors)
 
     # ------------------------------------------------------------------ internals
     def _range(self, acts) -> tuple[float, float]:
@@ -84,15 +94,13 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         if self._top is None or top > self._top or top < 0.4 * self._top:
             self._top = top
             lo = -top if (name != "relu" and any((f < 0).any() for f in finite)) else 0.0
-            for p in self.plots:
-                p.setYRange(lo - 0.07 * top, top * 1.1, padding=0)
-                p.getAxis("left").setTicks([[(lo, style.fmt(lo)), (top, style.fmt(top))], []])
+            self._set_y(lo, top, (lo, 0.0, top) if lo < 0 else (lo, top))
         return 0.0, self._top
 
     def _build(self, sizes: tuple[int, ...], activation: str) -> None:
         self._sizes, self._activation, self._top = sizes, activation, None
         self.canvas.clear()
-        self.plots, self.bars, self.empty = [], [], None
+        self.plots, self.bars, self._guides, self.empty = [], [], [], None
         hidden = sizes[1:-1]
         words = {"sigmoid": "0 = off, 1 = fully on", "tanh": "from −1 to 1",
                  "relu": "0 = off, no upper limit"}
@@ -113,25 +121,56 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
             style.style_axis(p.getAxis("bottom"))
             p.getAxis("left").setWidth(30)
             p.getAxis("bottom").setTicks(style.integer_ticks(n, offset=0.0))
-            p.showGrid(y=True, alpha=0.15)
-            p.setXRange(-0.6, n - 0.4, padding=0)
-            if activation == "sigmoid":
-                p.setYRange(-0.07, 1.08, padding=0)
-                p.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
-            elif activation == "tanh":
-                p.setYRange(-1.15, 1.15, padding=0)
-                p.getAxis("left").setTicks([[(-1, "−1"), (0, "0"), (1, "1")], []])
-            bar = pg.BarGraphItem(x=np.arange(n), height=np.zeros(n), width=0.72,
-                                  brush=self._brushes[0], pen=pg.mkPen(None))
-            p.addItem(bar)
+            bar = style.BarsItem(width=0.72, color=self._colors[0])
+            bar.setPositions(np.arange(n))
+            p.addItem(bar, ignoreBounds=True)
+            guide = style.guide_lines(p.getViewBox(), (), -0.5, n - 0.5)
+            p.getViewBox().sigResized.connect(self._fit)
             self.plots.append(p)
             self.bars.append(bar)
+            self._guides.append(guide)
+        if activation == "sigmoid":
+            self._set_y(0.0, 1.0, (0.0, 0.5, 1.0))
+        elif activation == "tanh":
+            self._set_y(-1.0, 1.0, (-1.0, 0.0, 1.0))
         self.canvas.ci.layout.setSpacing(2)
         if len(set(hidden)) == 1:  # same widths: one shared neuron axis, numbered at the bottom
             for p in self.plots[:-1]:
                 p.getAxis("bottom").setStyle(showValues=False)
                 p.getAxis("bottom").setHeight(6)
         self.plots[-1].getAxis("bottom").setLabel("neuron", **{"font-size": "9pt"})
+
+    def _set_y(self, lo: float, hi: float, guides) -> None:
+        """The charts' data range ``lo..hi``, the bars' bounds and the guide lines."""
+        self._yspan, self._guide_ys = (lo, hi), tuple(guides)
+        self._ticks_shown = None
+        for bar, guide in zip(self.bars, self._guides):
+            n = len(bar.opts["x"])
+            bar.setBounds(QtCore.QRectF(-0.36, lo, n - 1 + 0.72, hi - lo))
+            style.set_guide_lines(guide, guides, -0.5, n - 0.5)
+        self._fit()
+
+    def _fit(self, *_args) -> None:
+        """Ranges with a few pixels between the bars and the axes (see style.fit_view)."""
+        lo, hi = self._yspan
+        for p, bar in zip(self.plots, self.bars):
+            n = len(bar.opts["x"])
+            style.fit_view(p.getViewBox(), -0.5, n - 0.5, lo, hi, (3, 3, 5, 6))
+        if self.plots and self._guide_ys:
+            # As many value ticks as fit the charts' height without overlapping.
+            ticks = [(v, style.fmt(v)) for v in self._guide_ys]
+            vb = self.plots[0].getViewBox()
+            y0, y1 = vb.viewRange()[1]
+            px = vb.height() / max(1e-12, y1 - y0)
+            gap = QtGui.QFontMetrics(style.font(8.5)).height() + 1
+            for choice in (ticks, [ticks[0], ticks[-1]], [ticks[-1]]):
+                values = [v for v, _ in choice]
+                if all((b - a) * px >= gap for a, b in itertools.pairwise(values)):
+                    break
+            if choice != self._ticks_shown:
+                self._ticks_shown = choice
+                for p in self.plots:
+                    p.getAxis("left").setTicks([choice, []])
 
     def _hover(self, pos) -> None:
         for l, (p, a) in enumerate(zip(self.plots, self._acts), start=1):

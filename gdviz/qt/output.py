@@ -1,6 +1,13 @@
 """The output panel: the digit the network is looking at, its ten outputs, the
 desired outputs, this example's cost term by term, and a strip of test digits
 to pin one (so the class can watch the network learn one fixed digit).
+
+Redrawn ~30 times a second while training, so it is built to be cheap: bars,
+targets and the value row are :mod:`gdviz.qt.style`'s fixed-bounds items (no
+TextItem, no BarGraphItem), the per-frame labels have fixed sizes (a new text
+does not relayout the panel), colours change through the palette and only when
+they change (never ``setStyleSheet`` per frame), and nothing is touched when its
+value did not change.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdviz.qt import style
 
 STRIP_SIZE = 12
+VALUE_PT = 7.5  # the row of output values above the bars
 THUMB_PX = 26
 DIGIT_PX = 120
 PIN_HINT = "Pin a test digit to watch the network learn it:"
@@ -50,12 +58,128 @@ def digit_pixmap(pixels: np.ndarray, px: int, shape=None) -> QtGui.QPixmap:
         QtCore.Qt.TransformationMode.SmoothTransformation))
 
 
+def _fixed_label(font: QtGui.QFont, lines: int) -> QtWidgets.QLabel:
+    """A centred, word-wrapped label of fixed size (``lines`` lines, DIGIT_PX wide)."""
+    label = QtWidgets.QLabel(" ")
+    label.setFont(font)
+    label.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
+    label.setWordWrap(True)
+    label.setFixedSize(DIGIT_PX, QtGui.QFontMetrics(font).lineSpacing() * lines + 2)
+    return label
+
+
 def _set_text(label: QtWidgets.QLabel, text: str) -> bool:
     """Set a label's text only when it changed (a QLabel relayouts on every setText)."""
     if label.text() == text:
         return False
     label.setText(text)
     return True
+
+
+class DigitView(QtWidgets.QLabel):
+    """The digit on show, ink dark on white in a thin grey frame, as a pixmap.
+
+    A plain label rather than a graphics view: Qt paints it without calling into
+    Python (a pyqtgraph view's every repaint holds the interpreter lock).
+    Pictures are scaled by a whole number (crisp pixels); a one-row strip fills
+    the square. ``image`` is the (H, W) uint8 array shown.
+    """
+
+    def __init__(self, px: int, parent=None):
+        super().__init__(parent)
+        self._px = px
+        self.image: np.ndarray | None = None
+        self._grey = QtGui.QColor(style.BOARD).value()  # the frame
+        self.setFixedSize(px, px)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self._paint(None)
+
+    def setImage(self, pixels: np.ndarray) -> None:
+        self.image = np.asarray(pixels)
+        self._paint(self.image)
+
+    def _paint(self, pixels: np.ndarray | None) -> None:
+        # Drawn with NumPy into one grey image (~15 µs; a QPainter on a pixmap ~100 µs).
+        dpr = max(1.0, self.devicePixelRatioF())
+        side = round(self._px * dpr)
+        canvas = np.full((side, side), 255, np.uint8)
+        if pixels is not None and pixels.size:
+            h, w = pixels.shape
+            room = side - round(4 * dpr)
+            if h > 1:
+                scale = room / max(h, w)
+                scale = math.floor(scale) if scale >= 1 else scale
+                tw, th = max(1, round(w * scale)), max(1, round(h * scale))
+            else:  # a one-row strip fills the square
+                tw = th = room
+            x0, y0 = (side - tw) // 2, (side - th) // 2
+            rows, cols = np.arange(th) * h // th, np.arange(tw) * w // tw  # nearest pixel
+            canvas[y0:y0 + th, x0:x0 + tw] = 255 - pixels.astype(np.uint8)[rows[:, None], cols]
+            grey = self._grey
+            canvas[y0 - 1, x0 - 1:x0 + tw + 1] = canvas[y0 + th, x0 - 1:x0 + tw + 1] = grey
+            canvas[y0 - 1:y0 + th + 1, x0 - 1] = canvas[y0 - 1:y0 + th + 1, x0 + tw] = grey
+        img = QtGui.QImage(canvas.data, side, side, side, QtGui.QImage.Format.Format_Grayscale8)
+        pm = QtGui.QPixmap.fromImage(img)  # (a copy: the array may go)
+        pm.setDevicePixelRatio(dpr)
+        self.setPixmap(pm)
+
+
+class CostLine(QtWidgets.QWidget):
+    """"Cost of this example: C = … = <b>value</b>", one word-wrapped rich-text line.
+
+    The label sits in this widget without a layout, at a size set here, so a new
+    value (every frame) repaints the label but does not make the panel's layout
+    recompute every word-wrapped label in it (measured 2.5–4 ms a frame). The
+    height follows the text only when the number of lines changes.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QtWidgets.QLabel(" ", self)
+        self.label.setFont(style.font(12))
+        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
+        self._height = -1
+        self._heights: dict[tuple[int, str, int], int] = {}
+        self._fit()
+
+    def setText(self, html: str) -> None:
+        if html != self.label.text():
+            n = len(self.label.text())
+            self.label.setText(html)
+            if len(html) != n:  # (the same length wraps the same way, near enough)
+                self._fit()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def setToolTip(self, tip: str) -> None:
+        super().setToolTip(tip)
+        self.label.setToolTip(tip)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if len(self._heights) > 64:
+            self._heights.clear()
+        self._fit()
+
+    def _fit(self) -> None:
+        w = max(1, self.width())
+        text = self.label.text()
+        # Laying out rich text is not free: remember the height per formula and length.
+        key = (w, text.split("<b>", 1)[0], len(text))
+        h = self._heights.get(key)
+        if h is None:
+            h = self.label.heightForWidth(w)
+            if h < 0:
+                h = self.label.sizeHint().height()
+            self._heights[key] = h
+        self.label.setGeometry(0, 0, w, h)
+        if h != self._height:
+            self._height = h
+            self.setFixedHeight(h)
 
 
 class OutputPanel(QtWidgets.QWidget):
@@ -75,8 +199,10 @@ class OutputPanel(QtWidgets.QWidget):
         self._n_out = None
         self._n_in = None
         self._answer = None
-        self._texts: list[str] = []
+        self._answer_colour = None
         self._terms_top = None
+        self._terms_peak = 0.0
+        self._digit_shown: np.ndarray | None = None
         self._strip: list[int] = []
         self._pinned_source = None
         self._cost_name = None
@@ -89,34 +215,14 @@ class OutputPanel(QtWidgets.QWidget):
         mid.setSpacing(6)
         left = QtWidgets.QVBoxLayout()
         left.setSpacing(2)
-        self.digit_canvas = style.plot_widget()
-        self.digit_canvas.setFixedSize(DIGIT_PX, DIGIT_PX)
-        self.digit_view = self.digit_canvas.addViewBox()
-        style.fixed_view(self.digit_view)
-        self.digit_view.invertY(True)
-        self.digit_view.setAspectLocked(True)
-        self.digit = pg.ImageItem(axisOrder="row-major")
-        self.digit.setLookupTable(style.ink_lut())
-        self.digit_view.addItem(self.digit)
-        self._digit_frame = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, 28, 28))
-        self._digit_frame.setPen(pg.mkPen(style.BOARD, width=1))
-        self.digit_view.addItem(self._digit_frame)
-        self.source = QtWidgets.QLabel(" ")
-        self.source.setFont(style.font(8.5))
-        self.source.setStyleSheet(f"color: {style.MUTED};")
-        self.source.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
-        self.source.setWordWrap(True)
-        self.source.setFixedWidth(DIGIT_PX)
-        self.answer = QtWidgets.QLabel(" ")
-        self.answer.setFont(style.font(13, bold=True))
-        self.answer.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
-        self.answer.setFixedWidth(DIGIT_PX)
-        self.verdict = QtWidgets.QLabel(" ")
-        self.verdict.setFont(style.font(9))
-        self.verdict.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
-        self.verdict.setFixedWidth(DIGIT_PX)
-        self.verdict.setWordWrap(True)
-        left.addWidget(self.digit_canvas)
+        self.digit = DigitView(DIGIT_PX)
+        # Fixed sizes: a label whose size is fixed does not ask its layout to
+        # recompute when its text changes (these change with every example).
+        self.source = _fixed_label(style.font(8.5), lines=2)
+        style.set_color(self.source, style.MUTED)
+        self.answer = _fixed_label(style.font(13, bold=True), lines=1)
+        self.verdict = _fixed_label(style.font(9), lines=2)
+        left.addWidget(self.digit)
         left.addWidget(self.source)
         left.addSpacing(4)
         left.addWidget(self.answer)
@@ -135,39 +241,41 @@ class OutputPanel(QtWidgets.QWidget):
             p.hideButtons()
             p.setXRange(-0.75, 9.75, padding=0)
             p.getAxis("left").setWidth(46)
-        self.out_plot.setYRange(-0.07, 1.14, padding=0)
         style.style_axis(self.out_plot.getAxis("left"), "output a")
         style.style_axis(self.out_plot.getAxis("bottom"))
         style.style_axis(self.term_plot.getAxis("left"), "(a − y)²")
         style.style_axis(self.term_plot.getAxis("bottom"), "output neuron (digit)")
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
-        self.out_plot.showGrid(y=True, alpha=0.15)
-        self.term_plot.showGrid(y=True, alpha=0.15)
         self.out_plot.setTitle("bars: outputs a  ·  dashed: desired output y",
                                size="8.5pt", color=style.MUTED)
-        self._bar_brush = pg.mkBrush(style.BAR)
-        self._right_brush = pg.mkBrush(style.ANSWER_RIGHT)
-        self._wrong_brush = pg.mkBrush(style.ANSWER_WRONG)
-        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.62,
-                                    brush=self._bar_brush, pen=pg.mkPen(None))
-        self.targets = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.84,
-                                       brush=pg.mkBrush(None),
-                                       pen=pg.mkPen(style.TARGET, width=1.5,
-                                                    style=QtCore.Qt.PenStyle.DashLine))
+        self._bar_colour = QtGui.QColor(style.BAR)
+        self._right_colour = QtGui.QColor(style.ANSWER_RIGHT)
+        self._wrong_colour = QtGui.QColor(style.ANSWER_WRONG)
+        self.bars = style.BarsItem(width=0.62, color=style.BAR)
+        target_pen = pg.mkPen(style.TARGET, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+        self.targets = style.BarsItem(width=0.84, color=None, pen=target_pen, skip_zero=True)
         self.targets.setZValue(2)
-        self.term_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.62,
-                                         brush=pg.mkBrush(style.POSITIVE), pen=pg.mkPen(None))
-        self.out_plot.addItem(self.bars)
-        self.out_plot.addItem(self.targets)
-        self.term_plot.addItem(self.term_bars)
-        self.value_labels: list[pg.TextItem] = []
+        self.term_bars = style.BarsItem(width=0.62, color=style.POSITIVE)
+        # The outputs' values, in a row above the desired-output box (never on it).
+        self.values = style.TextsItem(VALUE_PT, anchor=(0.5, 1.0), offset=(0, -4))
+        self.values.setZValue(3)
+        self.out_plot.addItem(self.bars, ignoreBounds=True)
+        self.out_plot.addItem(self.targets, ignoreBounds=True)
+        self.out_plot.addItem(self.values, ignoreBounds=True)
+        self.term_plot.addItem(self.term_bars, ignoreBounds=True)
+        self._out_guides = style.guide_lines(self.out_plot.getViewBox(), (0, 0.5, 1), -0.75, 9.75)
+        self._term_guides = style.guide_lines(self.term_plot.getViewBox(), (0,), -0.75, 9.75)
+        # Room above the box: 4 px gap, the text, and 6 px to the title above the chart
+        # (so repainting the values does not repaint the title).
+        self._text_px = QtGui.QFontMetrics(style.font(VALUE_PT)).height() + 5
+        self._value_px = self._text_px + 6
+        self._out_height = None
+        self.out_plot.getViewBox().sigResized.connect(self._fit_out_range)
+        self._fit_out_range()
         mid.addWidget(self.canvas, 1)
         lay.addLayout(mid, 1)
 
-        self.cost = QtWidgets.QLabel(" ")
-        self.cost.setFont(style.font(12))
-        self.cost.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.cost.setWordWrap(True)
+        self.cost = CostLine()
         self.cost.setToolTip("The cost of this one example: the red bars above added up. "
                              "The cost C that training lowers is its average over the examples.")
         lay.addWidget(self.cost)
@@ -176,7 +284,7 @@ class OutputPanel(QtWidgets.QWidget):
         pin_head = QtWidgets.QHBoxLayout()
         # One line for both: the pin hint, replaced by the hover read-out over the charts.
         self.status = style.status_label()
-        self.status.setStyleSheet(f"color: {style.MUTED};")
+        style.set_color(self.status, style.MUTED)
         self.status.setText(PIN_HINT)
         self.follow = QtWidgets.QPushButton("Follow training")
         self.follow.setCheckable(True)
@@ -266,29 +374,30 @@ class OutputPanel(QtWidgets.QWidget):
         cost = float(terms.sum())
 
         answer = int(np.argmax(a)) if finite else None
-        self.digit.setImage(self._digit_pixels(snap.example_image), levels=(0, 255),
-                            autoLevels=False)
-        if answer != self._answer:
-            brushes = [self._bar_brush] * n
-            if answer is not None:
-                brushes[answer] = self._right_brush if answer == label else self._wrong_brush
-            self.bars.setOpts(height=shown, brushes=brushes)
-            self._answer = answer
-        else:
-            self.bars.setOpts(height=shown)
-        self.targets.setOpts(height=y)
-        self.term_bars.setOpts(height=np.nan_to_num(terms, nan=0.0, posinf=0.0))
-        top = style.nice_ceiling(max(float(np.nanmax(terms)) if finite else 0.0, 0.01))
+        img = snap.example_image
+        if self._digit_shown is None or not np.array_equal(img, self._digit_shown):
+            self._digit_shown = img  # (a snapshot's arrays are read-only copies)
+            self.digit.setImage(self._digit_pixels(img))
+        colours = [self._bar_colour] * n
+        if answer is not None:
+            colours[answer] = self._right_colour if answer == label else self._wrong_colour
+        self._answer = answer
+        self.bars.setData(shown, colours)
+        self.targets.setData(y)
+        self.term_bars.setData(np.nan_to_num(terms, nan=0.0, posinf=0.0))
+        # The terms' scale while training: up at once, down slowly (≈ halves per
+        # second at 30 fps), in 1-2-5 steps, so the axis is not rebuilt for every example.
+        peak = float(np.nanmax(terms)) if finite else 0.0
+        # (Paused or stepping: the scale of this example, no memory.)
+        self._terms_peak = max(peak, 0.977 * self._terms_peak) if snap.running else peak
+        top = style.nice_ceiling(max(self._terms_peak, 0.01))
         if top != self._terms_top:
             self._terms_top = top
             self.term_plot.setYRange(-0.12 * top, top * 1.2, padding=0)
+            self.term_bars.setBounds(QtCore.QRectF(-0.31, 0.0, n - 1 + 0.62, top))
             self.term_plot.getAxis("left").setTicks([[(0, "0"), (top, style.fmt(top))], []])
-        for k, t in enumerate(self.value_labels):
-            s = f"{a[k]:.2f}" if math.isfinite(a[k]) else "?"
-            if s != self._texts[k]:  # the text and its height change together
-                self._texts[k] = s
-                t.setText(s)
-                t.setPos(k, min(float(shown[k]), 1.0))
+        if n <= 12:
+            self.values.setTexts(f"{v:.2f}" if math.isfinite(v) else "?" for v in a.tolist())
 
         src = snap.example_source
         _set_text(self.source, f"{src}\nits label: {label}")
@@ -300,11 +409,12 @@ class OutputPanel(QtWidgets.QWidget):
             answer_text = f"answer: {answer}"
             colour = style.ANSWER_RIGHT if right else style.ANSWER_WRONG
             verdict = "✓ right" if right else f"✗ wrong (it is a {label})"
-        changed = _set_text(self.answer, answer_text)
-        changed = _set_text(self.verdict, verdict) or changed
-        if changed:
-            self.answer.setStyleSheet(f"color: {colour};")
-        _set_text(self.cost, self._cost_html(ce, label, cost))
+        _set_text(self.answer, answer_text)
+        _set_text(self.verdict, verdict)
+        if colour != self._answer_colour:  # a palette change, and only when it changes
+            self._answer_colour = colour
+            style.set_color(self.answer, colour)
+        self.cost.setText(self._cost_html(ce, label, cost))
         self._sync_pin(src)
 
     # ------------------------------------------------------------------ internals
@@ -323,29 +433,41 @@ class OutputPanel(QtWidgets.QWidget):
         self._n_in, self._n_out = n_in, n_out
         self._answer = None
         self._terms_top = None
-        h, w = style.image_shape(n_in, self._image_shape)
-        self._digit_frame.setRect(QtCore.QRectF(0, 0, w, h))
-        self.digit_view.setAspectLocked(h > 1)
-        self.digit_view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+        self._terms_peak = 0.0
+        self._digit_shown = None
         x = np.arange(n_out)
         ticks = [(k, str(k)) for k in range(n_out)] if n_out <= 20 else \
             [(k + 0.0, str(k)) for k in range(0, n_out, math.ceil(n_out / 20))]
         for p in (self.out_plot, self.term_plot):
             p.setXRange(-0.75, n_out - 0.25, padding=0)
             p.getAxis("bottom").setTicks([ticks, []])
-        self.bars.setOpts(x=x, height=np.zeros(n_out), brush=self._bar_brush, brushes=None)
-        self.targets.setOpts(x=x, height=np.zeros(n_out))
-        self.term_bars.setOpts(x=x, height=np.zeros(n_out))
-        for t in self.value_labels:
-            self.out_plot.removeItem(t)
-        self.value_labels = []
-        if n_out <= 12:
-            for k in range(n_out):
-                t = pg.TextItem("", color=style.FOREGROUND, anchor=(0.5, 1.0))
-                t.setFont(style.font(7.5))
-                self.out_plot.addItem(t)
-                self.value_labels.append(t)
-        self._texts = [""] * len(self.value_labels)
+        for item in (self.bars, self.targets, self.term_bars):
+            item.setPositions(x)
+        style.set_guide_lines(self._out_guides, (0, 0.5, 1), -0.75, n_out - 0.25)
+        style.set_guide_lines(self._term_guides, (0,), -0.75, n_out - 0.25)
+        self.values.setTexts([])
+        self.values.setPositions([(k, 1.0) for k in range(n_out)] if n_out <= 12 else [])
+        self._out_height = None
+        self._fit_out_range()
+
+    def _fit_out_range(self, *_args) -> None:
+        """The outputs' y range for the chart's height in pixels: room for the "0"
+        tick below 0 and for the row of values above the desired-output box at 1."""
+        vb = self.out_plot.getViewBox()
+        height = vb.height()
+        if height == self._out_height:
+            return
+        self._out_height = height
+        below, above = 7.0, float(self._value_px if self._n_out is None or self._n_out <= 12 else 4)
+        per_unit = max(height - below - above, 0.35 * height, 1.0)
+        lo, hi = -below / per_unit, 1.0 + above / per_unit
+        self.out_plot.setYRange(lo, hi, padding=0)
+        # Each item's repaint area is what it can cover (not the axes next to it).
+        n = self._n_out or 10
+        self.bars.setBounds(QtCore.QRectF(-0.31, 0.0, n - 1 + 0.62, 1.0))
+        self.targets.setBounds(QtCore.QRectF(-0.42, 0.0, n - 1 + 0.84, 1.0))
+        shown = self._n_out is None or self._n_out <= 12
+        self.values.setBounds(QtCore.QRectF(-0.5, 1.0, n, self._text_px / per_unit if shown else 0))
 
     def _sync_pin(self, source: str) -> None:
         """Check the thumbnail (or 'Follow training') that matches what is shown."""

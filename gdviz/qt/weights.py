@@ -11,6 +11,9 @@
 Both use the app's diverging colormap (blue −, white 0, red +) with symmetric,
 smoothed levels and a colour bar; NaN values (a diverged run) show as the grey
 board. Items are built once per network shape; ``render`` only pushes data.
+Axes tick outwards (an axis overlapping an image is repainted with it), and the
+neuron labels are one :class:`~gdviz.qt.style.TextsItem` (a TextItem per label
+was laid out and re-transformed before every paint).
 """
 
 from __future__ import annotations
@@ -196,11 +199,15 @@ class HiddenWeightsPanel(_ModePanel):
         self.view: pg.ViewBox = self.canvas.addViewBox()
         style.fixed_view(self.view)
         self.view.invertY(True)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(style.diverging_cmap())
+        self.image = style.HeatImage(style.argb_table(style.diverging_cmap()))
         self.view.addItem(self.image)
         self._board = None
-        self._labels: list[pg.TextItem] = []
+        # "neuron j" above each tile: one item drawing all the labels.
+        self.labels = style.TextsItem(LABEL_PT, anchor=(0.0, 1.0), offset=(0, 0))
+        self.labels.setZValue(5)
+        # Static text over an image that changes every frame: paint it from a cache.
+        self.labels.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.view.addItem(self.labels, ignoreBounds=True)
 
         self.scroll = QtWidgets.QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -213,14 +220,16 @@ class HiddenWeightsPanel(_ModePanel):
         self.bar = style.colour_bar()
         self.bar_canvas.addItem(self.bar)
         self.bar_note = style.note_label("", size=8)
-        self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
+        self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
+                                   | QtCore.Qt.AlignmentFlag.AlignTop)
         side = QtWidgets.QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(2)
         self.bar_title = style.note_label("", size=8)
         self.bar_title.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
         self.bar_title.setFixedWidth(78)
-        self.bar_note.setFixedWidth(78)
+        # Fixed size: its text changes with the bias scale and must not relayout the panel.
+        self.bar_note.setFixedSize(78, QtGui.QFontMetrics(style.font(8)).lineSpacing() * 3 + 2)
         side.addWidget(self.bar_title)
         side.addWidget(self.bar_canvas, 1)
         side.addWidget(self.bar_note)
@@ -239,6 +248,7 @@ class HiddenWeightsPanel(_ModePanel):
         self._W = self._b = None  # what is on screen now, for the hover read-out
         self._broken = False  # NaN/inf on screen (a diverged run)
         self._scale = style.LevelSmoother()
+        self._bar_sync = style.BarSync()
         self._bias_scale = style.LevelSmoother(rise=0.5, fall=0.08, tolerance=0.03)
         self.canvas.scene().sigMouseMoved.connect(self._hover)
         self.view.sigResized.connect(self._update_labels)
@@ -285,12 +295,13 @@ class HiddenWeightsPanel(_ModePanel):
             gauge = np.repeat(bb[:, None], g.bw, axis=1)
         gauge *= np.float32(m / mb)
         m4[:, g.by:g.by + g.bh, :, g.bx:g.bx + g.bw] = gauge.reshape(g.rows, g.cols, g.bw)[:, None]
-        self.image.setImage(buf, levels=(-m, m), autoLevels=False)
+        self.image.setImage(buf, levels=(-m, m))
 
-        if self._scale.changed:
-            self.bar.setLevels((-m, m), update_items=False)
+        self._bar_sync.sync(self.bar, m, snap.running)
         if self._bias_scale.changed:
-            self.bar_note.setText(f"bias bars:\nends = ±{style.fmt(mb)}")
+            text = f"bias bars:\nends = ±{style.fmt(mb)}"
+            if text != self.bar_note.text():
+                self.bar_note.setText(text)
         broken = not np.isfinite(W).all()
         if broken != self._broken:
             self._broken = broken
@@ -326,6 +337,7 @@ class HiddenWeightsPanel(_ModePanel):
     def _reset_scales(self) -> None:
         self._scale.reset()
         self._bias_scale.reset()
+        self._bar_sync.reset()
 
     def _update_texts(self) -> None:
         sizes = self._sizes or (784, 16, 16, 10)
@@ -375,19 +387,11 @@ class HiddenWeightsPanel(_ModePanel):
         # Grey frames only behind the tiles, so the space between them stays white.
         self._board = _board(g.board())
         self.view.addItem(self._board)
-        for t in self._labels:
-            self.view.removeItem(t)
-        self._labels = []
         self._label_form = "?"  # forces _update_labels to decide
-        if g.picture:
-            for j in range(n):
-                r, c = g.tile_origin(j)
-                t = pg.TextItem(str(j), color=style.FOREGROUND, anchor=(0, 1))
-                t.setFont(style.font(LABEL_PT))
-                t.textItem.document().setDocumentMargin(0)
-                t.setPos(c, r - 0.4)
-                self.view.addItem(t)
-                self._labels.append(t)
+        self.labels.setTexts([])
+        self.labels.setPositions([(c, r - 0.4) for r, c in map(g.tile_origin, range(n))]
+                                 if g.picture else [])
+        self.labels.setBounds(QtCore.QRectF(-0.5, -1.5, Wd + 1.0, H + 1.5))
         self.view.setAspectLocked(g.picture, ratio=1.0)
         self.view.setRange(xRange=(-0.5, Wd + 0.5), yRange=(-1.5, H), padding=0.0)
         self._scrolling = n > SCROLL_ABOVE if g.picture else n > 2 * SCROLL_ABOVE
@@ -423,9 +427,14 @@ class HiddenWeightsPanel(_ModePanel):
         else:
             self.canvas.setMinimumHeight(g.n * 4)
 
+    @property
+    def _labels(self) -> list[tuple[float, float]]:
+        """Where the "neuron j" labels go: one place per neuron (pictures only)."""
+        return self.labels.positions
+
     def _update_labels(self, *_) -> None:
         """Show the "neuron j" labels only when the band above the tiles is tall enough."""
-        if not self._labels or self.geometry is None:
+        if self.geometry is None or not self.geometry.picture:
             return
         g = self.geometry
         px = self.view.viewPixelSize()[1]  # image pixels per screen pixel
@@ -441,10 +450,7 @@ class HiddenWeightsPanel(_ModePanel):
         if form == self._label_form:
             return
         self._label_form = form
-        for j, t in enumerate(self._labels):
-            t.setVisible(form is not None)
-            if form is not None:
-                t.setText(form.format(j))
+        self.labels.setTexts([] if form is None else [form.format(j) for j in range(g.n)])
 
     def _hover(self, pos) -> None:
         if self.geometry is None or self._W is None:
@@ -488,11 +494,12 @@ class DeeperLayersPanel(_ModePanel):
         self._lay.addWidget(self.canvas, 1)
         self._lay.addWidget(self.status)
         self.plots: list[pg.PlotItem] = []
-        self.images: list[tuple[pg.ImageItem, pg.ImageItem]] = []
+        self.images: list[tuple[style.HeatImage, style.HeatImage]] = []
         self.bar: pg.ColorBarItem | None = None
         self.empty: pg.LabelItem | None = None
         self._mats: list[tuple[np.ndarray, np.ndarray]] = []
         self._scale = style.LevelSmoother()
+        self._bar_sync = style.BarSync()
         self.canvas.scene().sigMouseMoved.connect(self._hover)
         self._update_texts()
 
@@ -512,14 +519,14 @@ class DeeperLayersPanel(_ModePanel):
         parts = [a.ravel() for W, b in mats for a in (W, b)]
         m = self._scale.update(style.robust_max(np.concatenate(parts)))
         for (img_w, img_b), (W, b) in zip(self.images, mats):
-            img_w.setImage(W, levels=(-m, m), autoLevels=False)
-            img_b.setImage(b.reshape(-1, 1), levels=(-m, m), autoLevels=False)
-        if self._scale.changed:
-            self.bar.setLevels((-m, m), update_items=False)
+            img_w.setImage(W, levels=(-m, m))
+            img_b.setImage(b.reshape(-1, 1), levels=(-m, m))
+        self._bar_sync.sync(self.bar, m, snap.running)
 
     # ------------------------------------------------------------------ internals
     def _reset_scales(self) -> None:
         self._scale.reset()
+        self._bar_sync.reset()
 
     def _update_texts(self) -> None:
         if self._mode == "weights":
@@ -560,10 +567,8 @@ class DeeperLayersPanel(_ModePanel):
             style.fixed_view(vb)
             p.hideButtons()
             vb.invertY(True)
-            img_w = pg.ImageItem(axisOrder="row-major")
-            img_w.setColorMap(style.diverging_cmap())
-            img_b = pg.ImageItem(axisOrder="row-major")
-            img_b.setColorMap(style.diverging_cmap())
+            img_w = style.HeatImage(style.argb_table(style.diverging_cmap()))
+            img_b = style.HeatImage(style.argb_table(style.diverging_cmap()))
             img_b.setPos(n_in + gap, 0)  # one image pixel = one matrix cell
             p.addItem(_board(QtCore.QRectF(0, 0, n_in, n_out)))
             p.addItem(_board(QtCore.QRectF(n_in + gap, 0, 1, n_out)))
@@ -578,14 +583,22 @@ class DeeperLayersPanel(_ModePanel):
             xt = [[t for t in level if t[0] < n_in + gap + 0.5 - room] for level in xt]
             xt[0] = xt[0] + [(n_in + gap + 0.5, "b")]
             p.getAxis("bottom").setTicks(xt)
-            vb.setRange(xRange=(0, n_in + gap + 1), yRange=(0, n_out), padding=0.02)
+            vb.sigResized.connect(self._fit)
             self.canvas.ci.layout.setColumnStretchFactor(l - 1, max(4, min(40, n_in + 2)))
             self.plots.append(p)
             self.images.append((img_w, img_b))
+        self._fit()
         self.bar = style.colour_bar(self._bar_label())
+        self._bar_sync.reset()
         self.canvas.addItem(self.bar, row=0, col=n_layers - 1)
         self.canvas.ci.layout.setColumnStretchFactor(n_layers - 1, 0)
         self.canvas.ci.layout.setColumnFixedWidth(n_layers - 1, 82)
+
+    def _fit(self, *_args) -> None:
+        """Each matrix with a few pixels of margin (its repaints do not reach the axes)."""
+        for i, p in enumerate(self.plots):
+            n_in, n_out = self._sizes[i + 1], self._sizes[i + 2]
+            style.fit_view(p.getViewBox(), 0, n_in + self.BIAS_GAP + 1, 0, n_out)
 
     def _hover(self, pos) -> None:
         if not self._mats:

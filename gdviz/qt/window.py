@@ -98,6 +98,11 @@ class MainWindow(QMainWindow):
         self._data_kind = "sample" if getattr(session.dataset, "name", "") == "sample" else "other"
 
         self.setWindowTitle("gdviz — watch a network learn")
+        from PySide6.QtGui import QIcon
+
+        from gdviz.resources import ICON_PNG, resource_path
+
+        self.setWindowIcon(QIcon(str(resource_path(ICON_PNG))))
         self.setObjectName("GdvizMainWindow")
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(1024, 680)
@@ -886,7 +891,12 @@ class MainWindow(QMainWindow):
             ("Ctrl+R", "reset to the same initial weights"), ("Ctrl+Shift+R", "new random initial weights"),
             ("Ctrl+1 / 2 / 3", "weights / −∇C / Δθ"), ("Ctrl+L", "log-scale cost"),
             ("Ctrl+E", "cost against epochs"), ("Ctrl+K", "show / hide the controls"),
-            ("Ctrl+S / Ctrl+O", "save / open a checkpoint"), ("Ctrl+Q", "quit"),
+            ("Ctrl+S / Ctrl+O", "save / open a checkpoint"), ("Ctrl+Shift+O", "open a recording"),
+            ("Ctrl+Shift+L", "the lesson preset, back to step 0"),
+            ("Alt+0", "the live network"), ("Alt+1 … Alt+7", "the teaching views (−∇C, step size, "
+                                                          "landscape, one example, GD vs SGD, "
+                                                          "generalisation, draw)"),
+            ("F5", "presenter mode (large fonts, keys on screen)"), ("Ctrl+Q", "quit"),
         ]
         html = "<table cellspacing=4>" + "".join(
             f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
