@@ -280,8 +280,19 @@ def _check_data_dir(data_dir) -> None:
             raise UsageError(f"{p} is not a folder (give the folder that holds the four IDX files)")
 
 
+def _has_display() -> bool:
+    """True when Qt can open a window: a display server, or a platform chosen by hand."""
+    import os
+
+    return bool(os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
+                or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
+
+
 def _open_window(data, data_dir, config=None) -> int:
     _check_data_dir(data_dir)
+    if not _has_display():
+        raise UsageError("no display to open the window on (DISPLAY is not set); "
+                         "use 'gdviz train --headless', or 'gdviz screenshot' to render the window to a file")
     try:
         from gdviz.qt.app import run_app
     except ImportError as exc:
@@ -513,6 +524,10 @@ def cmd_screenshot(args) -> int:
         raise UsageError(f"the screenshot is saved as PNG: give a file name ending in .png, not {out.name!r}")
     if not out.parent.is_dir() and str(out.parent):
         raise UsageError(f"folder not found for the screenshot: {out.parent}")
+    if not _has_display():  # a screenshot needs no screen: render offscreen
+        import os
+
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
         from gdviz.qt.app import screenshot
     except ImportError as exc:

@@ -397,3 +397,13 @@ def test_cli_module_imports_no_heavy_modules_at_import():
 
 def test_module_entry_point_matches_main():
     assert cli.main is main
+
+
+def test_window_without_a_display_is_one_clear_error(monkeypatch, capsys):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gdviz: error: no display") and "--headless" in err
+    assert "Traceback" not in err

@@ -137,3 +137,20 @@ def test_other_networks_and_a_diverged_theta(qtbot, view, tiny):
     assert view.answer is not None
     qtbot.wait(10)
     view.grab()
+
+
+def test_demo_draws_a_centred_seven(qtbot, tiny):
+    from gdviz.data.drawing import center_of_mass
+    from gdviz.qt.views.draw import DrawView
+    from gdviz.training import LESSON, TrainingSession
+
+    view = DrawView()
+    qtbot.addWidget(view)
+    s = TrainingSession(tiny, LESSON)
+    view.set_context(s, tiny)
+    view.render(s.snapshot())
+    view.demo()
+    assert not view.canvas.is_empty and view.input.max() == 255
+    cy, cx = center_of_mass(view.input.reshape(28, 28))
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    view.shutdown()

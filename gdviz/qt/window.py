@@ -711,6 +711,8 @@ class MainWindow(QMainWindow):
                     f.setPointSizeF(max(6.0, f.pointSizeF() * scale))
                     item.setStyle(tickFont=f)
         self.presenter_bar.setVisible(on)
+        # the bigger controls need a wider dock
+        self.resizeDocks([self.controls_dock], [340 if on else 250], Qt.Orientation.Horizontal)
         if self.presenter_action.isChecked() != on:
             self.presenter_action.setChecked(on)
 

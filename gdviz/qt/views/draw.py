@@ -582,6 +582,17 @@ class DrawView(LessonView):
     def shutdown(self) -> None:
         self._later.stop()
 
+    def demo(self) -> None:
+        """Draw a "7" (for screenshots and first-time users): a bar and a slanted stem."""
+        self.canvas.clear()
+        for stroke in (((75, 70), (205, 70)), ((205, 70), (170, 140), (140, 215))):
+            self.canvas.begin_stroke(*stroke[0])
+            for (x0, y0), (x1, y1) in zip(stroke[:-1], stroke[1:]):
+                for t in np.linspace(0, 1, 12)[1:]:
+                    self.canvas.extend_stroke(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+            self.canvas.end_stroke()
+        self.update_input()
+
     # ------------------------------------------------------------------ drawing -> input -> answer
     def clear(self) -> None:
         """Wipe the canvas (and the answer)."""
