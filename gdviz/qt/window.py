@@ -776,10 +776,11 @@ class MainWindow(QMainWindow):
             self._download = None
             self.statusBar().showMessage("Download cancelled; still using the same data.", 6000)
 
-        self._download = MnistDownloader(self, done, failed, cancelled, cache_dir=cache_dir,
-                                         mirrors=mirrors, show_dialog=show_dialog, job=job)
-        self._download.start()
-        return self._download
+        # (keep our own reference: a download that fails at once clears self._download in start())
+        download = self._download = MnistDownloader(self, done, failed, cancelled, cache_dir=cache_dir,
+                                                    mirrors=mirrors, show_dialog=show_dialog, job=job)
+        download.start()
+        return download
 
     def open_idx_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with four MNIST-style IDX files")
