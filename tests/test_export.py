@@ -197,7 +197,6 @@ def test_cli_export_bad_recording(tmp_path, recording, capsys):
 @pytest.fixture
 def window(qtbot, tiny):
     pytest.importorskip("pytestqt")
-    from gdviz.qt import export, replay
     from gdviz.qt.window import MainWindow
 
     win = MainWindow(tiny)

@@ -20,15 +20,13 @@ from gdviz.qt.weights import DeeperLayersPanel, HiddenWeightsPanel  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
+from qt_helpers import assert_drawn as _assert_drawn, trained  # noqa: E402
+
+
+def assert_drawn(widget, min_colours: int = 20, min_std: float = 12.0) -> None:
+    _assert_drawn(widget, min_colours, min_std)
 
 PANELS = (HiddenWeightsPanel, DeeperLayersPanel, OutputPanel, HiddenActivationsPanel)
-
-
-def trained(dataset, steps: int = 20, **config) -> tuple[TrainingSession, object]:
-    s = TrainingSession(dataset, TrainConfig(**config))
-    for _ in range(steps):
-        s.train_step()
-    return s, s.snapshot()
 
 
 def show(qtbot, panel, w: int = 620, h: int = 480):
@@ -45,13 +43,6 @@ def pixels(widget) -> np.ndarray:
     w, h = img.width(), img.height()
     buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
     return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
-
-
-def assert_drawn(widget, min_colours: int = 20, min_std: float = 12.0) -> None:
-    px = pixels(widget)
-    colours = np.unique(px.reshape(-1, 3), axis=0)
-    assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
-    assert px.std() > min_std
 
 
 def hover(panel, view, x: float, y: float) -> str:

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtCore, QtGui  # noqa: E402
+from PySide6 import QtCore  # noqa: E402
 
 from gdviz.core import Network, to_unit  # noqa: E402
 from gdviz.data.drawing import center_of_mass, preprocess_drawing, render_strokes  # noqa: E402
-from gdviz.training.config import TrainConfig  # noqa: E402
-from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
+from qt_helpers import pixels, trained as _trained  # noqa: E402
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 SEVEN = [(70, 60), (200, 60), (190, 90), (140, 170), (115, 240)]  # canvas pixels (280×280)
@@ -36,12 +35,7 @@ def view(qtbot):
 
 
 def trained(dataset, steps: int = 60, **config):
-    s = TrainingSession(dataset, TrainConfig(**config))
-    for _ in range(steps):
-        s.train_step()
-    return s, s.snapshot()
-
-
+    return _trained(dataset, steps, **config)
 def draw(qtbot, canvas, points, moves_per_segment: int = 6) -> None:
     """Press at the first point, move through the others, release (canvas pixels)."""
     qtbot.mousePress(canvas, LEFT, pos=canvas.to_widget(*points[0]).toPoint())
@@ -55,13 +49,6 @@ def draw(qtbot, canvas, points, moves_per_segment: int = 6) -> None:
 def forward(snap, image):
     net = Network(snap.sizes, snap.activation, snap.cost_name)
     return net.forward(to_unit(np.asarray(image)[None, :], net.dtype), snap.theta)
-
-
-def pixels(widget) -> np.ndarray:
-    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    w, h = img.width(), img.height()
-    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
-    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
 
 
 def test_a_drawn_stroke_becomes_the_centred_input_and_the_answer(qtbot, view, tiny):

@@ -9,39 +9,19 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtCore, QtGui  # noqa: E402
+from PySide6 import QtCore  # noqa: E402
 
 from gdviz.core import Network  # noqa: E402
 from gdviz.qt import style  # noqa: E402
 from gdviz.qt.views import create_view  # noqa: E402
 from gdviz.qt.views.example_cost import DOWN, UP, ExampleCostView, wish_words  # noqa: E402
 from gdviz.training.analysis import example_wishes  # noqa: E402
-from gdviz.training.config import TrainConfig  # noqa: E402
-from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
+from qt_helpers import assert_drawn, pixels, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 30, **config):
-    s = TrainingSession(dataset, TrainConfig(**config))
-    for _ in range(steps):
-        s.train_step()
-    return s, s.snapshot()
-
-
-def pixels(widget) -> np.ndarray:
-    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    w, h = img.width(), img.height()
-    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
-    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
-
-
-def assert_drawn(widget, min_colours: int = 20) -> None:
-    px = pixels(widget)
-    colours = np.unique(px.reshape(-1, 3), axis=0)
-    assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
-    assert px.std() > 10
-
-
+    return _trained(dataset, steps, **config)
 def brush_colours(bars) -> list[str]:
     return [b.color().name() for b in bars.opts["brushes"]]
 

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtCore, QtGui  # noqa: E402
+from PySide6 import QtCore  # noqa: E402
 
 from gdviz.core import Network  # noqa: E402
 from gdviz.training.analysis import accuracy_gap, confusion_matrix, misclassified  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
+from qt_helpers import assert_drawn, trained as _trained  # noqa: E402
 
 
 @pytest.fixture
@@ -33,12 +34,7 @@ def view(qtbot):
 
 
 def trained(dataset, steps: int = 40, **config):
-    s = TrainingSession(dataset, TrainConfig(**config))
-    for _ in range(steps):
-        s.train_step()
-    return s, s.snapshot()
-
-
+    return _trained(dataset, steps, **config)
 def show(qtbot, view, snap):
     """Render ``snap`` until the background result for its step is on screen."""
     def done():
@@ -47,19 +43,6 @@ def show(qtbot, view, snap):
             view.result.run_id == snap.run_id
     qtbot.waitUntil(done, timeout=10_000)
     return view.result
-
-
-def pixels(widget) -> np.ndarray:
-    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    w, h = img.width(), img.height()
-    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
-    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
-
-
-def assert_drawn(widget, min_colours: int = 20) -> None:
-    px = pixels(widget)
-    colours = np.unique(px.reshape(-1, 3), axis=0)
-    assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
 
 
 def test_confusion_matrix_and_mistakes_are_the_engines(qtbot, view, tiny):

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6 import QtGui  # noqa: E402
 
 from gdviz.core import Network, to_unit  # noqa: E402
 from gdviz.data import Dataset  # noqa: E402
@@ -19,18 +18,13 @@ from gdviz.qt.views import create_view  # noqa: E402
 from gdviz.qt.views import step_size as mod  # noqa: E402
 from gdviz.qt.views.step_size import EVAL_N, StepSizeView, slider_to_lr  # noqa: E402
 from gdviz.training.analysis import fixed_eval_batch, step_size_slice  # noqa: E402
-from gdviz.training.config import SettingError, TrainConfig  # noqa: E402
-from gdviz.training.session import TrainingSession  # noqa: E402
+from gdviz.training.config import SettingError  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
+from qt_helpers import pixels, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
-    s = TrainingSession(dataset, TrainConfig(**config))
-    for _ in range(steps):
-        s.train_step()
-    return s, s.snapshot()
-
-
+    return _trained(dataset, steps, **config)
 @pytest.fixture
 def view(qtbot):
     v = StepSizeView()
@@ -62,13 +56,6 @@ def eval_gradient(snap, batch):
     Y = np.eye(10, dtype=net.dtype)[batch.labels]
     _, g = net.gradient(X, Y, theta=snap.theta.copy())
     return net, g.copy()
-
-
-def pixels(widget) -> np.ndarray:
-    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    w, h = img.width(), img.height()
-    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
-    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
 
 
 def test_registry_builds_it(qtbot):

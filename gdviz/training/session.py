@@ -352,7 +352,6 @@ class TrainingSession:
         self._evals: list[Evaluation] = []
         self._epoch_costs: list[tuple[int, int, float]] = []
         self._last_eval: Evaluation | None = None
-        ds = self._dataset
         self._example_index = 0  # the current example: an index into the training set
         self._throughput = 0.0
         self._tp_examples, self._tp_seconds = 0, 0.0

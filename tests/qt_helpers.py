@@ -1,0 +1,33 @@
+"""Helpers shared by the GUI tests: a trained session, and "is this widget drawn?"."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtGui
+
+from gdviz.training.config import TrainConfig
+from gdviz.training.session import TrainingSession
+
+
+def trained(dataset, steps: int = 20, **config):
+    """A session on ``dataset`` after ``steps`` synchronous updates, and its snapshot."""
+    s = TrainingSession(dataset, TrainConfig(**config))
+    for _ in range(steps):
+        s.train_step()
+    return s, s.snapshot()
+
+
+def pixels(widget) -> np.ndarray:
+    """The widget grabbed as an ``(h, w, 3)`` uint8 RGB array."""
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    return buf.reshape(h, img.bytesPerLine() // 4, 4)[:, :w, :3].copy()
+
+
+def assert_drawn(widget, min_colours: int = 20, min_std: float = 10.0) -> None:
+    """Fail when the grabbed widget is blank: too few colours or too little contrast."""
+    px = pixels(widget)
+    colours = np.unique(px.reshape(-1, 3), axis=0)
+    assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
+    assert px.std() > min_std
