@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 VIEW_HZ = 10  # renders per second of the visible teaching view
 
@@ -43,6 +43,23 @@ class LessonView(QWidget):
         super().__init__(parent)
         self.session = None
         self.dataset = None
+
+    def scrolling_body(self) -> QVBoxLayout:
+        """Give the view a body inside a scroll area that scrolls only when the
+        content does not fit (a large presenter font on a small screen).
+        Sets ``self.scroll`` and ``self.body``; returns the body's layout."""
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget()
+        self.scroll.setWidget(self.body)
+        outer.addWidget(self.scroll)
+        lay = QVBoxLayout(self.body)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(6)
+        return lay
 
     def set_context(self, session, dataset) -> None:
         """The session (to send commands to) and its dataset; called again when either changes."""

@@ -357,19 +357,7 @@ class DrawView(LessonView):
 
     # ------------------------------------------------------------------ UI
     def _build_ui(self) -> None:
-        # Everything sits in a scroll area that scrolls only when the tab is smaller
-        # than the content needs (a large presenter font on a small screen).
-        outer = QtWidgets.QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.body = QtWidgets.QWidget()
-        self.scroll.setWidget(self.body)
-        outer.addWidget(self.scroll)
-        lay = QtWidgets.QVBoxLayout(self.body)
-        lay.setContentsMargins(8, 6, 8, 6)
-        lay.setSpacing(6)
+        lay = self.scrolling_body()
         self.title = QtWidgets.QLabel("Draw a digit with the mouse: the network answers as you "
                                       "draw, with the weights it has learnt so far.")
         self.title.setWordWrap(True)
