@@ -101,7 +101,7 @@ def headless(config, seconds: float) -> dict:
             "steps": session.step_count, "seconds": elapsed}
 
 
-def with_window(config, seconds: float, size=(1600, 1000), fps: int = 30) -> dict:
+def with_window(config, seconds: float, size=(1600, 1000), fps: int = 30, view=None) -> dict:
     from gdviz.qt.app import ensure_app
 
     app = ensure_app()
@@ -113,6 +113,8 @@ def with_window(config, seconds: float, size=(1600, 1000), fps: int = 30) -> dic
     win = MainWindow(load_sample(), config, fps=fps)
     win.resize(*size)
     win.show()
+    if view:  # a teaching view's tab instead of the live panels
+        win.show_view(view)
     # Time spent in each panel's render.
     panel_time = {name: 0.0 for name in win.panels}
     panel_calls = {name: 0 for name in win.panels}
@@ -220,6 +222,8 @@ def main(argv=None) -> int:
     ap.add_argument("--size", default="1600x1000", help="window size WxH (default 1600x1000)")
     ap.add_argument("--no-cold-start", action="store_true", help="skip the cold-start measurement")
     ap.add_argument("--display", action="store_true", help="use the real display instead of offscreen")
+    ap.add_argument("--view", default=None, metavar="NAME",
+                    help="show this teaching view (e.g. landscape) instead of the live panels")
     args = ap.parse_args(argv)
     if not args.display:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -243,7 +247,8 @@ def main(argv=None) -> int:
     head = headless(config, hs)
     head_no_eval = headless(replace(config, eval_every=0), min(hs, 3.0))
     w, h = (int(v) for v in args.size.lower().split("x"))
-    win = with_window(config, args.seconds, size=(w, h), fps=args.fps)
+    win = with_window(config, args.seconds, size=(w, h), fps=args.fps, view=args.view)
+    result["view"] = args.view or "live"
     result.update({
         "timer_lateness_ms": win["timer_lateness_ms"],
         "panel_fps": win["panel_fps"],
