@@ -11,7 +11,10 @@ the ten components that matter most right now (also circled in the pictures).
 Every number comes from :mod:`gdviz.training.analysis` (``sorted_magnitudes``,
 ``gradient_histogram``, ``gradient_norms``, ``top_parameters``); all of them
 together take well under a millisecond for 13,002 parameters, so they run in
-the GUI thread.
+the GUI thread. While training runs, ``render`` draws one of ``PARTS`` per call
+(the trainer holds the GIL between the GUI thread's calls into Qt and NumPy, so a
+whole-view frame kept the GUI thread busy for 20-30 ms); a timer draws the rest
+when no newer snapshot follows.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from gdviz.training.analysis import (
 
 TOP_K = 10
 HIST_BINS = 40
+# What render draws, one part per call while training runs (all of them otherwise).
+PARTS = ("first layer", "sizes", "lengths", "deeper and table")
 DECADES = 10  # the size axis spans this many powers of ten below its top
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 # "|" allows a line break after it (Unicode class BA): word joiners keep "|∇C| = x" on one line.
@@ -77,6 +82,12 @@ class GradientView(LessonView):
         self._x_range = None
         self._size_axes = None
         self._hist_xmax = None
+        self._part = None  # the part drawn last while running; None: draw all next time
+        self._drawn: dict = {}  # part -> the snapshot it shows
+        self._catch_up = QtCore.QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(250)
+        self._catch_up.timeout.connect(self._finish)
 
         lay = style.panel_layout(self)
         self.title = style.title_label(
@@ -98,7 +109,7 @@ class GradientView(LessonView):
         self.summary.setFont(style.font(9.5))
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        lay.addWidget(self.summary)
+        lay.addWidget(_QuietLabel(self.summary))
 
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
@@ -139,7 +150,8 @@ class GradientView(LessonView):
         rl.addWidget(self.size_canvas, 4)
         self.zeros_text = style.note_label(" ", size=8.5)
         self.zeros_text.setStyleSheet(f"color: {style.FOREGROUND};")
-        rl.addWidget(self.zeros_text)
+        self.zeros_text.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        rl.addWidget(_QuietLabel(self.zeros_text))
 
         rl.addWidget(self._section(
             "How long is the step? |∇C| over time and by layer",
@@ -209,17 +221,52 @@ class GradientView(LessonView):
             self._hist_xmax = None
             self._size_axes = None
             self._layer_ticks(snap.sizes)
-        self.first.render(snap)
-        self.deeper.render(snap)
+            self._part = None
         g = snap.grad
         norms = gradient_norms(snap.sizes, g)
-        self._update_sizes(snap, g)
-        self._update_norms(snap, norms)
-        self._update_top(snap, g)
-        self._update_summary(snap, norms.total)
+        self._record_norm(snap, norms)  # every snapshot: the history has no gaps
+        self._catch_up.stop()
+        if snap.running and snap.step > 0 and self._part is not None:
+            # While training runs, draw one part per call (the first-layer pictures, the
+            # sizes, the lengths with the summary, the deeper matrices with the table):
+            # each GUI frame pays for about a quarter of the view, and each part is
+            # redrawn VIEW_HZ / 4 = 2.5 times a second. A stopped run and the first
+            # frame of a run draw everything at once.
+            self._part = PARTS[(PARTS.index(self._part) + 1) % len(PARTS)]
+            self._draw_part(self._part, snap, norms)
+            self._catch_up.start()  # the other parts, if no newer snapshot comes
+        else:
+            self._part = PARTS[-1]
+            for part in PARTS:
+                self._draw_part(part, snap, norms)
+
+    def _draw_part(self, part: str, snap, norms=None) -> None:
+        """Draw one of ``PARTS`` for ``snap``."""
+        if norms is None:
+            norms = gradient_norms(snap.sizes, snap.grad)
+        if part == "first layer":
+            self.first.render(snap)
+        elif part == "sizes":
+            self._update_sizes(snap, snap.grad)
+        elif part == "lengths":
+            self._update_norms(snap, norms)
+            self._update_summary(snap, norms.total)
+        else:
+            self.deeper.render(snap)
+            self._update_top(snap, snap.grad)  # also circles the top ten in both pictures
+        self._drawn[part] = snap
+
+    def _finish(self) -> None:
+        """Draw the parts still showing an older snapshot than the last one rendered."""
+        snap = self._snap
+        if snap is None:
+            return
+        for part in PARTS:
+            if self._drawn.get(part) is not snap:
+                self._draw_part(part, snap)
 
     def shutdown(self) -> None:
-        pass
+        self._catch_up.stop()
 
     # ================================================================== building
     def _section(self, title: str, tip: str) -> QtWidgets.QLabel:
@@ -377,7 +424,8 @@ class GradientView(LessonView):
         y = np.maximum(y, zero_y)  # below the axis: drawn on the bottom row
         x = sm.rank.astype(np.float64) + 1.0
         self.sorted_curve.setData(x, y)
-        self.sorted_curve.setFillLevel(zero_y - 0.5)
+        if self.sorted_curve.opts.get("fillLevel") != zero_y - 0.5:
+            self.sorted_curve.setFillLevel(zero_y - 0.5)
         axes = (g.size, hi)
         if axes != self._size_axes:  # set ranges and ticks only when they change
             self._size_axes = axes
@@ -399,8 +447,7 @@ class GradientView(LessonView):
             self._hist_xmax = xmax
             self.hist_plot.setXRange(0, xmax, padding=0)
             self.hist_plot.getAxis("bottom").setTicks([[(0, "0"), (xmax, f"{xmax:,.0f}")], []])
-        self.zero_text.setText(f"{hist.n_zero:,}")
-        self.zero_text.setPos(xmax, zero_y)
+        _set_text(self.zero_text, f"{hist.n_zero:,}", (xmax, zero_y))
         self._hist = hist
         self._sorted = sm
 
@@ -417,9 +464,9 @@ class GradientView(LessonView):
                 k1 = max(1, round(0.01 * sm.n))
                 share = float(np.interp(k1 - 1, sm.rank, sm.share))
                 share_txt = (f"The largest 1% ({k1:,}) make up {100 * share:.0f}% of |∇C|².")
-                self.share_text.setText(f"top 1% → {100 * share:.0f}% of |∇C|²")
+                _set_text(self.share_text, f"top 1% → {100 * share:.0f}% of |∇C|²")
             else:
-                self.share_text.setText("")
+                _set_text(self.share_text, "")
             if blank is not None and blank > 0:
                 n1 = snap.sizes[1]
                 who = self._batch_words(snap)
@@ -436,9 +483,9 @@ class GradientView(LessonView):
                 verb = "is" if below == 1 else "are"
                 words.append(f"{below:,} {verb} smaller than {power_label(lo)} (drawn on the 0 row).")
             words.append(share_txt.strip())
-        self.zeros_text.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.zeros_text.setText(" ".join(w for w in words if w))
-        self.share_text.setPos(max(2, g.size), hi + 0.2)
+        text = " ".join(w for w in words if w)
+        self.zeros_text.parentWidget().setText(text)
+        _set_text(self.share_text, self.share_text.toPlainText(), (max(2, g.size), hi + 0.2))
 
     @staticmethod
     def _batch_words(snap) -> str:
@@ -454,10 +501,12 @@ class GradientView(LessonView):
         W, _ = style.layer_views(g, snap.sizes, 0)
         return int(np.count_nonzero(np.all(W == 0, axis=0)))
 
-    def _update_norms(self, snap, norms) -> None:
+    def _record_norm(self, snap, norms) -> None:
         if snap.step > 0 and (self._history.n == 0 or snap.step > self._history.last("step")):
             self._history.extend(step=np.array([float(snap.step)]),
                                  norm=np.array([norms.total]))
+
+    def _update_norms(self, snap, norms) -> None:
         steps, vals = self._history.view("step"), self._history.view("norm")
         self.norm_curve.setData(steps, vals)
         if steps.size:
@@ -532,7 +581,7 @@ class GradientView(LessonView):
                 text += " (With momentum Δθ also carries the earlier steps.)"
         if snap.diverged:
             text += " <span style='color:#b2182b'>Training diverged: some numbers are not a number.</span>"
-        self.summary.setText(text)
+        self.summary.parentWidget().setText(text)
 
     # ================================================================== markers
     def _place_markers_later(self, *_):
@@ -604,6 +653,52 @@ class GradientView(LessonView):
                     f"{style.fmt(10 ** hist.edges[k])} and {style.fmt(10 ** hist.edges[k + 1])}")
                 return
         self.status.setText(" ")
+
+
+class _QuietLabel(QtWidgets.QWidget):
+    """Holds a word-wrapped ``label`` whose text changes with every step, without
+    laying out the whole view again each time: the label has a fixed size (so its
+    ``setText`` requests no layout), this box follows the layout's size and asks for a
+    new layout only when the new text needs another height (another line)."""
+
+    def __init__(self, label: QtWidgets.QLabel):
+        super().__init__()
+        self.label = label
+        label.setParent(self)
+        label.move(0, 0)
+        self.setSizePolicy(label.sizePolicy())
+        self._h = None  # the height the text needs at the current width
+
+    def sizeHint(self) -> QtCore.QSize:
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.label.minimumSizeHint()
+
+    def heightForWidth(self, w: int) -> int:
+        return self.label.heightForWidth(w)
+
+    def resizeEvent(self, ev) -> None:
+        self.label.setFixedSize(self.size())
+        self._h = self.label.heightForWidth(self.width())
+        super().resizeEvent(ev)
+
+    def setText(self, text: str) -> None:
+        if self.label.text() == text:
+            return
+        self.label.setText(text)
+        h = self.label.heightForWidth(self.width())
+        if h != self._h:
+            self._h = h
+            self.updateGeometry()
+
+
+def _set_text(item: pg.TextItem, text: str, pos: tuple[float, float] | None = None) -> None:
+    """Change a TextItem only when its text or position changes (each change lays it out again)."""
+    if item.toPlainText() != text:
+        item.setText(text)
+    if pos is not None and (item.pos().x(), item.pos().y()) != (float(pos[0]), float(pos[1])):
+        item.setPos(*pos)
 
 
 def _row_texts(p, shape: tuple[int, int], n_layers: int) -> tuple[str, ...]:
