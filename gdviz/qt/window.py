@@ -43,7 +43,7 @@ __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 #: Frames per second offered in View ▸ Display rate.
 DISPLAY_RATES = (10, 15, 30, 60)
 #: Panels drawn together in one timer tick; one group per tick (see set_display_rate).
-RENDER_GROUPS = (("cost",), ("output",), ("hidden_weights", "deeper_layers"), ("activations",))
+RENDER_GROUPS = (("cost",), ("output",), ("hidden_weights",), ("deeper_layers",), ("activations",))
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 DEFAULT_SIZE = (1600, 1000)
