@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.core import parameter_layout
+from gdviz.render import robust_max  # noqa: F401 - shared with the Qt-free renderer
 
 # ------------------------------------------------------------------ colours
 BACKGROUND = "#ffffff"  # plot background
@@ -98,6 +99,17 @@ def font(point_size: float = 9.0, bold: bool = False) -> QtGui.QFont:
     return f
 
 
+def rel_font(base: QtGui.QFont, factor: float = 1.0, bold: bool = False) -> QtGui.QFont:
+    """``base`` scaled by ``factor`` (so the app font — presenter mode — scales everything)."""
+    f = QtGui.QFont(base)
+    if base.pointSizeF() > 0:
+        f.setPointSizeF(base.pointSizeF() * factor)
+    elif base.pixelSize() > 0:
+        f.setPixelSize(max(1, round(base.pixelSize() * factor)))
+    f.setBold(bold)
+    return f
+
+
 def style_axis(axis: pg.AxisItem, label: str | None = None, size: float = 8.5) -> None:
     """Readable tick font and an optional label on a pyqtgraph axis.
 
@@ -133,27 +145,6 @@ def integer_ticks(n: int, offset: float = 0.5) -> list[list[tuple[float, str]]]:
 
 
 # ------------------------------------------------------------------ levels
-def robust_max(arr, q: float = 99.0) -> float:
-    """The ``q``-th percentile of |arr| ignoring NaN/±inf; 1.0 if nothing usable.
-
-    Uses ``np.partition`` (O(n)) rather than ``np.percentile``. Falls back to the
-    largest finite |value| when the percentile is 0, and to 1 when all are 0.
-    """
-    a = np.abs(np.asarray(arr, dtype=np.float64).ravel())
-    if a.size == 0:
-        return 1.0
-    finite = np.isfinite(a)
-    if not finite.all():
-        a = a[finite]
-        if a.size == 0:
-            return 1.0
-    k = min(a.size - 1, max(0, int(math.ceil(q / 100.0 * a.size)) - 1))
-    m = float(np.partition(a, k)[k])
-    if not m > 0.0:
-        m = float(a.max())
-    return m if m > 0.0 and math.isfinite(m) else 1.0
-
-
 def symmetric_levels(arr, q: float = 99.0) -> tuple[float, float]:
     """``(-m, m)`` with m = :func:`robust_max` — zero always maps to the middle colour."""
     m = robust_max(arr, q)

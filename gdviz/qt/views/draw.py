@@ -36,17 +36,6 @@ ANSWER = "#2d4a73"  # the highlighted answer bar (no right/wrong colour: we do n
 INK = "#1a1a1a"
 
 
-def _rel_font(base: QtGui.QFont, factor: float = 1.0, bold: bool = False) -> QtGui.QFont:
-    """``base`` scaled by ``factor`` (so the app font — presenter mode — scales everything)."""
-    f = QtGui.QFont(base)
-    if base.pointSizeF() > 0:
-        f.setPointSizeF(base.pointSizeF() * factor)
-    elif base.pixelSize() > 0:
-        f.setPixelSize(max(1, round(base.pixelSize() * factor)))
-    f.setBold(bold)
-    return f
-
-
 # ============================================================================ the canvas
 class DrawingCanvas(QtWidgets.QWidget):
     """A square drawing surface of ``CANVAS``×``CANVAS`` logical pixels, scaled to fit.
@@ -213,7 +202,7 @@ class DrawingCanvas(QtWidgets.QWidget):
         p.drawRect(rect)
         if not self.strokes:
             p.setPen(QtGui.QColor(style.MUTED))
-            p.setFont(_rel_font(self.font(), 1.3))
+            p.setFont(style.rel_font(self.font(), 1.3))
             p.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap,
                        "Draw a digit here\nwith the mouse")
         else:
@@ -489,11 +478,11 @@ class DrawView(LessonView):
     def _apply_fonts(self) -> None:
         base = self.font()
         pt = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
-        self.title.setFont(_rel_font(base, 1.1, bold=True))
+        self.title.setFont(style.rel_font(base, 1.1, bold=True))
         for w in (self.preview_title, self.outputs_title, self.hidden_title):
-            w.setFont(_rel_font(base, 1.0, bold=True))
-        self.answer_label.setFont(_rel_font(base, 1.9, bold=True))
-        self.second_label.setFont(_rel_font(base, 1.05))
+            w.setFont(style.rel_font(base, 1.0, bold=True))
+        self.answer_label.setFont(style.rel_font(base, 1.9, bold=True))
+        self.second_label.setFont(style.rel_font(base, 1.05))
         side = min(210, max(170, round(QtGui.QFontMetrics(base).height() * 14)))
         self.preview_canvas.setFixedSize(side, side)
         self.preview_note.setFixedWidth(side)
@@ -504,7 +493,7 @@ class DrawView(LessonView):
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.out_plot.getAxis("left").setWidth(round(pt * 5))
         for t in self.value_labels:
-            t.setFont(_rel_font(base, 0.8))
+            t.setFont(style.rel_font(base, 0.8))
 
     def changeEvent(self, e) -> None:
         if e.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.ApplicationFontChange):
@@ -540,7 +529,7 @@ class DrawView(LessonView):
         if n_out <= 12:
             for _ in range(n_out):
                 t = pg.TextItem("", color=style.FOREGROUND, anchor=(0.5, 1.0))
-                t.setFont(_rel_font(self.font(), 0.8))
+                t.setFont(style.rel_font(self.font(), 0.8))
                 self.out_plot.addItem(t)
                 self.value_labels.append(t)
         self._value_texts = [""] * len(self.value_labels)

@@ -57,17 +57,6 @@ PINNED_EDGE = "#b8860b"
 GRID = "#d9d9d9"
 
 
-def _rel_font(base: QtGui.QFont, factor: float = 1.0, bold: bool = False) -> QtGui.QFont:
-    """``base`` scaled by ``factor`` (so the app font — presenter mode — scales everything)."""
-    f = QtGui.QFont(base)
-    if base.pointSizeF() > 0:
-        f.setPointSizeF(base.pointSizeF() * factor)
-    elif base.pixelSize() > 0:
-        f.setPixelSize(max(1, round(base.pixelSize() * factor)))
-    f.setBold(bold)
-    return f
-
-
 def _mix(c0: QtGui.QColor, c1: QtGui.QColor, t: float) -> QtGui.QColor:
     t = min(1.0, max(0.0, t))
     return QtGui.QColor(round(c0.red() + (c1.red() - c0.red()) * t),
@@ -789,16 +778,16 @@ class GeneralisationView(LessonView):
 
     def _apply_fonts(self) -> None:
         base = self.font()
-        self.title.setFont(_rel_font(base, 1.1, bold=True))
-        self.readout.setFont(_rel_font(base, 1.35))
+        self.title.setFont(style.rel_font(base, 1.1, bold=True))
+        self.readout.setFont(style.rel_font(base, 1.35))
         for w in (self.matrix_title, self.gallery_title, self.gap_title, self.exp_title):
-            w.setFont(_rel_font(base, 1.0, bold=True))
+            w.setFont(style.rel_font(base, 1.0, bold=True))
         pt = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
         for side in ("left", "bottom"):
             style.style_axis(self.plot.getAxis(side), size=pt * 0.9)
         style.style_axis(self.plot.getAxis("left"), "accuracy %", size=pt * 0.9)
         style.style_axis(self.plot.getAxis("bottom"), "step", size=pt * 0.9)
-        self.chance.label.setFont(_rel_font(base, 0.85))
+        self.chance.label.setFont(style.rel_font(base, 0.85))
         self.plot.getAxis("left").setWidth(round(pt * 5.5))
 
     def changeEvent(self, e) -> None:
