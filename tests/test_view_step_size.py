@@ -194,6 +194,33 @@ def test_every_step_when_paused_and_at_most_4_hz_while_running(qtbot, view, tiny
     assert view._job._seq == seq + 1
 
 
+def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    shown_for(qtbot, view, snap)
+    drawn = []
+    orig = view._draw_part
+    view._draw_part = lambda part, r: (drawn.append(part), orig(part, r))
+    s.train_step()
+    run = replace(s.snapshot(), running=True)
+    qtbot.waitUntil(lambda: (view.render(run), view.shown.step == run.step)[1], timeout=15000)
+    assert drawn == [mod.PARTS[0]]  # the curve first, the rest on the next renders
+    _, y = view.curve.getData()
+    np.testing.assert_allclose(y, view.shown.slice.costs, rtol=1e-6)
+    view.render(run)
+    assert drawn == list(mod.PARTS[:2])
+    # no further render: the timer draws what is left
+    qtbot.waitUntil(lambda: drawn == list(mod.PARTS), timeout=2000)
+    _, ey = view.eta_marker.getData()
+    assert ey[0] == pytest.approx(view.shown.slice.cost_at_lr, rel=1e-6)
+    assert "η = " in view.verdict_text()
+    # paused: everything at once
+    drawn.clear()
+    s.train_step()
+    shown_for(qtbot, view, s.snapshot())
+    assert drawn == list(mod.PARTS)
+
+
 def test_hidden_view_submits_nothing(qtbot, tiny):
     v = StepSizeView()
     qtbot.addWidget(v)

@@ -696,3 +696,49 @@ def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     return mode
+
+
+class QuietLabel(QtWidgets.QWidget):
+    """Holds a word-wrapped ``label`` whose text changes with every step, without
+    laying out the whole view again each time: the label has a fixed size (so its
+    ``setText`` requests no layout), this box follows the layout's size and asks for a
+    new layout only when the new text needs another height (another line)."""
+
+    def __init__(self, label: QtWidgets.QLabel):
+        super().__init__()
+        self.label = label
+        label.setParent(self)
+        label.move(0, 0)
+        self.setSizePolicy(label.sizePolicy())
+        self._h = None  # the height the text needs at the current width
+
+    def sizeHint(self) -> QtCore.QSize:
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.label.minimumSizeHint()
+
+    def heightForWidth(self, w: int) -> int:
+        return self.label.heightForWidth(w)
+
+    def resizeEvent(self, ev) -> None:
+        self.label.setFixedSize(self.size())
+        self._h = self.label.heightForWidth(self.width())
+        super().resizeEvent(ev)
+
+    def setText(self, text: str) -> None:
+        if self.label.text() == text:
+            return
+        self.label.setText(text)
+        h = self.label.heightForWidth(self.width())
+        if h != self._h:
+            self._h = h
+            self.updateGeometry()
+
+
+def set_item_text(item: pg.TextItem, text: str, pos: tuple[float, float] | None = None) -> None:
+    """Change a TextItem only when its text or position changes (each change lays it out again)."""
+    if item.toPlainText() != text:
+        item.setText(text)
+    if pos is not None and (item.pos().x(), item.pos().y()) != (float(pos[0]), float(pos[1])):
+        item.setPos(*pos)

@@ -11,6 +11,11 @@ column sums, the hidden neurons' own wishes.
 All numbers come from :func:`gdviz.training.analysis.example_wishes` (one
 forward and backward pass of one example: ~0.05 ms, so it runs in the GUI
 thread).
+While training runs, ``render`` draws one of ``PARTS`` per call (under the
+trainer's GIL contention a whole-view frame kept the GUI thread busy for
+20-40 ms); a timer draws the rest when no newer snapshot follows. Only items
+whose values changed are touched, and the word-wrapped texts that change sit in
+fixed-size boxes so a new text does not lay out the whole tab again.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.core import Network
 from gdviz.qt import style
@@ -31,6 +36,8 @@ UP = "#1a9850"  # an output/neuron that wants to go up
 DOWN = "#d73027"  # ... that wants to go down
 RECENT = 200  # mini-batch costs in the running average
 DIGIT_PX = 132
+# What render draws, one part per call while training runs (all of them otherwise).
+PARTS = ("outputs", "compare", "back")
 INTRO_MSE = ("The cost of one digit is C = Σⱼ (aⱼ − yⱼ)²: how far each of the ten outputs a is "
              "from what it should be (y = 1 for the right digit, 0 for the others). Training "
              "lowers the average of C over all training digits; each digit only says which way "
@@ -113,6 +120,13 @@ class ExampleCostView(LessonView):
         self._cmp_top = style.LevelSmoother(rise=1.0, fall=0.05, tolerance=0.05)
         self._cost_name = None
         self._hidden_range_set = False
+        self._keys: dict[str, object] = {}  # what each item shows now: skip unchanged updates
+        self._part = None  # the part drawn last while running; None: draw all next time
+        self._drawn: dict = {}  # part -> the snapshot it shows
+        self._catch_up = QtCore.QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(250)
+        self._catch_up.timeout.connect(self._finish)
         self._build_ui()
 
     # ================================================================== UI
@@ -156,8 +170,10 @@ class ExampleCostView(LessonView):
         self.answer.setFixedWidth(DIGIT_PX + 10)
         self.answer.setTextFormat(QtCore.Qt.TextFormat.RichText)
         digit_box.addWidget(self.digit_canvas)
-        digit_box.addWidget(self.answer)
-        digit_box.addWidget(self.source)
+        for lab in (self.answer, self.source):
+            box = style.QuietLabel(lab)
+            box.setFixedWidth(DIGIT_PX + 10)
+            digit_box.addWidget(box)
         digit_box.addSpacing(6)
         pin_title = QtWidgets.QLabel("Look at one test digit:")
         pin_title.setFont(style.font(8.5))
@@ -207,27 +223,23 @@ class ExampleCostView(LessonView):
         style.style_axis(self.wish_plot.getAxis("bottom"), "output neuron (digit)")
         self.out_plot.setTitle("outputs a (bars) · what they should be, y (dashed)",
                                size="8.5pt", color=style.MUTED)
-        self.out_plot.setYRange(-0.05, 1.12, padding=0)
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         x = np.arange(10)
-        self.out_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.62,
-                                        brush=pg.mkBrush(style.BAR), pen=pg.mkPen(None))
-        self.target_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.84,
-                                           brush=pg.mkBrush(None),
-                                           pen=pg.mkPen(style.TARGET, width=1.5,
-                                                        style=QtCore.Qt.PenStyle.DashLine))
+        self.out_bars = _Bars(width=0.62, color=style.BAR)
+        self.target_bars = _Bars(width=0.84, color=None,
+                                 pen=pg.mkPen(style.TARGET, width=1.5,
+                                              style=QtCore.Qt.PenStyle.DashLine))
         self.target_bars.setZValue(2)
-        self.out_plot.addItem(self.out_bars)
-        self.out_plot.addItem(self.target_bars)
-        self.term_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.62,
-                                         brush=pg.mkBrush(style.BAR), pen=pg.mkPen(None))
-        self.term_plot.addItem(self.term_bars)
-        self.term_plot.setYRange(0, 1, padding=0)
-        self.wish_bars = pg.BarGraphItem(x=x, height=np.zeros(10), width=0.62,
-                                         brushes=[pg.mkBrush(UP)] * 10, pen=pg.mkPen(None))
-        self.wish_plot.addItem(self.wish_bars)
+        self.term_bars = _Bars(width=0.62, color=style.BAR)
+        self.wish_bars = _Bars(width=0.62, color=UP)
+        for bars, plot in ((self.out_bars, self.out_plot), (self.target_bars, self.out_plot),
+                           (self.term_bars, self.term_plot), (self.wish_bars, self.wish_plot)):
+            bars.setPositions(x)
+            plot.addItem(bars, ignoreBounds=True)
+        _set_y(self.out_plot, -0.05, 1.12, self.out_bars, self.target_bars)
+        _set_y(self.term_plot, 0, 1, self.term_bars)
+        _set_y(self.wish_plot, -2.1, 2.1, self.wish_bars)
         self.wish_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
-        self.wish_plot.setYRange(-2.1, 2.1, padding=0)
         self.wish_plot.setTitle("which way each output wants to move: "
                                 f"<span style='color:{UP}'>▲ up</span> "
                                 f"<span style='color:{DOWN}'>▼ down</span>",
@@ -244,7 +256,7 @@ class ExampleCostView(LessonView):
         self.wish_text = QtWidgets.QLabel(" ")
         self.wish_text.setFont(style.font(9.5))
         self.wish_text.setWordWrap(True)
-        grid.addWidget(self.wish_text, 2, 0, 1, 2)
+        grid.addWidget(style.QuietLabel(self.wish_text), 2, 0, 1, 2)
 
         # ---- right column: this example vs the average | what the outputs want from hidden 2
         right_top = QtWidgets.QVBoxLayout()
@@ -280,7 +292,7 @@ class ExampleCostView(LessonView):
         right_top.addWidget(self.cmp_canvas, 1)
         self.cmp_text = style.note_label(" ", size=8.5)
         self.cmp_text.setStyleSheet(f"color: {style.FOREGROUND};")
-        right_top.addWidget(self.cmp_text)
+        right_top.addWidget(style.QuietLabel(self.cmp_text))
         grid.addLayout(right_top, 0, 2)
 
         right_bottom = QtWidgets.QVBoxLayout()
@@ -288,7 +300,7 @@ class ExampleCostView(LessonView):
         self.back_head = QtWidgets.QLabel("Passed back: what each output wants from the last hidden layer")
         self.back_head.setFont(style.font(9.5, bold=True))
         self.back_head.setWordWrap(True)
-        right_bottom.addWidget(self.back_head)
+        right_bottom.addWidget(style.QuietLabel(self.back_head))
         self.back_canvas = style.plot_widget()
         self.back_canvas.ci.layout.setSpacing(2)
         self.contrib_plot = self.back_canvas.addPlot(row=0, col=0)
@@ -303,8 +315,7 @@ class ExampleCostView(LessonView):
         self.hidden_plot.setXLink(self.contrib_plot)
         vb = self.contrib_plot.getViewBox()
         vb.invertY(True)
-        self.contrib_image = pg.ImageItem(axisOrder="row-major")
-        self.contrib_image.setColorMap(wish_cmap())
+        self.contrib_image = _Heat(style.argb_table(wish_cmap()))
         board = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, 16, 10))
         board.setPen(pg.mkPen(None))
         board.setBrush(pg.mkBrush(style.BOARD))
@@ -326,9 +337,9 @@ class ExampleCostView(LessonView):
         self.contrib_bar.axis.setWidth(40)
         self.back_canvas.addItem(self.contrib_bar, row=0, col=1)
         self.back_canvas.ci.layout.setColumnFixedWidth(1, 64)
-        self.hidden_bars = pg.BarGraphItem(x=np.arange(16) + 0.5, height=np.zeros(16), width=0.62,
-                                           brushes=[pg.mkBrush(UP)] * 16, pen=pg.mkPen(None))
-        self.hidden_plot.addItem(self.hidden_bars)
+        self.hidden_bars = _Bars(width=0.62, color=UP)
+        self.hidden_bars.setPositions(np.arange(16) + 0.5)
+        self.hidden_plot.addItem(self.hidden_bars, ignoreBounds=True)
         self.hidden_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
         style.style_axis(self.hidden_plot.getAxis("left"), "sum")
         style.style_axis(self.hidden_plot.getAxis("bottom"), "neuron of the last hidden layer")
@@ -342,7 +353,7 @@ class ExampleCostView(LessonView):
         self.hidden_text = QtWidgets.QLabel(" ")
         self.hidden_text.setFont(style.font(9.5))
         self.hidden_text.setWordWrap(True)
-        grid.addWidget(self.hidden_text, 2, 2)
+        grid.addWidget(style.QuietLabel(self.hidden_text), 2, 2)
 
         grid.setColumnStretch(0, 0)
         grid.setColumnStretch(1, 5)
@@ -353,6 +364,13 @@ class ExampleCostView(LessonView):
         self.status = style.status_label()
         self.status.setStyleSheet(f"color: {style.MUTED};")
         lay.addWidget(self.status)
+        # The axes (with their grid lines over the plot) repaint from a pixmap when a bar
+        # under them changes: playing their pictures again cost ~4 ms per changed plot.
+        for p in (self.out_plot, self.term_plot, self.wish_plot, self.cmp_plot,
+                  self.contrib_plot, self.hidden_plot):
+            for side in ("left", "bottom"):
+                p.getAxis(side).setCacheMode(
+                    QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.left_canvas.scene().sigMouseMoved.connect(self._hover_left)
         self.back_canvas.scene().sigMouseMoved.connect(self._hover_back)
 
@@ -381,17 +399,45 @@ class ExampleCostView(LessonView):
             self._contrib_scale.reset()
             self._hidden_scale.reset()
             self._cmp_top.reset()
+            self._part = None
         costs = np.asarray(snap.new_costs, dtype=np.float64)
-        self._recent.extend(costs[np.isfinite(costs)][-RECENT:].tolist())
+        self._recent.extend(costs[np.isfinite(costs)][-RECENT:].tolist())  # every snapshot
         net = self._network(snap)
-        w = self.wishes = example_wishes(net, snap.theta, snap.example_image, snap.example_label)
-        self._show_digit(snap, w)
-        self._show_outputs(snap, w)
-        self._show_compare(snap, w)
-        self._show_back(snap, w)
+        self.wishes = example_wishes(net, snap.theta, snap.example_image, snap.example_label)
+        self._catch_up.stop()
+        if snap.running and snap.step > 0 and self._part is not None:
+            # While training runs, draw one part per call (the digit with its outputs,
+            # the comparison, what is passed back): each GUI frame pays for about a
+            # third of the view. A stopped run and a run's first frame draw everything.
+            self._part = PARTS[(PARTS.index(self._part) + 1) % len(PARTS)]
+            self._draw_part(self._part, snap, self.wishes)
+            self._catch_up.start()  # the other parts, if no newer snapshot comes
+        else:
+            self._part = PARTS[-1]
+            for part in PARTS:
+                self._draw_part(part, snap, self.wishes)
+
+    def _draw_part(self, part: str, snap, w) -> None:
+        if part == "outputs":
+            self._show_digit(snap, w)
+            self._show_outputs(snap, w)
+        elif part == "compare":
+            self._show_compare(snap, w)
+        else:
+            self._show_back(snap, w)
+        self._drawn[part] = snap
+
+    def _finish(self) -> None:
+        """Draw the parts still showing an older snapshot than the last one rendered."""
+        snap = self._snap
+        if snap is None or self.wishes is None:
+            return
+        for part in PARTS:
+            if self._drawn.get(part) is not snap:
+                self._draw_part(part, snap, self.wishes)
 
     def shutdown(self) -> None:
-        pass
+        self._catch_up.stop()
 
     # ================================================================== commands
     def _pin(self) -> None:
@@ -410,37 +456,75 @@ class ExampleCostView(LessonView):
             self._net = Network(snap.sizes, snap.activation, snap.cost_name)
         return self._net
 
+    def _changed(self, name: str, key) -> bool:
+        """True (and remember ``key``) when what ``name`` shows would change."""
+        old = self._keys.get(name, self)
+        if old is not self and type(old) is type(key) and _same(old, key):
+            return False
+        self._keys[name] = key
+        return True
+
+    def _set_bars(self, name: str, bars: _Bars, height, colours=None) -> None:
+        """``bars`` at ``height`` (NaN as 0) with per-bar ``colours``, only when either changed."""
+        h = np.nan_to_num(np.asarray(height, dtype=np.float64), nan=0.0)
+        if not self._changed(name, (h.tobytes(), tuple(colours) if colours else None)):
+            return
+        bars.set_bars(h, colours)
+
+    def _set_title(self, plot, text: str, color: str) -> None:
+        """A plot title whose text changes often: re-lays out the plot only when it must grow."""
+        lab = plot.titleLabel
+        if lab.text == text and plot.titleLabel.isVisible():
+            return
+        if lab.text is None or not plot.titleLabel.isVisible() or self._keys.get(id(lab)) != color:
+            self._keys[id(lab)] = color
+            plot.setTitle(text, size="8.5pt", color=color)
+            return
+        old = lab.text
+        lab.text = text
+        lab.item.setHtml(f"<span style='color: {pg.mkColor(color).name(QtGui.QColor.NameFormat.HexArgb)}; "
+                         f"font-size: 8.5pt'>{text}</span>")
+        br = lab.item.boundingRect()
+        if br.width() > lab.minimumWidth() or br.height() > lab.minimumHeight():
+            lab.text = old
+            plot.setTitle(text, size="8.5pt", color=color)
+        else:
+            lab.resizeEvent(None)  # centred again, same size
+
     def _show_digit(self, snap, w) -> None:
         n_in = snap.sizes[0]
         h, wd = style.image_shape(n_in, getattr(self.dataset, "image_shape", None))
-        self.digit.setImage(np.asarray(snap.example_image).reshape(h, wd), levels=(0, 255),
-                            autoLevels=False)
-        self._frame.setRect(QtCore.QRectF(0, 0, wd, h))
-        self.digit_view.setRange(xRange=(0, wd), yRange=(0, h), padding=0.02)
+        img = np.asarray(snap.example_image)
+        if self._changed("digit", img.tobytes()) or self._changed("digit shape", (h, wd)):
+            self.digit.setImage(img.reshape(h, wd), levels=(0, 255), autoLevels=False)
+        if self._changed("frame", (h, wd)):
+            self._frame.setRect(QtCore.QRectF(0, 0, wd, h))
+            self.digit_view.setRange(xRange=(0, wd), yRange=(0, h), padding=0.02)
         label, pred = w.label, w.prediction
         if pred < 0:
-            self.answer.setText(f"a {label}: the network gives no answer (not a number)")
+            text = f"a {label}: the network gives no answer (not a number)"
         elif pred == label:
-            self.answer.setText(f"a {label}: the network says "
-                                f"<span style='color:{style.ANSWER_RIGHT}'>{pred} ✓</span>")
+            text = (f"a {label}: the network says "
+                    f"<span style='color:{style.ANSWER_RIGHT}'>{pred} ✓</span>")
         else:
-            self.answer.setText(f"a {label}: the network says "
-                                f"<span style='color:{style.ANSWER_WRONG}'>{pred} ✗</span>")
+            text = (f"a {label}: the network says "
+                    f"<span style='color:{style.ANSWER_WRONG}'>{pred} ✗</span>")
+        self.answer.parentWidget().setText(text)
         src = snap.example_source
         if src.startswith("training"):
             src += " (the first digit of the last mini-batch)" if snap.optimizer != "gd" else ""
         else:
             src += " — pinned"
-        self.source.setText(src)
+        self.source.parentWidget().setText(src)
 
     def _show_outputs(self, snap, w) -> None:
         mse = w.cost_name == "mse"
         a = np.asarray(w.activations[-1], dtype=np.float64)
-        self.out_bars.setOpts(height=np.nan_to_num(a, nan=0.0))
-        self.target_bars.setOpts(height=w.target)
+        self._set_bars("out", self.out_bars, a)
+        self._set_bars("target", self.target_bars, w.target)
         terms = np.asarray(w.cost_terms, dtype=np.float64)
-        brushes = [pg.mkBrush(style.POSITIVE if j == w.label else style.BAR) for j in range(10)]
-        self.term_bars.setOpts(height=np.nan_to_num(terms, nan=0.0), brushes=brushes)
+        self._set_bars("terms", self.term_bars, terms,
+                       [style.POSITIVE if j == w.label else style.BAR for j in range(10)])
         if w.cost_name != self._cost_name:
             self._cost_name = w.cost_name
             self.intro.setText(INTRO_MSE if mse else INTRO_CE)
@@ -452,22 +536,21 @@ class ExampleCostView(LessonView):
                 "squashing: y − a. Green bars: the output should grow, red: shrink.")
             style.style_axis(self.term_plot.getAxis("left"), "(a − y)²" if mse else "−y ln a")
             style.style_axis(self.wish_plot.getAxis("left"), "−∂C/∂a" if mse else "y − a")
-            self.wish_plot.setYRange(*((-2.1, 2.1) if mse else (-1.05, 1.05)), padding=0)
+            _set_y(self.wish_plot, *((-2.1, 2.1) if mse else (-1.05, 1.05)), self.wish_bars)
             self._term_top.reset()
-        if mse:  # (a − y)² ≤ 1 for outputs in [0, 1]: a fixed scale, comparable over time
-            self.term_plot.setYRange(0, 1.0, padding=0)
-        else:
+            if mse:  # (a − y)² ≤ 1 for outputs in [0, 1]: a fixed scale, comparable over time
+                _set_y(self.term_plot, 0, 1.0, self.term_bars)
+        if not mse:
             fin = terms[np.isfinite(terms)]
             top = self._term_top.update(float(fin.max()) if fin.size else 1.0)
             if self._term_top.changed:
-                self.term_plot.setYRange(0, style.nice_ceiling(max(top, 0.5) * 1.05), padding=0)
+                _set_y(self.term_plot, 0, style.nice_ceiling(max(top, 0.5) * 1.05), self.term_bars)
         term_name = "(aⱼ − yⱼ)²" if mse else "−yⱼ ln aⱼ"
-        self.term_plot.setTitle(f"cost terms {term_name}, sum C = <b>{style.fmt(w.cost)}</b>",
-                                size="8.5pt", color=style.FOREGROUND)
+        self._set_title(self.term_plot, f"cost terms {term_name}, sum C = <b>{style.fmt(w.cost)}</b>",
+                        style.FOREGROUND)
         wish = np.asarray(w.output_wishes, dtype=np.float64)
-        self.wish_bars.setOpts(height=np.nan_to_num(wish, nan=0.0),
-                               brushes=[pg.mkBrush(UP if v >= 0 else DOWN) for v in wish])
-        self.wish_text.setText(wish_words(wish, w.label, a))
+        self._set_bars("wish", self.wish_bars, wish, [UP if v >= 0 else DOWN for v in wish])
+        self.wish_text.parentWidget().setText(wish_words(wish, w.label, a))
 
     def _show_compare(self, snap, w) -> None:
         avg = self.average_cost
@@ -475,21 +558,24 @@ class ExampleCostView(LessonView):
         full = ev.train_cost if ev is not None else float("nan")
         vals = np.array([w.cost, avg, full], dtype=np.float64)
         widths = np.nan_to_num(vals, nan=0.0, posinf=0.0)
-        self.compare_bars.setOpts(width=widths)
+        if self._changed("compare", widths.tobytes()):
+            self.compare_bars.setOpts(width=widths)
         n_avg = len(self._recent)
         names = ["this digit",
                  f"last {n_avg} mini-batches" if n_avg else "recent mini-batches",
                  "all training data" if ev is None else
                  f"training data (step {ev.step:,})"]
-        self.cmp_plot.getAxis("left").setTicks([[(2 - i, names[i]) for i in range(3)], []])
+        if self._changed("compare names", tuple(names)):
+            self.cmp_plot.getAxis("left").setTicks([[(2 - i, names[i]) for i in range(3)], []])
         top = self._cmp_top.update(float(np.nanmax(widths)) if widths.max() > 0 else 1.0)
         xmax = style.nice_ceiling(top * 1.25, 0.01)
-        self.cmp_plot.setXRange(0, xmax, padding=0)
+        if self._changed("compare x", xmax):
+            self.cmp_plot.setXRange(0, xmax, padding=0)
         for i, t in enumerate(self.cmp_labels):
             v = vals[i]
-            t.setText(style.fmt(v) if math.isfinite(v) else
-                      "not measured yet" if i == 1 else "measured at the end of each epoch")
-            t.setPos(min(widths[i], xmax * 0.8) + xmax * 0.01, 2 - i)
+            style.set_item_text(t, style.fmt(v) if math.isfinite(v) else
+                      "not measured yet" if i == 1 else "measured at the end of each epoch",
+                      (min(widths[i], xmax * 0.8) + xmax * 0.01, 2 - i))
         ref = avg if math.isfinite(avg) else full
         if not math.isfinite(w.cost):
             text = "This digit's cost is not a number: training diverged."
@@ -506,7 +592,7 @@ class ExampleCostView(LessonView):
             else:
                 text = "This digit costs about as much as an average training digit."
             text += " Training lowers the average, not any one digit's cost."
-        self.cmp_text.setText(text)
+        self.cmp_text.parentWidget().setText(text)
 
     def _show_back(self, snap, w) -> None:
         contrib = np.asarray(w.contributions, dtype=np.float32)
@@ -517,35 +603,36 @@ class ExampleCostView(LessonView):
             self.contrib_plot.setXRange(0, n_h, padding=0.01)
             self.contrib_plot.getAxis("bottom").setTicks(style.integer_ticks(n_h))
             self.hidden_plot.getAxis("bottom").setTicks(style.integer_ticks(n_h))
-            self.hidden_bars.setOpts(x=np.arange(n_h) + 0.5, height=np.zeros(n_h),
-                                     brushes=[pg.mkBrush(UP)] * n_h)
+            self.hidden_bars.setPositions(np.arange(n_h) + 0.5)
+            _set_y(self.hidden_plot, *self.hidden_plot.getViewBox().viewRange()[1], self.hidden_bars)
+            self._keys.pop("hidden", None)
         n_layers = len(snap.sizes) - 1
+        head = self.back_head.parentWidget()
         if n_layers < 2:
-            self.back_head.setText("No hidden layer: the outputs' wishes go straight to the "
-                                   "weights from the pixels.")
+            head.setText("No hidden layer: the outputs' wishes go straight to the "
+                         "weights from the pixels.")
             self.contrib_image.clear()
-            self.hidden_bars.setOpts(height=np.zeros(n_h))
-            self.hidden_text.setText(" ")
+            self._set_bars("hidden", self.hidden_bars, np.zeros(n_h))
+            self.hidden_text.parentWidget().setText(" ")
             return
         else:
             which = "the last hidden layer" if n_layers > 2 else "the hidden layer"
             if n_layers == 3:
                 which = "the second hidden layer"
-            self.back_head.setText(f"Passed back: what each output wants from {which}")
+            head.setText(f"Passed back: what each output wants from {which}")
         m = self._contrib_scale.update(style.robust_max(contrib, 100.0))
-        self.contrib_image.setImage(contrib, levels=(-m, m), autoLevels=False)
+        self.contrib_image.setImage(contrib, levels=(-m, m))
         if self._contrib_scale.changed:
             self.contrib_bar.setLevels((-m, m), update_items=False)
         hw = np.asarray(w.hidden_wishes, dtype=np.float64)
-        self.hidden_bars.setOpts(height=np.nan_to_num(hw, nan=0.0),
-                                 brushes=[pg.mkBrush(UP if v >= 0 else DOWN) for v in hw])
+        self._set_bars("hidden", self.hidden_bars, hw, [UP if v >= 0 else DOWN for v in hw])
         fin = hw[np.isfinite(hw)]
         top = self._hidden_scale.update(float(np.abs(fin).max()) if fin.size else 1.0)
         if self._hidden_scale.changed or not self._hidden_range_set:
             self._hidden_range_set = True
             r = style.nice_ceiling(top * 1.1, 1e-6)
-            self.hidden_plot.setYRange(-r, r, padding=0)
-        self.hidden_text.setText(self._hidden_words(hw))
+            _set_y(self.hidden_plot, -r, r, self.hidden_bars)
+        self.hidden_text.parentWidget().setText(self._hidden_words(hw))
 
     @staticmethod
     def _hidden_words(hw) -> str:
@@ -608,3 +695,61 @@ class ExampleCostView(LessonView):
                                     f"{style.fmt(w.activations[-2][k])})")
                 return
         self.status.setText(" ")
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+class _Bars(style.BarsItem):
+    """:class:`~gdviz.qt.style.BarsItem` that also lists its brushes in ``opts["brushes"]``
+    (as pyqtgraph's BarGraphItem does) and spans its plot's whole y range."""
+
+    def setPositions(self, x) -> None:
+        super().setPositions(x)
+        self.opts["brushes"] = [QtGui.QBrush(c) if c is not None else QtGui.QBrush()
+                                for c in self._colors]
+        self._fit_x()
+
+    def _fit_x(self, y0: float | None = None, y1: float | None = None) -> None:
+        x = self.opts["x"]
+        b = self.boundingRect()
+        if y0 is None:
+            y0, y1 = b.top(), b.bottom()
+        if x.size:
+            half = self.opts["width"] / 2.0 + (0.1 if self._pen is not None else 0.0)
+            self.setBounds(QtCore.QRectF(float(x.min()) - half, y0,
+                                         float(x.max() - x.min()) + 2 * half, y1 - y0))
+
+    def paint(self, p, *args) -> None:
+        if self._pen is None:
+            super().paint(p, *args)
+            return
+        # Outlines: also the zero-height ones, a dashed line on the axis (as BarGraphItem).
+        p.setPen(self._pen)
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        half = self.opts["width"] / 2.0
+        for xi, hi in zip(self.opts["x"].tolist(), self.opts["height"].tolist()):
+            p.drawRect(QtCore.QRectF(xi - half, min(0.0, hi), 2 * half, abs(hi)))
+
+    def set_bars(self, height, colours=None) -> None:
+        qc = [QtGui.QColor(c) for c in colours] if colours else None
+        if self.setData(height, qc) and qc is not None:
+            self.opts["brushes"] = [QtGui.QBrush(c) for c in qc]
+
+
+def _set_y(plot, y0: float, y1: float, *bars: _Bars) -> None:
+    """The plot's y range, and the area its bars may cover."""
+    plot.setYRange(y0, y1, padding=0)
+    for b in bars:
+        b._fit_x(float(y0), float(y1))
+
+
+class _Heat(style.HeatImage):
+    """:class:`~gdviz.qt.style.HeatImage` that can also show nothing."""
+
+    def clear(self) -> None:
+        self.setImage(np.zeros((0, 0), dtype=np.float32))

@@ -16,7 +16,10 @@ Four parts, one tab:
 The matrix and the mistakes come from a :class:`LatestJob` (never the GUI
 thread): a private :class:`gdviz.core.Network` evaluates θ of the snapshot
 (``Network.evaluate`` → ``confusion_matrix``, ``misclassified``) at most twice
-a second while training, and at every new step while paused.
+a second while training, and at every new step while paused. While training
+runs, ``render`` draws one of ``PARTS`` (the matrix, the gallery, the curve) per
+call, only if it has something new, and the curve at most twice a second; a
+stopped run draws everything at once, and a timer completes what is pending.
 """
 
 from __future__ import annotations
@@ -50,6 +53,13 @@ GALLERY_MAX = 24  # thumbnails shown at most
 UPDATE_INTERVAL = 0.5  # seconds between recomputations while training (≤ 2 Hz)
 POLL_MS = 40  # how often a pending result is looked for when no render comes
 SUBSET_SIZES = (500, 1000, 2000)
+# What render draws, one part per call while training runs (all of them otherwise): each
+# GUI frame pays for about a third of the view (the trainer holds the GIL between the GUI
+# thread's calls into Qt and NumPy, so a whole-view frame kept the GUI thread busy for
+# 20-30 ms); a timer draws the parts still pending when no newer snapshot follows.
+PARTS = ("matrix", "gallery", "curve")
+CATCH_UP_MS = 250
+CURVE_INTERVAL = 0.5  # seconds between redraws of the accuracy curve while training
 TRAIN_COLOUR = (33, 102, 172)  # as the cost panel: blue = training
 TEST_COLOUR = (200, 30, 45)  # red = test
 PINNED_BG = "#ffd36b"  # as the output panel's pin strip
@@ -237,22 +247,31 @@ class ConfusionMatrixWidget(QtWidgets.QWidget):
                    QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, "right")
 
         # cells
-        cell_font = QtGui.QFont(self.font())
         widest = "8888" if not valid or counts.max() >= 1000 else "888"
-        px = max(6, int(cell * 0.36))
-        cell_font.setPixelSize(px)
-        while px > 6 and QtGui.QFontMetrics(cell_font).horizontalAdvance(widest) > cell * 0.92:
-            px -= 1
+        key = (cell, widest, self.font().key())
+        if getattr(self, "_cell_font", (None, None))[0] != key:  # (measured once per size)
+            cell_font = QtGui.QFont(self.font())
+            px = max(6, int(cell * 0.36))
             cell_font.setPixelSize(px)
+            while px > 6 and QtGui.QFontMetrics(cell_font).horizontalAdvance(widest) > cell * 0.92:
+                px -= 1
+                cell_font.setPixelSize(px)
+            self._cell_font = (key, cell_font)
+        cell_font = self._cell_font[1]
         board = QtGui.QColor(style.BOARD)
+        # (fills first, then the counts a pen colour at a time: few painter state changes)
+        texts: dict[bool, list] = {True: [], False: []}  # white text? -> [(rect, text)]
+        counts_l = counts.tolist() if valid else None
+        empty = _mix(board, self._white, 0.6)
         for r in range(n):
-            total = int(counts[r].sum()) if valid else 0
+            row = counts_l[r] if valid else None
+            total = sum(row) if valid else 0
             for c in range(n):
                 rect = QtCore.QRectF(x0 + c * cell, y0 + r * cell, cell, cell)
                 if not valid:
-                    p.fillRect(rect, _mix(board, self._white, 0.6))
+                    p.fillRect(rect, empty)
                     continue
-                k = int(counts[r, c])
+                k = int(row[c])
                 share = k / total if total else 0.0
                 if r == c:
                     strength = 0.12 + 0.88 * share
@@ -264,26 +283,32 @@ class ConfusionMatrixWidget(QtWidgets.QWidget):
                     strength, colour = 0.0, self._white
                 p.fillRect(rect, colour)
                 if k or r == c:
-                    p.setFont(cell_font)
-                    p.setPen(QtGui.QColor("#ffffff") if strength > 0.62 else fg)
-                    p.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, f"{k}")
+                    texts[strength > 0.62].append((rect, f"{k}"))
+        p.setFont(cell_font)
+        for white, items in texts.items():
+            if items:
+                p.setPen(self._white if white else fg)
+                for rect, text in items:
+                    p.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, text)
         # grid
         p.setPen(QtGui.QPen(QtGui.QColor(GRID), 1))
+        lines = []
         for k in range(n + 1):
-            p.drawLine(QtCore.QPointF(x0 + k * cell, y0), QtCore.QPointF(x0 + k * cell, y0 + side))
-            p.drawLine(QtCore.QPointF(x0, y0 + k * cell), QtCore.QPointF(x0 + side, y0 + k * cell))
+            lines.append(QtCore.QLineF(x0 + k * cell, y0, x0 + k * cell, y0 + side))
+            lines.append(QtCore.QLineF(x0, y0 + k * cell, x0 + side, y0 + k * cell))
+        p.drawLines(lines)
         # the diagonal: outlined
         p.setPen(QtGui.QPen(_mix(self._right, QtGui.QColor("#000000"), 0.35), 1.6))
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        for k in range(n):
-            p.drawRect(QtCore.QRectF(x0 + k * cell + 1, y0 + k * cell + 1, cell - 2, cell - 2))
+        p.drawRects([QtCore.QRectF(x0 + k * cell + 1, y0 + k * cell + 1, cell - 2, cell - 2)
+                     for k in range(n)])
         # each row's share of right answers
         p.setFont(self.font())
         if valid:
+            p.setPen(fg)
             for r in range(n):
-                total = int(counts[r].sum())
-                text = f"{100 * counts[r, r] / total:.0f} %" if total else "—"
-                p.setPen(fg)
+                total = sum(counts_l[r])
+                text = f"{100 * counts_l[r][r] / total:.0f} %" if total else "—"
                 p.drawText(QtCore.QRectF(x0 + side + 4, y0 + r * cell, self.width(), cell),
                            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
                            text)
@@ -410,20 +435,23 @@ class MistakeGallery(QtWidgets.QWidget):
         cols, rows, *_ = self.layout_()
         return min(len(self.items), cols * rows, GALLERY_MAX)
 
-    def cell_rect(self, k: int) -> QtCore.QRect:
-        cols, _, _, cell_w, cell_h, x0 = self.layout_()
+    def cell_rect(self, k: int, lay=None) -> QtCore.QRect:
+        cols, _, _, cell_w, cell_h, x0 = lay or self.layout_()
         r, c = divmod(k, cols)
         return QtCore.QRect(round(x0 + c * cell_w), r * cell_h, cell_w, cell_h)
 
-    def thumbnail_rect(self, k: int) -> QtCore.QRect:
+    def thumbnail_rect(self, k: int, lay=None) -> QtCore.QRect:
         """Where the ``k``-th thumbnail's picture is drawn (widget pixels)."""
-        _, _, thumb, cell_w, _, _ = self.layout_()
-        cell = self.cell_rect(k)
+        lay = lay or self.layout_()
+        _, _, thumb, cell_w, _, _ = lay
+        cell = self.cell_rect(k, lay)
         return QtCore.QRect(cell.x() + (cell_w - thumb) // 2, cell.y() + 4, thumb, thumb)
 
     def item_at(self, pos: QtCore.QPointF) -> int | None:
-        for k in range(self.visible_count):
-            if self.cell_rect(k).contains(pos.toPoint()):
+        lay = self.layout_()
+        cols, rows = lay[0], lay[1]
+        for k in range(min(len(self.items), cols * rows, GALLERY_MAX)):
+            if self.cell_rect(k, lay).contains(pos.toPoint()):
                 return k
         return None
 
@@ -444,9 +472,15 @@ class MistakeGallery(QtWidgets.QWidget):
             return
         bold = QtGui.QFont(self.font())
         bold.setBold(True)
-        for k in range(self.visible_count):
+        bold_fm = QtGui.QFontMetrics(bold)
+        lay = self.layout_()  # (once per paint: it asks Qt for font metrics)
+        font = self.font()
+        # Boxes and pictures first, then the texts a font and pen at a time (few painter
+        # state changes: each is a call into Qt).
+        heads, tails, seconds, frames = [], [], [], []
+        for k in range(min(len(self.items), lay[0] * lay[1], GALLERY_MAX)):
             it = self.items[k]
-            cell = self.cell_rect(k)
+            cell = self.cell_rect(k, lay)
             box = cell.adjusted(2, 1, -2, -2)
             if it.index == self.pinned:
                 p.setPen(QtGui.QPen(QtGui.QColor(PINNED_EDGE), 1.5))
@@ -456,34 +490,32 @@ class MistakeGallery(QtWidgets.QWidget):
                 p.setPen(QtGui.QPen(QtGui.QColor("#9a9a9a"), 1))
                 p.setBrush(QtGui.QColor("#f2f2f2"))
                 p.drawRoundedRect(QtCore.QRectF(box), 4, 4)
-            tr = self.thumbnail_rect(k)
+            tr = self.thumbnail_rect(k, lay)
             p.drawImage(tr, it.image)
-            p.setPen(QtGui.QPen(wrong, 1.5))
-            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-            p.drawRect(QtCore.QRectF(tr).adjusted(-0.5, -0.5, 0.5, 0.5))
+            frames.append(QtCore.QRectF(tr).adjusted(-0.5, -0.5, 0.5, 0.5))
             # line 1: "true 4 → said 9", the answer in the "wrong" colour
             y1 = tr.bottom() + 3
             head, tail = f"true {it.label} → ", f"said {it.top3[0]}"
-            p.setFont(self.font())
             w_head = fm.horizontalAdvance(head)
-            p.setFont(bold)
-            w_tail = QtGui.QFontMetrics(bold).horizontalAdvance(tail)
+            w_tail = bold_fm.horizontalAdvance(tail)
             x = cell.x() + (cell.width() - w_head - w_tail) / 2
-            p.setFont(self.font())
-            p.setPen(fg)
-            p.drawText(QtCore.QRectF(x, y1, w_head + 2, fm.height()),
-                       QtCore.Qt.AlignmentFlag.AlignLeft, head)
-            p.setFont(bold)
-            p.setPen(wrong)
-            p.drawText(QtCore.QRectF(x + w_head, y1, w_tail + 4, fm.height()),
-                       QtCore.Qt.AlignmentFlag.AlignLeft, tail)
+            heads.append((QtCore.QRectF(x, y1, w_head + 2, fm.height()), head))
+            tails.append((QtCore.QRectF(x + w_head, y1, w_tail + 4, fm.height()), tail))
             # line 2: its output and the next guesses
-            p.setFont(self.font())
-            p.setPen(muted)
             nxt = ", ".join(str(d) for d in it.top3[1:])
             conf = f"{it.acts[0]:.2f}" if math.isfinite(it.acts[0]) else "?"
-            p.drawText(QtCore.QRectF(cell.x(), y1 + fm.height(), cell.width(), fm.height() + 2),
-                       QtCore.Qt.AlignmentFlag.AlignHCenter, f"({conf}) then {nxt}")
+            seconds.append((QtCore.QRectF(cell.x(), y1 + fm.height(), cell.width(), fm.height() + 2),
+                            f"({conf}) then {nxt}"))
+        p.setPen(QtGui.QPen(wrong, 1.5))
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        p.drawRects(frames)
+        left, centre = QtCore.Qt.AlignmentFlag.AlignLeft, QtCore.Qt.AlignmentFlag.AlignHCenter
+        for f, pen, texts, align in ((font, fg, heads, left), (bold, wrong, tails, left),
+                                     (font, muted, seconds, centre)):
+            p.setFont(f)
+            p.setPen(pen)
+            for rect, text in texts:
+                p.drawText(rect, align, text)
         p.end()
 
     def describe(self, k: int) -> str:
@@ -580,10 +612,17 @@ class GeneralisationView(LessonView):
         self._base = None  # the full dataset the experiments start from
         self._made: dict[tuple, object] = {}  # (n, shuffled) -> the dataset made for it
         self._exp: tuple[int | None, bool] = (None, False)
+        self._part = None  # the part drawn last while running; None: draw all next time
+        self._dirty: set[str] = set(PARTS)  # parts showing less than they should
+        self._curve_drawn = -math.inf  # when (perf_counter) the curve was redrawn last
         self._build_ui()
         self._poll = QtCore.QTimer(self)
         self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._show_result)
+        self._poll.timeout.connect(self._poll_result)
+        self._catch_up = QtCore.QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(CATCH_UP_MS)
+        self._catch_up.timeout.connect(self._finish)
         self._apply_fonts()
 
     # ------------------------------------------------------------------ UI
@@ -617,7 +656,7 @@ class GeneralisationView(LessonView):
             "the orange cells mistakes. Hover a cell for details, click it to see those mistakes.")
         self.matrix_note.setToolTip(self.matrix_title.toolTip())
         box.addWidget(self.matrix_title)
-        box.addWidget(self.matrix_note)
+        box.addWidget(style.QuietLabel(self.matrix_note))
         box.addWidget(self.matrix, 1)
         top.addLayout(box, 4)
 
@@ -643,7 +682,7 @@ class GeneralisationView(LessonView):
         self.gallery_note.setToolTip(self.gallery_title.toolTip())
         self.gallery = MistakeGallery()
         box.addLayout(head)
-        box.addWidget(self.gallery_note)
+        box.addWidget(style.QuietLabel(self.gallery_note))
         box.addWidget(self.gallery, 1)
         top.addLayout(box, 5)
 
@@ -679,13 +718,22 @@ class GeneralisationView(LessonView):
         self.plot.getAxis("left").setTicks([[(v, f"{v}") for v in (0, 25, 50, 75, 100)], []])
         self.plot.showGrid(y=True, alpha=0.15)
         self.plot.getAxis("left").setWidth(44)
-        self.train_curve = self.plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), symbol="o",
-                                          symbolSize=5, symbolBrush=TRAIN_COLOUR, symbolPen=None)
-        self.test_curve = self.plot.plot(pen=pg.mkPen(TEST_COLOUR, width=2), symbol="s",
-                                         symbolSize=5, symbolBrush=TEST_COLOUR, symbolPen=None)
+        self.train_curve = self.plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2))
+        self.test_curve = self.plot.plot(pen=pg.mkPen(TEST_COLOUR, width=2))
+        # The dots: a scatter per curve, its child (drawn above its line, as a PlotDataItem's
+        # own symbols), that new measurements are appended to (setData would rebuild them all).
+        self.train_dots = pg.ScatterPlotItem(symbol="o", size=5, brush=pg.mkBrush(TRAIN_COLOUR),
+                                             pen=None)
+        self.test_dots = pg.ScatterPlotItem(symbol="s", size=5, brush=pg.mkBrush(TEST_COLOUR),
+                                            pen=None)
+        self.train_dots.setParentItem(self.train_curve)
+        self.test_dots.setParentItem(self.test_curve)
+        self._n_dots = 0  # measurements in the dots
         self.gap_fill = pg.FillBetweenItem(self.train_curve, self.test_curve,
                                            brush=pg.mkBrush(200, 30, 45, 40))
         self.plot.addItem(self.gap_fill)
+        # one path update per curve redraw (after the test curve), not one per curve
+        self.train_curve.sigPlotChanged.disconnect(self.gap_fill.curveChanged)
         self.chance = pg.InfiniteLine(pos=10, angle=0, movable=False,
                                       pen=pg.mkPen(style.MUTED, width=1,
                                                    style=QtCore.Qt.PenStyle.DashLine),
@@ -695,7 +743,7 @@ class GeneralisationView(LessonView):
         self.plot.addItem(self.chance)
         box.addWidget(self.gap_title)
         box.addWidget(self.plot_canvas, 1)
-        box.addWidget(self.gap_note)
+        box.addWidget(style.QuietLabel(self.gap_note))
         bottom.addLayout(box, 4)
 
         # ---- experiments
@@ -759,7 +807,7 @@ class GeneralisationView(LessonView):
         self.readout.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.readout.setToolTip("The network right now: the share of training digits and of test "
                                 "digits it gets right, and the difference between them.")
-        box.addWidget(self.readout)
+        box.addWidget(style.QuietLabel(self.readout))
         self.tip = QtWidgets.QLabel(
             "Try it: press 500, then Run for a few epochs and watch the blue line pull away "
             "from the red one. Then compare with 2,000 digits — more data, smaller gap.")
@@ -789,6 +837,11 @@ class GeneralisationView(LessonView):
         style.style_axis(self.plot.getAxis("bottom"), "step", size=pt * 0.9)
         self.chance.label.setFont(style.rel_font(base, 0.85))
         self.plot.getAxis("left").setWidth(round(pt * 5.5))
+        for lab in (self.readout, self.matrix_note, self.gallery_note, self.gap_note):
+            box = lab.parentWidget()
+            if isinstance(box, style.QuietLabel):  # another font: another height for the text
+                box._h = None
+                box.updateGeometry()
 
     def changeEvent(self, e) -> None:
         if e.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.ApplicationFontChange):
@@ -830,15 +883,46 @@ class GeneralisationView(LessonView):
         self._snap = snap
         self.ingest(snap)
         self._maybe_submit(snap)
-        self._show_result()
-        self._draw_curve()
+        self._take_result()
+        self._catch_up.stop()
+        if snap.running and snap.step > 0 and self._part is not None:
+            # While training runs, one part per call (the matrix, the gallery, the curve),
+            # in turn: each part is redrawn VIEW_HZ / 3 times a second at most, and only
+            # when it has something new. A stopped run and a run's first frame draw all.
+            self._part = PARTS[(PARTS.index(self._part) + 1) % len(PARTS)]
+            if self._part != "curve" or time.perf_counter() - self._curve_drawn >= CURVE_INTERVAL:
+                self._draw_part(self._part)  # (the curve at ≤ 2 Hz: a new point or two each time)
+            if self._dirty:
+                self._catch_up.start()  # the others, if no newer snapshot comes
+        else:
+            self._part = PARTS[-1]
+            self._finish()
         src = snap.example_source
         pinned = int(src.rsplit("#", 1)[1]) if src.startswith("test digit #") else None
         self.gallery.set_pinned(pinned)
 
     def shutdown(self) -> None:
         self._poll.stop()
+        self._catch_up.stop()
         self._job.stop()
+
+    def _draw_part(self, part: str) -> None:
+        """Draw one of ``PARTS`` if it has something new to show."""
+        if part not in self._dirty:
+            return
+        self._dirty.discard(part)
+        if part == "matrix":
+            self._show_matrix()
+        elif part == "gallery":
+            self._fill_gallery()
+        else:
+            self._curve_drawn = time.perf_counter()
+            self._draw_curve()
+
+    def _finish(self) -> None:
+        """Draw every part still pending."""
+        for part in PARTS:
+            self._draw_part(part)
 
     # ------------------------------------------------------------------ commands
     def pin_example(self, test_index: int) -> None:
@@ -904,6 +988,8 @@ class GeneralisationView(LessonView):
             self._seq = -1
             self._evals = []
             self._evals_changed = True
+            self._n_dots = -1  # the dots: all again
+            self._dirty.add("curve")
         if snap.seq <= self._seq:
             return
         self._seq = snap.seq
@@ -913,6 +999,7 @@ class GeneralisationView(LessonView):
                 self._evals.append(ev)
                 last = ev.step
                 self._evals_changed = True
+                self._dirty.add("curve")
 
     @property
     def evaluations(self) -> tuple:
@@ -929,7 +1016,16 @@ class GeneralisationView(LessonView):
         te = 100.0 * gap.test_accuracy
         ok = np.isfinite(tr) & np.isfinite(te)
         self.train_curve.setData(x[ok], tr[ok])
-        self.test_curve.setData(x[ok], te[ok])
+        self.test_curve.setData(x[ok], te[ok])  # (updates the gap fill)
+        xs, trs, tes = x[ok], tr[ok], te[ok]
+        if self._n_dots < 0 or xs.size < self._n_dots:
+            self.train_dots.setData(x=xs, y=trs)
+            self.test_dots.setData(x=xs, y=tes)
+        elif xs.size > self._n_dots:
+            k = self._n_dots
+            self.train_dots.addPoints(x=xs[k:], y=trs[k:])
+            self.test_dots.addPoints(x=xs[k:], y=tes[k:])
+        self._n_dots = int(xs.size)
         top = _axis_ceiling(max(10.0, float(x.max()) if x.size else 10.0) * 1.05)
         if top != self._x_top:
             self._x_top = top
@@ -942,19 +1038,19 @@ class GeneralisationView(LessonView):
             r, g, b = TRAIN_COLOUR
             r2, g2, b2 = TEST_COLOUR
             gap = 100 * (res.train_accuracy - res.accuracy)
-            self.readout.setText(
+            self.readout.parentWidget().setText(
                 f"Now: <b style='color: rgb({r},{g},{b})'>training {_pct(res.train_accuracy)}</b>"
                 f" &nbsp; <b style='color: rgb({r2},{g2},{b2})'>test {_pct(res.accuracy)}</b>"
                 f" &nbsp; gap <b>{gap:.1f}</b> points")
         else:
-            self.readout.setText(" ")
+            self.readout.parentWidget().setText(" ")
         if self._evals:
             text = ("Each dot is one measurement during this run; the shaded band between the "
                     "lines is the gap.")
         else:
             text = "The curve starts at the next measurement (made every so often while training)."
         if self.gap_note.text() != text:
-            self.gap_note.setText(text)
+            self.gap_note.parentWidget().setText(text)
 
     # ------------------------------------------------------------------ background job
     def _maybe_submit(self, snap) -> None:
@@ -977,28 +1073,51 @@ class GeneralisationView(LessonView):
         if not self._poll.isActive():
             self._poll.start()
 
-    def _show_result(self) -> None:
+    def _take_result(self) -> bool:
+        """Take a new result of the job, if there is one; its parts are then pending."""
         got = self._job.result()
         if not self._job.busy:
             self._poll.stop()
         if got is None or got[0] == self._shown_seq:
-            return
+            return False
         self._shown_seq, res = got
         if res.token != self._token:
-            return
+            return False
         self.result = res
+        self._dirty.update(("matrix", "gallery"))
+        return True
+
+    def _poll_result(self) -> None:
+        """The poll timer: a result that came between renders. While training runs
+        the next render draws it (a part at a time); otherwise it is drawn now."""
+        if not self._take_result():
+            return
+        snap = self._snap
+        if snap is not None and snap.running and snap.step > 0 and self._part is not None:
+            self._catch_up.start()  # if no render comes soon
+        else:
+            self._finish()
+
+    def _show_result(self) -> None:
+        """Take a new result and draw all it changes at once."""
+        if self._take_result():
+            self._finish()
+
+    def _show_matrix(self) -> None:
+        res = self.result
+        if res is None:
+            return
         n = int(res.counts.sum())
         if res.finite:
             right = int(np.trace(res.counts))
             self.matrix.set_counts(res.counts)
-            self.matrix_note.setText(
+            self.matrix_note.parentWidget().setText(
                 f"Test accuracy {_pct(res.accuracy)} ({right:,} of {n:,} right). The green "
                 "diagonal counts right answers. Click a cell to see its mistakes.")
         else:
             self.matrix.set_counts(None, "The weights are not numbers (training diverged): "
                                          "the network has no answers.")
-            self.matrix_note.setText("Restore the last good weights with a smaller η.")
-        self._fill_gallery()
+            self.matrix_note.parentWidget().setText("Restore the last good weights with a smaller η.")
         self._update_gap_note()
 
     # ------------------------------------------------------------------ gallery and filter
@@ -1020,7 +1139,7 @@ class GeneralisationView(LessonView):
             return
         if not res.finite:
             self.gallery.set_items([], [], [], [], [], "No answers to show: the weights are not numbers.")
-            self.gallery_note.setText(" ")
+            self.gallery_note.parentWidget().setText(" ")
             return
         m = res.mistakes
         sel = np.arange(m.indices.size)
@@ -1041,11 +1160,11 @@ class GeneralisationView(LessonView):
         if self._filter is not None:
             r, c = self._filter
             total = int(res.counts[r, c])
-            self.gallery_note.setText(
+            self.gallery_note.parentWidget().setText(
                 f"The test {r}s it calls {c}: {total:,}"
                 + (f", the {shown} most confident shown." if shown < total else "."))
         else:
-            self.gallery_note.setText(
+            self.gallery_note.parentWidget().setText(
                 f"{m.n_wrong:,} of the {m.n:,} test digits are wrong; the {shown} it is surest "
                 "about. Under each: its answer (and that output), then its next two guesses.")
 

@@ -109,7 +109,7 @@ class GradientView(LessonView):
         self.summary.setFont(style.font(9.5))
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        lay.addWidget(_QuietLabel(self.summary))
+        lay.addWidget(style.QuietLabel(self.summary))
 
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
@@ -151,7 +151,7 @@ class GradientView(LessonView):
         self.zeros_text = style.note_label(" ", size=8.5)
         self.zeros_text.setStyleSheet(f"color: {style.FOREGROUND};")
         self.zeros_text.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        rl.addWidget(_QuietLabel(self.zeros_text))
+        rl.addWidget(style.QuietLabel(self.zeros_text))
 
         rl.addWidget(self._section(
             "How long is the step? |∇C| over time and by layer",
@@ -447,7 +447,7 @@ class GradientView(LessonView):
             self._hist_xmax = xmax
             self.hist_plot.setXRange(0, xmax, padding=0)
             self.hist_plot.getAxis("bottom").setTicks([[(0, "0"), (xmax, f"{xmax:,.0f}")], []])
-        _set_text(self.zero_text, f"{hist.n_zero:,}", (xmax, zero_y))
+        style.set_item_text(self.zero_text, f"{hist.n_zero:,}", (xmax, zero_y))
         self._hist = hist
         self._sorted = sm
 
@@ -464,9 +464,9 @@ class GradientView(LessonView):
                 k1 = max(1, round(0.01 * sm.n))
                 share = float(np.interp(k1 - 1, sm.rank, sm.share))
                 share_txt = (f"The largest 1% ({k1:,}) make up {100 * share:.0f}% of |∇C|².")
-                _set_text(self.share_text, f"top 1% → {100 * share:.0f}% of |∇C|²")
+                style.set_item_text(self.share_text, f"top 1% → {100 * share:.0f}% of |∇C|²")
             else:
-                _set_text(self.share_text, "")
+                style.set_item_text(self.share_text, "")
             if blank is not None and blank > 0:
                 n1 = snap.sizes[1]
                 who = self._batch_words(snap)
@@ -485,7 +485,7 @@ class GradientView(LessonView):
             words.append(share_txt.strip())
         text = " ".join(w for w in words if w)
         self.zeros_text.parentWidget().setText(text)
-        _set_text(self.share_text, self.share_text.toPlainText(), (max(2, g.size), hi + 0.2))
+        style.set_item_text(self.share_text, self.share_text.toPlainText(), (max(2, g.size), hi + 0.2))
 
     @staticmethod
     def _batch_words(snap) -> str:
@@ -653,52 +653,6 @@ class GradientView(LessonView):
                     f"{style.fmt(10 ** hist.edges[k])} and {style.fmt(10 ** hist.edges[k + 1])}")
                 return
         self.status.setText(" ")
-
-
-class _QuietLabel(QtWidgets.QWidget):
-    """Holds a word-wrapped ``label`` whose text changes with every step, without
-    laying out the whole view again each time: the label has a fixed size (so its
-    ``setText`` requests no layout), this box follows the layout's size and asks for a
-    new layout only when the new text needs another height (another line)."""
-
-    def __init__(self, label: QtWidgets.QLabel):
-        super().__init__()
-        self.label = label
-        label.setParent(self)
-        label.move(0, 0)
-        self.setSizePolicy(label.sizePolicy())
-        self._h = None  # the height the text needs at the current width
-
-    def sizeHint(self) -> QtCore.QSize:
-        return self.label.sizeHint()
-
-    def minimumSizeHint(self) -> QtCore.QSize:
-        return self.label.minimumSizeHint()
-
-    def heightForWidth(self, w: int) -> int:
-        return self.label.heightForWidth(w)
-
-    def resizeEvent(self, ev) -> None:
-        self.label.setFixedSize(self.size())
-        self._h = self.label.heightForWidth(self.width())
-        super().resizeEvent(ev)
-
-    def setText(self, text: str) -> None:
-        if self.label.text() == text:
-            return
-        self.label.setText(text)
-        h = self.label.heightForWidth(self.width())
-        if h != self._h:
-            self._h = h
-            self.updateGeometry()
-
-
-def _set_text(item: pg.TextItem, text: str, pos: tuple[float, float] | None = None) -> None:
-    """Change a TextItem only when its text or position changes (each change lays it out again)."""
-    if item.toPlainText() != text:
-        item.setText(text)
-    if pos is not None and (item.pos().x(), item.pos().y()) != (float(pos[0]), float(pos[1])):
-        item.setPos(*pos)
 
 
 def _row_texts(p, shape: tuple[int, int], n_layers: int) -> tuple[str, ...]:

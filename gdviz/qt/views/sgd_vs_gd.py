@@ -38,6 +38,8 @@ POLL_MS = 40
 LINE = "#1f4e79"
 POINTS = (31, 78, 121, 90)
 TILE_GAP = 4  # image pixels between the two neuron pictures
+# What is drawn for a new measurement, one part per call while training runs (all otherwise).
+PARTS = ("number", "history", "tiles", "scatter")
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,85 @@ class AngleDial(QtWidgets.QWidget):
         p.end()
 
 
+class DotsItem(QtWidgets.QGraphicsItem):
+    """Round dots of one size (screen pixels) and colour at points (x, y): one
+    pre-drawn dot placed with ``drawPixmapFragments``, far cheaper to update than a
+    ScatterPlotItem. ``getData()`` gives (x, y). ``unit``: the points are components
+    of unit vectors (|x|, |y| ≤ 1), so the bounding rectangle never changes."""
+
+    def __init__(self, size: float, color: QtGui.QColor, unit: bool = True):
+        super().__init__()
+        self._unit = unit
+        self._bounds = QtCore.QRectF(-1.1, -1.1, 2.2, 2.2)
+        self._size = float(size)
+        self._color = QtGui.QColor(color)
+        self._dot = None  # (device pixel ratio, pixmap of one dot)
+        self._frags = pg.Qt.internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
+        self._xy = (np.zeros(0), np.zeros(0))
+
+    def setData(self, x, y) -> None:
+        self._xy = (np.array(x, dtype=np.float64), np.array(y, dtype=np.float64))  # copies
+        if not self._unit:
+            x, y = self._xy
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.any():
+                x0, x1, y0, y1 = x[ok].min(), x[ok].max(), y[ok].min(), y[ok].max()
+                px, py = 0.05 * (x1 - x0) + 1.0, 0.05 * (y1 - y0) + 0.05
+                rect = QtCore.QRectF(x0 - px, y0 - py, x1 - x0 + 2 * px, y1 - y0 + 2 * py)
+            else:
+                rect = QtCore.QRectF()
+            if rect != self._bounds:
+                self.prepareGeometryChange()
+                self._bounds = rect
+        self.update()
+
+    def _pixmap(self, dpr: float) -> QtGui.QPixmap:
+        if self._dot is None or self._dot[0] != dpr:
+            side = math.ceil((self._size + 2) * dpr)
+            pm = QtGui.QPixmap(side, side)
+            pm.fill(QtCore.Qt.GlobalColor.transparent)
+            q = QtGui.QPainter(pm)
+            q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            q.setPen(QtCore.Qt.PenStyle.NoPen)
+            q.setBrush(self._color)
+            d = self._size * dpr
+            q.drawEllipse(QtCore.QRectF((side - d) / 2, (side - d) / 2, d, d))
+            q.end()
+            pm.setDevicePixelRatio(dpr)
+            self._dot = (dpr, pm)
+        return self._dot[1]
+
+    def clear(self) -> None:
+        self.setData([], [])
+
+    def getData(self):
+        return self._xy
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, p, *_args) -> None:
+        x, y = self._xy
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.all():
+            x, y = x[ok], y[ok]
+        if not x.size:
+            return
+        # as ScatterPlotItem does: one pre-drawn dot, placed in device pixels
+        dev = p.device()
+        dpr = float(dev.devicePixelRatioF()) if dev is not None else 1.0
+        pm = self._pixmap(dpr)
+        pts = pg.functions.transformCoordinates(p.transform(), np.vstack([x, y]))
+        pts = pg.functions.clip_array(pts, -2 ** 30, 2 ** 30)
+        p.resetTransform()
+        self._frags.resize(x.size)
+        frags = self._frags.ndarray()
+        frags[:, 0:2] = pts.T
+        frags[:, 2:6] = [0.0, 0.0, pm.width(), pm.height()]
+        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]
+        p.drawPixmapFragments(*self._frags.drawargs(), pm)
+
+
 class SgdVsGdView(LessonView):
     """The last step's gradient against the gradient over all training data.
 
@@ -170,7 +251,7 @@ class SgdVsGdView(LessonView):
     on show, or None), ``cosine`` (its cosine, NaN before one), ``history``
     (steps and cosines measured while shown), ``neuron_spin`` (−1 = the neuron
     pushed hardest), the radio buttons ``gd_radio`` / ``sgd_radio``, the items
-    ``cos_curve``, ``batch_tile``/``full_tile``, ``scatter`` and ``job``.
+    ``cos_curve`` (with ``cos_dots``), ``batch_tile``/``full_tile``, ``scatter`` and ``job``.
     """
 
     def __init__(self, parent=None):
@@ -193,6 +274,14 @@ class SgdVsGdView(LessonView):
         self._poll = QtCore.QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._check_result)
+        self._part = None  # the part drawn last while running; None: draw all next time
+        self._drawn: dict = {}  # part -> the comparison it shows
+        self._catch_up = QtCore.QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(250)
+        self._catch_up.timeout.connect(self._finish)
+        self._colour = None
+        self._switch_texts = None
         self._build_ui()
 
     # ================================================================== UI
@@ -250,18 +339,22 @@ class SgdVsGdView(LessonView):
         self.big.setMinimumWidth(QtGui.QFontMetrics(self.big.font()).horizontalAdvance("cos = −0.000") + 8)
         self.dial = AngleDial()
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.big)
+        # labels whose text changes with every measurement sit in fixed-size boxes, so
+        # their setText does not lay out the whole tab again
+        big_box = style.QuietLabel(self.big)
+        big_box.setMinimumWidth(self.big.minimumWidth())  # room for "cos = −0.000"
+        top.addWidget(big_box)
         top.addWidget(self.dial, 1)
         box.addLayout(top)
         self.angle = QtWidgets.QLabel(" ")
         self.angle.setFont(style.font(10))
-        box.addWidget(self.angle)
+        box.addWidget(style.QuietLabel(self.angle))
         self.words = QtWidgets.QLabel(" ")
         self.words.setFont(style.font(10))
         self.words.setWordWrap(True)
-        box.addWidget(self.words)
+        box.addWidget(style.QuietLabel(self.words))
         self.detail = style.note_label(" ", size=8.5)
-        box.addWidget(self.detail)
+        box.addWidget(style.QuietLabel(self.detail))
         self.now = style.note_label(" ", size=8.5)
         self.now.setToolTip("The update rule the training session uses right now.")
         box.addWidget(self.now)
@@ -290,9 +383,11 @@ class SgdVsGdView(LessonView):
         p.setClipToView(True)
         p.addLine(y=1.0, pen=pg.mkPen(style.ANSWER_RIGHT, width=1, style=QtCore.Qt.PenStyle.DashLine))
         p.addLine(y=0.0, pen=pg.mkPen(style.MUTED, width=1))
-        self.cos_curve = p.plot(pen=pg.mkPen(LINE, width=1.5), symbol="o", symbolSize=4,
-                                symbolBrush=LINE, symbolPen=None, connect="finite")
-        self._dots = True  # dots on the measured steps while there are few of them
+        self.cos_curve = p.plot(pen=pg.mkPen(LINE, width=1.5), connect="finite")
+        # dots on the measured steps while there are few of them (a light item: the
+        # curve's own symbols cost a ScatterPlotItem rebuild per measurement)
+        self.cos_dots = DotsItem(4, QtGui.QColor(LINE), unit=False)
+        p.addItem(self.cos_dots, ignoreBounds=True)
         p.setYRange(-0.2, 1.05, padding=0)
         p.setXRange(0, 10, padding=0)
         p.setToolTip("The cosine for each step this tab measured. With mini-batches it jumps "
@@ -317,7 +412,7 @@ class SgdVsGdView(LessonView):
         self.neuron_spin.setSpecialValueText("pushed hardest")
         self.neuron_spin.setToolTip("Which first-layer neuron's 784 weights to compare "
                                     "(“pushed hardest”: the one whose full gradient is largest).")
-        self.neuron_spin.valueChanged.connect(lambda *_: self._draw_comparison())
+        self.neuron_spin.valueChanged.connect(lambda *_: self._draw_comparison(only="tiles"))
         th.addWidget(self.neuron_spin)
         tiles_box.addLayout(th)
         self.tile_canvas = style.plot_widget()
@@ -325,10 +420,10 @@ class SgdVsGdView(LessonView):
         style.fixed_view(self.tile_view)
         self.tile_view.invertY(True)
         self.tile_view.setAspectLocked(True)
-        self.batch_tile = pg.ImageItem(axisOrder="row-major")
-        self.full_tile = pg.ImageItem(axisOrder="row-major")
+        table = style.argb_table(style.diverging_cmap())  # light items, not ImageItems
+        self.batch_tile = style.HeatImage(table)
+        self.full_tile = style.HeatImage(table)
         for it in (self.batch_tile, self.full_tile):
-            it.setColorMap(style.diverging_cmap())
             self.tile_view.addItem(it)
         self.tile_labels = [pg.TextItem("", color=style.FOREGROUND, anchor=(0.5, 1)) for _ in range(2)]
         for t in self.tile_labels:
@@ -362,7 +457,7 @@ class SgdVsGdView(LessonView):
         sp.addLine(angle=45, pen=pg.mkPen(style.ANSWER_RIGHT, width=1, style=QtCore.Qt.PenStyle.DashLine))
         sp.addLine(x=0, pen=pg.mkPen(style.BOARD))
         sp.addLine(y=0, pen=pg.mkPen(style.BOARD))
-        self.scatter = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*POINTS), pxMode=True)
+        self.scatter = DotsItem(4, QtGui.QColor(*POINTS))
         sp.addItem(self.scatter)
         sp.setRange(xRange=(-0.05, 0.05), yRange=(-0.05, 0.05), padding=0)
         self.scatter_canvas.setToolTip(
@@ -400,14 +495,15 @@ class SgdVsGdView(LessonView):
             self._scatter_scale.reset()
             self._y_lo = None
             self._x_range = None
+            self._part = None
             self._draw_comparison()
-            self._draw_history()
         self._sync_switch(snap)
         self._maybe_submit(snap)
         self._check_result()
 
     def shutdown(self) -> None:
         self._poll.stop()
+        self._catch_up.stop()
         self.job.stop()
 
     # ================================================================== commands
@@ -425,6 +521,10 @@ class SgdVsGdView(LessonView):
             self._group.blockSignals(True)
             (self.gd_radio if opt == "gd" else self.sgd_radio).setChecked(True)
             self._group.blockSignals(False)
+        key = (opt, self._minibatch_opt, snap.batch_size, snap.n_train, snap.lr)
+        if key == self._switch_texts:
+            return  # setText on these would lay the tab out again
+        self._switch_texts = key
         mom = " with momentum" if self._minibatch_opt == "momentum" else ""
         self.sgd_radio.setText(f"a mini-batch of {snap.batch_size:,} (stochastic gradient descent{mom})")
         self.gd_radio.setText(f"all {snap.n_train:,} digits (gradient descent)")
@@ -461,7 +561,6 @@ class SgdVsGdView(LessonView):
         self.comparison = c
         if math.isfinite(c.cosine) and (self.history.n == 0 or c.step > self.history.last("step")):
             self.history.extend(step=np.array([float(c.step)]), cos=np.array([c.cosine]))
-        self._draw_history()
         self._draw_comparison()
         if not self.job.busy:
             self._poll.stop()
@@ -469,15 +568,17 @@ class SgdVsGdView(LessonView):
     # ================================================================== drawing
     def _draw_history(self) -> None:
         steps, cos = self.history.view("step"), self.history.view("cos")
-        dots = steps.size <= MAX_DOTS  # a scatter of thousands would cost milliseconds per frame
-        if dots != self._dots:
-            self._dots = dots
-            self.cos_curve.setSymbol("o" if dots else None)
+        if steps.size <= MAX_DOTS:  # dots on thousands of points would cost milliseconds per frame
+            self.cos_dots.setData(steps, cos)
+        elif self.cos_dots.getData()[0].size:
+            self.cos_dots.clear()
         self.cos_curve.setData(steps, cos)
         if steps.size:
             lo, hi = float(steps[0]), float(steps[-1])
-            rng = (lo, max(hi, lo + 10))
-            if rng != self._x_range:
+            # the axis grows in steps of a tenth of the span: a new range at every
+            # measurement would lay out and repaint the axis each time
+            if self._x_range is None or self._x_range[0] != lo or hi > self._x_range[1]:
+                rng = (lo, max(lo + (hi - lo) * 1.1, lo + 10))
                 self._x_range = rng
                 self.cos_plot.setXRange(*rng, padding=0.02)
             fin = cos[np.isfinite(cos)]
@@ -486,48 +587,94 @@ class SgdVsGdView(LessonView):
                 self._y_lo = y_lo
                 self.cos_plot.setYRange(y_lo, 1.05, padding=0)
 
-    def _draw_comparison(self) -> None:
+    def _draw_comparison(self, only: str | None = None) -> None:
+        """Show ``self.comparison``: while training runs one of ``PARTS`` per call (each
+        frame pays for a quarter of the view; the trainer holds the GIL between the GUI
+        thread's calls into Qt and NumPy), a timer drawing the rest if nothing newer comes;
+        everything at once otherwise. ``only``: draw just that part now."""
         c = self.comparison
+        if only is not None:
+            self._draw_part(only, c)
+            return
+        self._catch_up.stop()
+        snap = self._snap
+        if c is not None and snap is not None and snap.running and self._part is not None:
+            pending = [p for p in PARTS if self._drawn.get(p) is not c]
+            if not pending:
+                return
+            i = PARTS.index(self._part)
+            self._part = next(PARTS[(i + k) % len(PARTS)] for k in range(1, len(PARTS) + 1)
+                              if PARTS[(i + k) % len(PARTS)] in pending)
+            self._draw_part(self._part, c)
+            if len(pending) > 1:
+                self._catch_up.start()
+        else:
+            self._part = PARTS[-1]
+            for part in PARTS:
+                self._draw_part(part, c)
+
+    def _finish(self) -> None:
+        """Draw the parts still showing an older measurement than the one on show."""
+        c = self.comparison
+        for part in PARTS:
+            if self._drawn.get(part) is not c:
+                self._draw_part(part, c)
+
+    def _draw_part(self, part: str, c: Comparison | None) -> None:
+        if part == "number":
+            self._draw_number(c)
+        elif part == "history":
+            self._draw_history()
+        elif c is not None and part == "tiles":
+            self._draw_tiles(c)
+        elif c is not None:
+            self._draw_scatter(c)
+        self._drawn[part] = c
+
+    def _set_colour(self, colour: str) -> None:
+        if colour != self._colour:  # through the palette, and only on a change
+            self._colour = colour
+            style.set_color(self.big, colour)
+
+    def _draw_number(self, c: Comparison | None) -> None:
         if c is None:
-            self.big.setText("—")
+            _set_label(self.big, "—")
+            self._set_colour(style.FOREGROUND)
             self.dial.setAngle(float("nan"))
-            self.angle.setText("waiting for a step…" if self._snap is None or self._snap.step == 0
-                               else "measuring…")
-            self.words.setText(" ")
-            self.detail.setText(" ")
-            self.data_note.setText(" ")
+            _set_label(self.angle, "waiting for a step…" if self._snap is None or self._snap.step == 0
+                       else "measuring…")
+            _set_label(self.words, " ")
+            _set_label(self.detail, " ")
+            _set_label(self.data_note, " ")
             return
         cos = c.cosine
         fin = math.isfinite(cos)
-        self.big.setText(f"cos = {cos:.3f}".replace("-", "−") if fin else "cos = ?")
-        colour = style.ANSWER_RIGHT if fin and cos > 0.999 else style.FOREGROUND
-        self.big.setStyleSheet(f"color: {colour};")
+        _set_label(self.big, f"cos = {cos:.3f}".replace("-", "−") if fin else "cos = ?")
+        self._set_colour(style.ANSWER_RIGHT if fin and cos > 0.999 else style.FOREGROUND)
         if fin:
             deg = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
-            self.angle.setText(f"angle {deg:.1f}° (step {c.step:,})")
+            _set_label(self.angle, f"angle {deg:.1f}° (step {c.step:,})")
         else:
             deg = float("nan")
-            self.angle.setText(f"step {c.step:,}")
+            _set_label(self.angle, f"step {c.step:,}")
         self.dial.setAngle(deg)
-        self.words.setText(cosine_words(cos, c.optimizer, c.batch_size, c.n, c.n_train))
+        _set_label(self.words, cosine_words(cos, c.optimizer, c.batch_size, c.n, c.n_train))
         nb = float(np.linalg.norm(c.batch.astype(np.float64)))
         nf = float(np.linalg.norm(c.full.astype(np.float64)))
         cosines = self.history.view("cos")
         recent = cosines[-50:][np.isfinite(cosines[-50:])]
         avg = (f" Average of the last {recent.size} measured: {recent.mean():.2f}."
                if recent.size > 1 else "")
-        self.detail.setText(f"Lengths: |mini-batch ∇C| = {style.fmt(nb)}, |full ∇C| = "
+        _set_label(self.detail, f"Lengths: |mini-batch ∇C| = {style.fmt(nb)}, |full ∇C| = "
                             f"{style.fmt(nf)}.{avg}" if c.optimizer != "gd" else
                             f"|∇C| = {style.fmt(nf)}.{avg}")
         if c.n < c.n_train:
-            self.data_note.setText(
+            _set_label(self.data_note,
                 f"“Full” gradient: the average over a fixed {c.n:,} of the {c.n_train:,} training "
                 f"digits (all {c.n_train:,} would slow training down); that is close to the true one.")
         else:
-            self.data_note.setText(f"“Full” gradient: the average of ∇C over all {c.n:,} training "
-                                   "digits, at the θ where the last step's gradient was taken.")
-        self._draw_tiles(c)
-        self._draw_scatter(c)
+            _set_label(self.data_note, f"“Full” gradient: the average of ∇C over all {c.n:,} "
+                       "training digits, at the θ where the last step's gradient was taken.")
 
     def _draw_tiles(self, c: Comparison) -> None:
         snap = self._snap
@@ -535,7 +682,8 @@ class SgdVsGdView(LessonView):
         if sizes is None or len(sizes) < 2:
             return
         n_in, n1 = sizes[0], sizes[1]
-        self.neuron_spin.setMaximum(n1 - 1)
+        if self.neuron_spin.maximum() != n1 - 1:
+            self.neuron_spin.setMaximum(n1 - 1)
         Wb, _ = style.layer_views(c.batch, sizes, 0, negate=True)
         Wf, _ = style.layer_views(c.full, sizes, 0, negate=True)
         j = self.neuron_spin.value()
@@ -554,12 +702,13 @@ class SgdVsGdView(LessonView):
             self.tile_labels[1].setPos(w + TILE_GAP + w / 2, -0.5)
         bt = Wb[j].reshape(h, w)
         ft = Wf[j].reshape(h, w)
-        self.batch_tile.setImage(bt, levels=style.symmetric_levels(bt, 100.0), autoLevels=False)
-        self.full_tile.setImage(ft, levels=style.symmetric_levels(ft, 100.0), autoLevels=False)
+        self.batch_tile.setImage(bt, levels=style.symmetric_levels(bt, 100.0))
+        self.full_tile.setImage(ft, levels=style.symmetric_levels(ft, 100.0))
         who = "this step" if c.optimizer == "gd" else f"mini-batch ({c.batch_size:,} digits)"
-        self.tile_labels[0].setText(who)
-        self.tile_labels[1].setText(f"full ({c.n:,} digits)")
-        self.tiles_head.setText(f"First-layer neuron {j}: −∇C for its {n_in} weights")
+        for item, text in zip(self.tile_labels, (who, f"full ({c.n:,} digits)"), strict=True):
+            if item.toPlainText() != text:  # each change lays the item out again
+                item.setText(text)
+        _set_label(self.tiles_head, f"First-layer neuron {j}: −∇C for its {n_in} weights")
         self.displayed_tiles = (bt, ft)
 
     def _draw_scatter(self, c: Comparison) -> None:
@@ -587,3 +736,12 @@ class SgdVsGdView(LessonView):
         if self._scatter_scale.changed:
             r = m * 1.15
             self.scatter_plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
+
+
+def _set_label(label: QtWidgets.QLabel, text: str) -> None:
+    """``setText`` through the label's :class:`style.QuietLabel` if it has one, and only on a change."""
+    box = label.parentWidget()
+    if isinstance(box, style.QuietLabel):
+        box.setText(text)
+    elif label.text() != text:
+        label.setText(text)

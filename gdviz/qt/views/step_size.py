@@ -37,6 +37,8 @@ __all__ = ["StepSizeView", "EVAL_N", "LIVE_HZ", "SLOPES"]
 EVAL_N = 500  # training digits the slice is measured on
 LIVE_HZ = 4.0  # slices per second at most while training
 S_LOG_RANGE = (-4.0, 2.0)  # log10 of the step sizes shown (10⁻⁴ … 100)
+# What render draws of a new slice, one part per call while training runs.
+PARTS = ("curve", "markers", "words")
 
 # The two directions the slice can follow.
 SLOPES = ("eval", "batch")
@@ -102,6 +104,12 @@ def _compute(cache: dict, snap, slope: str, batch, lr: float) -> _Result:
         zero = not np.any(grad)
         sl = step_size_slice(net, theta, grad, batch.images, batch.labels, lr=lr)
     return _Result(sl, slope, snap.run_id, snap.step, float(lr), snap.optimizer, bool(zero))
+
+
+def _set_format(label, text: str) -> None:
+    """An InfLineLabel's text, set only when it changes (each change lays the text out)."""
+    if label.format != text:
+        label.setFormat(text)
 
 
 def _decade_ticks(lo: float, hi: float) -> list:
@@ -183,6 +191,11 @@ class StepSizeView(LessonView):
         self.render_seconds = 0.0
         self._yrange = None
         self._slider_lr: float | None = None  # η sent from the slider, not yet in a snapshot
+        self._pending = None  # (result, parts not drawn yet) while training runs
+        self._catch_up = QtCore.QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(250)
+        self._catch_up.timeout.connect(self._finish)
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -255,12 +268,16 @@ class StepSizeView(LessonView):
         self.plot.hideButtons()
         vb = self.plot.getViewBox()
         style.fixed_view(vb)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
         bottom, left = self.plot.getAxis("bottom"), self.plot.getAxis("left")
         style.style_axis(bottom, "step size s (log scale)")
         style.style_axis(left, f"cost C on {EVAL_N} training digits")
         bottom.setTicks(_decade_ticks(*S_LOG_RANGE))
+        bottom.setStyle(hideOverlappingLabels=20)  # room for "100" at the right end
         self.plot.setXRange(S_LOG_RANGE[0] - 0.05, S_LOG_RANGE[1] + 0.05, padding=0)
+        # The grid as opaque lines in the view, not the axes' grid: an axis grid covers the
+        # plot, so every change of the data repainted both axes with their translucent
+        # lines (≈ 90 % of a frame's paint).
+        self._grid = _Grid(vb, bottom, left, _decade_ticks(*S_LOG_RANGE))
 
         self.uphill = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
                                           brush=pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22),
@@ -304,7 +321,8 @@ class StepSizeView(LessonView):
         self.verdict.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.verdict.setMinimumHeight(44)
         self.verdict.setToolTip("What the step of size η will do, read off the curve above.")
-        lay.addWidget(self.verdict)
+        # fixed-size box: a new sentence every slice must not lay the whole tab out again
+        lay.addWidget(style.QuietLabel(self.verdict))
         self.status = style.status_label()
         self.status.setToolTip("Point at the curve to read the cost of a step of that size.")
         lay.addWidget(self.status)
@@ -337,6 +355,7 @@ class StepSizeView(LessonView):
             self._submitted_key = None  # recompute on the new digits
 
     def shutdown(self) -> None:
+        self._catch_up.stop()
         self._lr_timer.stop()
         self._job.stop()
 
@@ -349,8 +368,17 @@ class StepSizeView(LessonView):
         res = self._job.result()
         if res is not None and res[0] != self._shown_seq:
             self._shown_seq = res[0]
-            self.shown = res[1]
-            self._show(res[1])
+            prev, self.shown = self.shown, res[1]
+            if snap.running and prev is not None and prev.run_id == res[1].run_id:
+                # While training runs, one part per render (curve, markers, words): the
+                # paint of a whole new slice kept the GUI thread busy for 20-40 ms under
+                # the trainer's GIL contention. A paused run / a new run: all at once.
+                self._pending = (res[1], PARTS)
+                self._next_part()
+            else:
+                self._show(res[1])
+        elif self._pending is not None:
+            self._next_part()
         self.render_seconds = time.perf_counter() - t0
 
     def _maybe_submit(self, snap, force: bool = False) -> None:
@@ -382,9 +410,49 @@ class StepSizeView(LessonView):
         return np.asarray(v, dtype=np.float64)
 
     def _show(self, r: _Result) -> None:
+        """Draw every part of ``r`` now."""
+        self._catch_up.stop()
+        self._pending = None
+        for part in PARTS:
+            self._draw_part(part, r)
+
+    def _draw_part(self, part: str, r: _Result) -> None:
+        if part == "curve":
+            self._draw_curve(r)
+        elif part == "markers":
+            self._draw_markers(r)
+        else:
+            self.verdict.parentWidget().setText(self._verdict(r))  # style.QuietLabel: only if changed
+
+    def _next_part(self) -> None:
+        """While training runs: draw the next part of the result still being drawn."""
+        if self._pending is None:
+            return
+        r, parts = self._pending
+        self._draw_part(parts[0], r)
+        if len(parts) > 1:
+            self._pending = (r, parts[1:])
+            self._catch_up.start()  # the rest, if no render follows
+        else:
+            self._pending = None
+            self._catch_up.stop()
+
+    def _finish(self) -> None:
+        """Draw the parts still pending (the timer: no render came to draw them)."""
+        if self._pending is not None:
+            r, parts = self._pending
+            self._pending = None
+            for part in parts:
+                self._draw_part(part, r)
+
+    def _draw_curve(self, r: _Result) -> None:
+        """The curve, the y range, C(θ) now and the uphill zone."""
         sl = r.slice
         log = self.logCost()
-        self.plot.getAxis("left").setLogMode(log)
+        left = self.plot.getAxis("left")
+        if left.logMode != log:
+            left.setLogMode(log)
+            self._grid.update()
         xs = np.log10(sl.s)
         ys = self._y(sl.costs)
         finite = np.isfinite(ys)
@@ -394,7 +462,6 @@ class StepSizeView(LessonView):
             self.curve.setData([], [])
         y0 = float(self._y(sl.cost0))
         y_lr = float(self._y(sl.cost_at_lr))
-        x_lr = _log10(sl.lr)
         ok0 = math.isfinite(y0)
         # y range (set here, never autoRange): linear focuses on the valley around C(θ)
         # (a blown-up cost for huge steps leaves through the top); log shows it all.
@@ -420,20 +487,33 @@ class StepSizeView(LessonView):
         self.now_line.setVisible(ok0)
         self.uphill.setVisible(ok0)
         if ok0:
-            self.now_line.setValue(y0)
-            self.now_line.label.setFormat(f"C(θ) now = {style.fmt(sl.cost0)}")
+            if self.now_line.value() != y0:
+                self.now_line.setValue(y0)
+            _set_format(self.now_line.label, f"C(θ) now = {style.fmt(sl.cost0)}")
             top = self._yrange[1] if self._yrange else y0 + 1
-            self.uphill.setRegion((y0, max(top, y0) + 1e6))
+            region = (y0, max(top, y0) + 1e6)
+            if tuple(self.uphill.getRegion()) != region:
+                self.uphill.setRegion(region)
+    def _draw_markers(self, r: _Result) -> None:
+        """η (line and point) and the best step."""
+        sl = r.slice
+        y0 = float(self._y(sl.cost0))
+        y_lr = float(self._y(sl.cost_at_lr))
+        x_lr = _log10(sl.lr)
+        ok0 = math.isfinite(y0)
         # η
         uphill = math.isfinite(y_lr) and ok0 and sl.cost_at_lr > sl.cost0
         colour = UPHILL if uphill else ETA
         show_eta = math.isfinite(x_lr)
         self.eta_line.setVisible(show_eta)
         if show_eta:
-            self.eta_line.setValue(x_lr)
-            self.eta_line.setPen(pg.mkPen(colour, width=2))
-            self.eta_line.label.setColor(colour)
-            self.eta_line.label.setFormat(f"η = {style.fmt(sl.lr)}")
+            if self.eta_line.value() != x_lr:
+                self.eta_line.setValue(x_lr)
+            if colour != getattr(self, "_eta_line_colour", None):
+                self._eta_line_colour = colour
+                self.eta_line.setPen(pg.mkPen(colour, width=2))
+                self.eta_line.label.setColor(colour)
+            _set_format(self.eta_line.label, f"η = {style.fmt(sl.lr)}")
         if show_eta and math.isfinite(y_lr):
             if colour != getattr(self, "_eta_colour", None):
                 self._eta_colour = colour
@@ -446,17 +526,20 @@ class StepSizeView(LessonView):
         if math.isfinite(sl.best_s) and math.isfinite(yb) and not _flat(sl) and _goes_down(sl):
             xb = _log10(sl.best_s)
             self.best_marker.setData([xb], [yb])
-            self.best_text.setText(f"best s ≈ {style.fmt(sl.best_s)}")
+            text = f"best s ≈ {style.fmt(sl.best_s)}"
+            if self.best_text.toPlainText() != text:
+                self.best_text.setText(text)
             lo, hi = S_LOG_RANGE  # keep the label inside the plot near its ends
-            self.best_text.setAnchor((0.0 if xb < lo + 0.6 else 1.0 if xb > hi - 0.6 else 0.5, -0.35))
-            self.best_text.setPos(xb, yb)
+            anchor = (0.0 if xb < lo + 0.6 else 1.0 if xb > hi - 0.6 else 0.5, -0.35)
+            if anchor != getattr(self, "_best_anchor", None):
+                self._best_anchor = anchor
+                self.best_text.setAnchor(anchor)
+            if (self.best_text.pos().x(), self.best_text.pos().y()) != (xb, yb):
+                self.best_text.setPos(xb, yb)
             self.best_text.setVisible(True)
         else:
             self.best_marker.setData([], [])
             self.best_text.setVisible(False)
-        text = self._verdict(r)
-        if text != self.verdict.text():
-            self.verdict.setText(text)
 
     def _verdict(self, r: _Result) -> str:
         sl = r.slice
@@ -569,3 +652,74 @@ class StepSizeView(LessonView):
             verdict = " — downhill" if c < sl.cost0 else " — uphill"
         self.status.setText(f"step s = {style.fmt(sl.s[i])}: C(θ − s·∇C) = {style.fmt(c)} "
                             f"(C(θ) now = {style.fmt(sl.cost0)}){verdict}")
+
+
+def _grey(alpha: float) -> QtGui.QColor:
+    """The axis colour at ``alpha`` (0–255) over the background, as an opaque colour."""
+    fg, bg = QtGui.QColor(style.FOREGROUND), QtGui.QColor(style.BACKGROUND)
+    a = min(max(alpha / 255.0, 0.0), 1.0)
+    return QtGui.QColor(*(round(b + (f - b) * a) for f, b in
+                          ((fg.red(), bg.red()), (fg.green(), bg.green()), (fg.blue(), bg.blue()))))
+
+
+class _Grid:
+    """The look of ``showGrid(x=True, y=True, alpha=GRID_ALPHA)`` drawn as opaque lines in
+    the view (one cosmetic path per tick level) and redrawn only when the range or the
+    size changes: the axes then repaint only when their ticks change."""
+
+    GRID_ALPHA = 0.15
+    LEVELS = 3
+
+    def __init__(self, vb: pg.ViewBox, bottom: pg.AxisItem, left: pg.AxisItem, x_ticks):
+        self.vb, self.bottom, self.left = vb, bottom, left
+        self.x_levels = [[v for v, _ in level] for level in x_ticks]
+        self.items = []
+        for _ in range(self.LEVELS):
+            item = QtWidgets.QGraphicsPathItem()
+            item.setZValue(-30)
+            vb.addItem(item, ignoreBounds=True)
+            self.items.append(item)
+        self._key = None
+        vb.sigRangeChanged.connect(self.update)
+        vb.sigResized.connect(self.update)
+
+    @staticmethod
+    def _alpha(level: int, n_ticks: int, length: float) -> float:
+        # AxisItem.generateDrawSpecs: the alpha of a grid line of this tick level
+        return (255 / (level + 1) * int(_Grid.GRID_ALPHA * 255) / 255.0
+                * min(max(0.05 * length / (n_ticks + 1), 0.0), 1.0))
+
+    def update(self, *_):
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        w, h = self.vb.width(), self.vb.height()
+        key = (x0, x1, y0, y1, w, h, self.left.logMode)
+        if key == self._key or w <= 0 or h <= 0:
+            return
+        self._key = key
+        y_levels = [list(v) for _, v in self.left.tickValues(y0, y1, h)]
+        paths = [QtGui.QPainterPath() for _ in self.items]
+        colours = [None] * len(self.items)
+        for lev, xs in enumerate(self.x_levels[:len(paths)]):
+            xs = [x for x in xs if x0 <= x <= x1]
+            colours[lev] = self._alpha(lev, len(self.x_levels[lev]), w)
+            for x in xs:
+                paths[lev].moveTo(x, y0)
+                paths[lev].lineTo(x, y1)
+        y_paths = [QtGui.QPainterPath() for _ in self.items]
+        y_alpha = [None] * len(self.items)
+        for lev, ys in enumerate(y_levels[:len(paths)]):
+            y_alpha[lev] = self._alpha(lev, len(ys), h)
+            for y in ys:
+                if y0 <= y <= y1:
+                    y_paths[lev].moveTo(x0, float(y))
+                    y_paths[lev].lineTo(x1, float(y))
+        # one item per (axis, level) would double the items; x and y levels of the same
+        # alpha share an item, others get their own alpha below
+        for lev, item in enumerate(self.items):
+            path = QtGui.QPainterPath(paths[lev])
+            path.addPath(y_paths[lev])
+            a = [v for v in (colours[lev], y_alpha[lev]) if v is not None]
+            pen = QtGui.QPen(_grey(max(a) if a else 0.0), 1)
+            pen.setCosmetic(True)
+            item.setPen(pen)
+            item.setPath(path)
