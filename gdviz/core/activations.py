@@ -2,12 +2,42 @@
 
 Each works in place on a batch array ``z`` of shape ``(batch, n)`` and gives
 its derivative from its own *output* ``a`` (cheaper than from ``z``; true for
-sigmoid, tanh and ReLU).
+sigmoid, tanh and ReLU). Both are elementwise, so they also work on a flat
+array holding several layers at once (backprop computes every layer's σ' in
+one call that way).
+
+Speed note: on a (10, 16) array a NumPy ufunc costs ~0.17 µs with a 0-d
+array constant but ~0.4 µs with a Python float (the scalar is converted on
+every call), so the constants come from :func:`constants`; the ufuncs are
+module globals and ``out`` is passed by position (another ~0.14 µs a call).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+_multiply, _add, _subtract, _tanh = np.multiply, np.add, np.subtract, np.tanh
+
+
+class _Constants:
+    """0.5, 1 and 0 as 0-d arrays of one dtype (Python floats for non-float dtypes)."""
+
+    __slots__ = ("half", "one", "zero")
+
+    def __init__(self, dtype: np.dtype):
+        make = (lambda v: np.array(v, dtype)) if dtype.kind == "f" else float
+        self.half, self.one, self.zero = make(0.5), make(1.0), make(0.0)
+
+
+_CONSTANTS: dict[np.dtype, _Constants] = {}
+
+
+def constants(dtype) -> _Constants:
+    """The shared 0-d constants for ``dtype`` (a dict lookup, ~25 ns)."""
+    k = _CONSTANTS.get(dtype)
+    if k is None:
+        k = _CONSTANTS[dtype] = _Constants(np.dtype(dtype))
+    return k
 
 
 class Activation:
@@ -36,15 +66,16 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def forward(self, z, out=None):
-        out = np.multiply(z, 0.5, out=out)
-        np.tanh(out, out=out)
-        out *= 0.5
-        out += 0.5
+        half = constants(z.dtype).half
+        out = _multiply(z, half, out)
+        _tanh(out, out)
+        _multiply(out, half, out)
+        _add(out, half, out)
         return out
 
     def derivative(self, a, out):
-        np.multiply(a, a, out=out)
-        np.subtract(a, out, out=out)  # a − a² = a(1 − a)
+        _multiply(a, a, out)
+        _subtract(a, out, out)  # a − a² = a(1 − a)
         return out
 
 
@@ -54,11 +85,11 @@ class Tanh(Activation):
     name = "tanh"
 
     def forward(self, z, out=None):
-        return np.tanh(z, out=out)
+        return _tanh(z, out)
 
     def derivative(self, a, out):
-        np.multiply(a, a, out=out)
-        np.subtract(1.0, out, out=out)
+        _multiply(a, a, out)
+        _subtract(constants(a.dtype).one, out, out)
         return out
 
 
@@ -68,10 +99,10 @@ class ReLU(Activation):
     name = "relu"
 
     def forward(self, z, out=None):
-        return np.maximum(z, 0.0, out=out)
+        return np.maximum(z, constants(z.dtype).zero, out=out)
 
     def derivative(self, a, out):
-        np.greater(a, 0.0, out=out)  # bool -> float cast into ``out``
+        np.greater(a, constants(a.dtype).zero, out=out)  # bool -> float cast into ``out``
         return out
 
 

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdviz.core.activations import Sigmoid
+from gdviz.core.activations import Activation, Sigmoid
 
 
 class Cost:
     name: str = ""
     title: str = ""
+    #: The output layer's activation when it is elementwise (its σ'(z) enters
+    #: δ), else None (softmax with cross-entropy, whose δ needs no σ').
+    output_activation: Activation | None = None
+    #: ``delta`` writes ``factor / batch · ∂C/∂a ⊙ σ'`` with ``factor`` folded
+    #: into one constant (2 for Σ(a−y)², whose ∂C/∂a is 2(a−y)).
+    factor: float = 1.0
 
     def output(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Output activations a from the output pre-activations z, in place."""
@@ -31,6 +37,17 @@ class Cost:
         """Return Σ_examples C and write ``scale · ∂C/∂z`` into ``delta``.
 
         ``tmp`` is scratch of the same shape. Neither may alias ``a``/``y``.
+        """
+        if self.output_activation is not None:
+            self.output_activation.derivative(a, out=tmp)
+        return self.delta(a, y, np.asarray(self.factor * scale, a.dtype), delta, tmp)
+
+    def delta(self, a, y, c, delta: np.ndarray, deriv: np.ndarray) -> float:
+        """The backprop kernel's form of :meth:`total_and_delta`.
+
+        ``c`` is the 0-d array ``factor · scale`` in ``a``'s dtype; ``deriv``
+        holds σ'(z) of the output layer already (see ``output_activation``;
+        it is scratch when that is None) and is overwritten.
         """
         raise NotImplementedError
 
@@ -46,21 +63,21 @@ class SquaredError(Cost):
 
     name = "mse"
     title = "squared error (sigmoid outputs)"
-    _sigmoid = Sigmoid()
+    output_activation = Sigmoid()
+    factor = 2.0
 
     def output(self, z, out=None):
-        return self._sigmoid.forward(z, out=out)
+        return self.output_activation.forward(z, out=out)
 
     def per_example(self, a, y):
         d = a - y
         return np.einsum("ij,ij->i", d, d)
 
-    def total_and_delta(self, a, y, scale, delta, tmp):
-        np.subtract(a, y, out=delta)
+    def delta(self, a, y, c, delta, deriv):
+        np.subtract(a, y, delta)
         total = float(np.vdot(delta, delta))
-        self._sigmoid.derivative(a, out=tmp)
-        tmp *= 2.0 * scale
-        delta *= tmp
+        np.multiply(deriv, c, deriv)  # 2/B · σ'(z)
+        np.multiply(delta, deriv, delta)
         return total
 
 
@@ -83,12 +100,12 @@ class CrossEntropy(Cost):
     def per_example(self, a, y):
         return -np.einsum("ij,ij->i", y, np.log(np.maximum(a, self._tiny)))
 
-    def total_and_delta(self, a, y, scale, delta, tmp):
-        np.maximum(a, self._tiny, out=tmp)
-        np.log(tmp, out=tmp)
-        total = -float(np.vdot(y, tmp))
-        np.subtract(a, y, out=delta)
-        delta *= scale
+    def delta(self, a, y, c, delta, deriv):
+        np.maximum(a, self._tiny, out=deriv)
+        np.log(deriv, deriv)
+        total = -float(np.vdot(y, deriv))
+        np.subtract(a, y, delta)
+        np.multiply(delta, c, delta)
         return total
 
 

@@ -38,9 +38,13 @@ from gdviz.training.config import (
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
 TRAIN_EVAL_MAX = 2_000  # training digits for periodic train-accuracy checks (all at epoch ends)
-GD_CHUNK = 1000
+GD_CHUNK = 1000  # examples per chunk when summing the full-data gradient
 MAX_COMMANDS_PER_BATCH = 64
-MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 MB)  # examples per chunk when summing the full-data gradient
+MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 MB)
+# Mini-batches are copied from the data in shuffled order and scaled to floats
+# this many rows at a time (whole batches; at least one): a few calls per ~12
+# batches of 10 instead of per batch, and 128 rows (400 kB) stay in cache.
+CHUNK_ROWS = 128
 _INV255 = np.float32(1.0 / 255.0)
 
 
@@ -216,16 +220,22 @@ class TrainingSession:
         samples_per_s, train_seconds, diverged``.
         """
         self._drain()
-        start_epoch, t_train, n = self.epoch, 0.0, 0
+        start_epoch, seen0 = self.epoch, self.examples_seen
         with np.errstate(all="ignore"):  # overflow shows up as a non-finite cost
-            while self.epoch == start_epoch and not self.diverged:
-                seen = self.examples_seen
+            if progress is None:  # one clock around the whole loop
                 t0 = time.perf_counter()
-                self._one_step(evaluate_at_end=False)
-                t_train += time.perf_counter() - t0
-                n += self.examples_seen - seen
-                if progress:
+                while self.epoch == start_epoch and not self.diverged:
+                    self._one_step(evaluate_at_end=False)
+                t_train = time.perf_counter() - t0
+            else:  # the callback (a progress bar) is not training time
+                t_train = 0.0
+                while self.epoch == start_epoch and not self.diverged:
+                    seen = self.examples_seen
+                    t0 = time.perf_counter()
+                    self._one_step(evaluate_at_end=False)
+                    t_train += time.perf_counter() - t0
                     progress(self.examples_seen - seen)
+        n = self.examples_seen - seen0
         ev = self._epoch_evaluation() if not self.diverged else None
         return {
             "epoch": self.epoch, "step": self.step_count,
@@ -341,13 +351,17 @@ class TrainingSession:
         self._last_good = net.theta.copy()
         self._eye = np.eye(10, dtype=net.dtype)
         self._xbufs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._n_train = len(self._dataset.train_labels)
+        # examples [_chunk_lo, _chunk_hi) of the epoch's shuffled order: pixels as
+        # read, scaled to [0, 1], and one-hot targets
+        self._raw_chunk = self._xchunk = self._ychunk = None
+        self._chunk_lo = self._chunk_hi = 0
         self.step_count = 0
         self.epoch = 0
         self.examples_seen = 0
         self.diverged = False
         self._order = None
         self._cursor = 0
-        self._xs = self._ys = None
         self._costs = array("d")  # cost of every step since the last snapshot
         self._evals: list[Evaluation] = []
         self._epoch_costs: list[tuple[int, int, float]] = []
@@ -458,41 +472,40 @@ class TrainingSession:
             self._running, self._pending = False, 0
             return
         t0 = time.perf_counter()
+        cfg = self.config
         # callers hold np.errstate(all="ignore"): overflow is caught here as a non-finite cost
-        if self.config.optimizer == "gd":
-            cost, n = self._full_gradient(), len(self._dataset.train_labels)
+        if cfg.optimizer == "gd":
+            cost, n = self._full_gradient(), self._n_train
         else:
-            cost, n = self._batch_gradient()
+            cost, n = self._batch_gradient(cfg.batch_size)
         if not math.isfinite(cost):
             self._diverge()
             return
-        net = self.net
-        np.copyto(self._last_good, net.theta)
-        step = self._rule.step(net.theta, self._grad, self.config.lr)
-        self._delta = step  # the rule's own buffer; snapshots copy it
+        theta = self.net.theta
+        np.copyto(self._last_good, theta)  # its cost was just found finite
+        self._delta = self._rule.step(theta, self._grad, cfg.lr)  # the rule's own buffer; snapshots copy it
         self.step_count += 1
         self.examples_seen += n
-        self._costs.append(cost)
-        if len(self._costs) > MAX_UNREAD_COSTS:  # nobody reads snapshots: keep the newest
-            del self._costs[:MAX_UNREAD_COSTS // 2]
+        costs = self._costs
+        costs.append(cost)
+        if len(costs) > MAX_UNREAD_COSTS:  # nobody reads snapshots: keep the newest
+            del costs[:MAX_UNREAD_COSTS // 2]
         if self.recorder is not None:
-            self.recorder.on_step(self.step_count, net.theta)
+            self.recorder.on_step(self.step_count, theta)
         self._tp_examples += n
         self._tp_seconds += time.perf_counter() - t0
         if self._tp_seconds >= 0.25:
             self._throughput = self._tp_examples / self._tp_seconds
             self._tp_examples, self._tp_seconds = 0, 0.0
-        epoch_done = self.config.optimizer == "gd" or self._cursor >= len(self._dataset.train_labels)
-        if epoch_done:
+        if cfg.optimizer == "gd" or self._cursor >= self._n_train:  # the epoch is done
             self.epoch += 1
-            if self.config.lr_decay != 1.0:
-                lr = max(LR_MIN, self.config.lr * self.config.lr_decay)
-                self.config = replace(self.config, lr=lr)
+            if cfg.lr_decay != 1.0:
+                self.config = replace(cfg, lr=max(LR_MIN, cfg.lr * cfg.lr_decay))
             self._order = None
             self._cursor = 0
             if evaluate_at_end:
                 self._epoch_evaluation()
-        elif self.config.eval_every and self.step_count % self.config.eval_every == 0:
+        elif cfg.eval_every and self.step_count % cfg.eval_every == 0:
             self._last_eval = self.evaluate()
 
     def _epoch_evaluation(self) -> Evaluation:
@@ -501,28 +514,46 @@ class TrainingSession:
         self._epoch_costs.append((self.epoch, self.step_count, ev.train_cost))
         return ev
 
-    def _batch_gradient(self) -> tuple[float, int]:
-        ds = self._dataset
-        n_total = len(ds.train_labels)
-        if self._order is None:
-            # A per-epoch shuffled contiguous copy: each batch is then one slice.
-            # One buffer reused every epoch keeps the peak memory at one extra copy.
-            self._order = self._rng.permutation(n_total)
-            if self._xs is None or self._xs.shape != ds.train_images.shape:
-                self._xs = np.empty_like(ds.train_images)
-                self._ys = np.empty_like(ds.train_labels)
-            np.take(ds.train_images, self._order, axis=0, out=self._xs)
-            np.take(ds.train_labels, self._order, out=self._ys)
-            self._cursor = 0
+    def _batch_gradient(self, batch_size: int) -> tuple[float, int]:
+        """∇C of the next mini-batch into ``_grad``; return (its average C, its size)."""
+        if self._order is None:  # a new epoch
+            self._order = self._rng.permutation(self._n_train)
+            self._cursor = self._chunk_lo = self._chunk_hi = 0
         i = self._cursor
-        b = min(self.config.batch_size, n_total - i)
-        X, Y = self._xbuf(b)
-        np.multiply(self._xs[i:i + b], _INV255, out=X)
-        np.take(self._eye, self._ys[i:i + b], axis=0, out=Y)
-        cost, _ = self.net.gradient(X, Y, self._grad)
+        b = min(batch_size, self._n_train - i)
+        if i < self._chunk_lo or i + b > self._chunk_hi:
+            self._load_chunk(i, b)
+        j = i - self._chunk_lo
+        cost, _ = self.net.gradient(self._xchunk[j:j + b], self._ychunk[j:j + b], self._grad)
         self._cursor = i + b
         self._example_index = self._order[i]
         return cost, b
+
+    def _load_chunk(self, i: int, b: int) -> None:
+        """Copy the epoch's examples ``i``, ``i + 1``... (in shuffled order) into
+        the chunk buffers: as many whole batches of ``b`` as fit in ``CHUNK_ROWS``,
+        at least one. Each batch is then one contiguous slice.
+
+        Gathering a chunk at a time, rather than making a shuffled copy of the
+        whole training set each epoch, touches the images once (the gather)
+        instead of three times (gather, write of the copy, read of the copy):
+        ≈ 1.5 µs a step less at batch 10, and no second copy of the images in
+        memory (47 MB for MNIST). The batches are the same, bit for bit.
+        """
+        ds = self._dataset
+        rows = min(self._n_train - i, max(b, CHUNK_ROWS // b * b))
+        if self._xchunk is None or self._xchunk.shape[0] < rows:
+            cap = max(rows, CHUNK_ROWS)
+            self._raw_chunk = np.empty((cap,) + ds.train_images.shape[1:], ds.train_images.dtype)
+            self._xchunk = np.empty((cap, self.net.sizes[0]), self.net.dtype)
+            self._ychunk = np.empty((cap, 10), self.net.dtype)
+        idx = self._order[i:i + rows]
+        raw, X = self._raw_chunk[:rows], self._xchunk[:rows]
+        np.take(ds.train_images, idx, axis=0, out=raw)
+        np.copyto(X, raw.reshape(rows, -1))  # uint8 -> float (exact), then one multiply
+        np.multiply(X, _INV255, X)
+        np.take(self._eye, ds.train_labels[idx], axis=0, out=self._ychunk[:rows])
+        self._chunk_lo, self._chunk_hi = i, i + rows
 
     def _full_gradient(self) -> float:
         """∇C over the whole training set (the lesson's gradient descent)."""
