@@ -104,6 +104,54 @@ def test_gradient_matches_finite_differences(activation, cost):
     assert rel < 1e-6
 
 
+@pytest.mark.parametrize("cost", sorted(COSTS))
+def test_gradient_of_a_network_without_hidden_layers(cost):
+    net = Network((6, 3), "tanh", cost, dtype=np.float64)
+    rng = np.random.default_rng(2)
+    net.initialise(rng)
+    X = rng.random((4, 6))
+    Y = np.eye(3)[[0, 2, 1, 2]]
+    _, grad = net.gradient(X, Y)
+    eps = 1e-6
+    numeric = np.array([(net.cost_of(X, Y, net.theta + eps * e) - net.cost_of(X, Y, net.theta - eps * e))
+                        / (2 * eps) for e in np.eye(net.n_params)])
+    assert np.linalg.norm(numeric - grad) / np.linalg.norm(numeric + grad) < 1e-6
+
+
+def test_gradient_at_another_theta_and_batch_sizes_share_nothing():
+    """``theta=`` gives the gradient there, bitwise the same as moving θ; the
+    buffers kept per batch size do not leak from one size into another."""
+    net = Network((8, 5, 4, 3))
+    rng = np.random.default_rng(4)
+    net.initialise(rng)
+    other = (net.theta + rng.standard_normal(net.n_params).astype(np.float32) * 0.1).astype(np.float32)
+    X = rng.random((7, 8)).astype(np.float32)
+    Y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 7)]
+    c_other, g_other = net.gradient(X, Y, theta=other)
+    g_other = g_other.copy()
+    c_here, g_here = net.gradient(X, Y)
+    g_here = g_here.copy()
+    net.gradient(X[:2], Y[:2])  # another batch size in between
+    twin = Network((8, 5, 4, 3))
+    twin.theta[...] = other
+    c_twin, g_twin = twin.gradient(X, Y)
+    assert c_other == c_twin and np.array_equal(g_other, g_twin)
+    assert np.array_equal(net.gradient(X, Y)[1], g_here) and net.gradient(X, Y)[0] == c_here
+    assert not np.array_equal(g_here, g_other)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activations_keep_the_dtype_and_match_their_formulas(name):
+    act = get_activation(name)
+    z64 = np.linspace(-6, 6, 25).reshape(5, 5)
+    expect = {"sigmoid": 1 / (1 + np.exp(-z64)), "tanh": np.tanh(z64), "relu": np.maximum(z64, 0)}[name]
+    for dtype, tol in ((np.float64, 1e-15), (np.float32, 1e-6)):
+        a = act.forward(z64.astype(dtype))  # a new array
+        assert a.dtype == dtype and np.allclose(a, expect, rtol=0, atol=tol)
+        d = act.derivative(a, np.empty_like(a))
+        assert d.dtype == dtype
+
+
 def test_gradient_is_one_flat_vector_aligned_with_theta():
     net = Network(dtype=np.float64)
     net.initialise(np.random.default_rng(0))

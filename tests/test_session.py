@@ -36,6 +36,47 @@ def test_same_seed_and_settings_give_bitwise_same_theta(tiny):
     assert not np.array_equal(a.net.theta, c.net.theta)
 
 
+def _reference_theta(ds, config, batch_sizes):
+    """θ after plain SGD steps of the given sizes, written the plain way: a
+    fresh permutation per epoch, consecutive slices of it, each batch scaled and
+    one-hot encoded on its own (the session's seeding, with its own buffers)."""
+    from gdviz.core import Network
+
+    net = Network(config.sizes(784, 10), config.activation, config.cost)
+    init_seq, shuffle_seq = np.random.SeedSequence(config.seed).spawn(2)
+    net.initialise(np.random.default_rng(init_seq))
+    rng = np.random.default_rng(shuffle_seq)
+    n, order, cursor = len(ds.train_labels), None, 0
+    for b in batch_sizes:
+        if order is None:
+            order, cursor = rng.permutation(n), 0
+        idx = order[cursor:cursor + b]
+        X = ds.train_images[idx] * np.float32(1 / 255)
+        Y = np.eye(10, dtype=np.float32)[ds.train_labels[idx]]
+        _, g = net.gradient(X, Y)
+        net.theta += np.float32(-config.lr) * g
+        cursor += len(idx)
+        if cursor >= n:
+            order = None
+    return net.theta
+
+
+def test_batches_are_consecutive_slices_of_each_epochs_shuffle(tiny):
+    """Batches are gathered a chunk at a time; whatever the batch sizes (changed
+    mid-chunk, larger than a chunk, cut short by the epoch's end), the steps are
+    bitwise those of the plain per-epoch shuffle."""
+    plan = [10] * 7 + [32] * 5 + [7] * 60 + [200] * 3 + [128] * 2 + [1] * 5 + [10] * 30
+    s = TrainingSession(tiny, LESSON)
+    sizes = []
+    for b in plan:
+        s.set_batch_size(b)
+        seen = s.examples_seen
+        s.train_step()
+        sizes.append(s.examples_seen - seen)
+    assert s.epoch == 2 and sizes != plan  # two epochs ended with a short batch
+    assert np.array_equal(s.net.theta, _reference_theta(tiny, LESSON, sizes))
+
+
 def test_training_lowers_the_cost(sample):
     s = TrainingSession(sample, LESSON)
     before = s.evaluate()

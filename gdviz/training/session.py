@@ -549,10 +549,12 @@ class TrainingSession:
             self._ychunk = np.empty((cap, 10), self.net.dtype)
         idx = self._order[i:i + rows]
         raw, X = self._raw_chunk[:rows], self._xchunk[:rows]
-        np.take(ds.train_images, idx, axis=0, out=raw)
+        # mode="clip": the indices are valid (a permutation), and the default
+        # "raise" writes through an extra buffer
+        np.take(ds.train_images, idx, axis=0, out=raw, mode="clip")
         np.copyto(X, raw.reshape(rows, -1))  # uint8 -> float (exact), then one multiply
         np.multiply(X, _INV255, X)
-        np.take(self._eye, ds.train_labels[idx], axis=0, out=self._ychunk[:rows])
+        np.take(self._eye, ds.train_labels[idx], axis=0, out=self._ychunk[:rows], mode="clip")
         self._chunk_lo, self._chunk_hi = i, i + rows
 
     def _full_gradient(self) -> float:
