@@ -78,11 +78,28 @@ def hammer(session, seed: int, stop: threading.Event, counts: list, errors: list
     counts.append(n)
 
 
-def test_commands_from_many_threads_while_rendering(qtbot, tiny):
+def child_rss_mb(win) -> float:
+    """Resident memory of the window's training process (0 for the thread engine)."""
+    proc = getattr(win.session, "process", None)
+    if proc is None or not proc.is_alive():
+        return 0.0
+    try:
+        with open(f"/proc/{proc.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+@pytest.mark.parametrize("engine", ["process", "thread"])
+def test_commands_from_many_threads_while_rendering(qtbot, tiny, engine):
     from gdviz.qt.window import MainWindow
 
     baseline_threads = threading.active_count()
-    win = MainWindow(tiny, fps=60)
+    win = MainWindow(tiny, fps=60, engine=engine)
+    assert win.engine == engine
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -101,7 +118,7 @@ def test_commands_from_many_threads_while_rendering(qtbot, tiny):
         t.start()
 
     def sample_rss():
-        rss_samples.append((time.perf_counter() - t0, rss_mb()))
+        rss_samples.append((time.perf_counter() - t0, rss_mb() + child_rss_mb(win)))
 
     from PySide6.QtCore import QTimer
 
@@ -124,8 +141,9 @@ def test_commands_from_many_threads_while_rendering(qtbot, tiny):
     win.session.set_lr(0.5)
     win.session.set_batch_size(10)
     win.controls.pause()
-    qtbot.waitUntil(lambda: not win.last_snapshot.running and win.last_snapshot.step == win.session.step_count,
-                    timeout=15_000)
+    # (not busy: every command sent so far has been applied, the pause included)
+    qtbot.waitUntil(lambda: not win.session.busy and not win.last_snapshot.running
+                    and win.last_snapshot.step == win.session.step_count, timeout=15_000)
     before = win.last_snapshot
     win.session.step(1)
     qtbot.waitUntil(lambda: win.last_snapshot.step == before.step + 1, timeout=15_000)
@@ -143,18 +161,23 @@ def test_commands_from_many_threads_while_rendering(qtbot, tiny):
     last = max(m for _, m in rss_samples[half:])
     assert last - first < 100, f"RSS grew from {first:.0f} MB to {last:.0f} MB"
 
+    session = win.session
     win.close()
     assert not win.thread.isRunning()
     assert threading.active_count() <= baseline_threads
+    if engine == "process":
+        assert not session.process.is_alive() and session.process.exitcode == 0
 
 
-def test_rapid_open_close_windows(qtbot, tiny):
-    """Windows opened and closed in a row (while training) never leave a thread behind."""
+@pytest.mark.parametrize("engine", ["process", "thread"])
+def test_rapid_open_close_windows(qtbot, tiny, engine):
+    """Windows opened and closed in a row (while training) never leave a thread
+    (or a training process) behind."""
     from gdviz.qt.window import MainWindow
 
     baseline = threading.active_count()
     for i in range(5):
-        win = MainWindow(tiny)
+        win = MainWindow(tiny, engine=engine)
         qtbot.addWidget(win)
         win.show()
         if i % 2:
@@ -162,4 +185,6 @@ def test_rapid_open_close_windows(qtbot, tiny):
         qtbot.waitUntil(lambda w=win: w.last_snapshot is not None, timeout=15_000)
         win.close()
         assert not win.thread.isRunning()
+        if engine == "process":
+            assert not win.session.process.is_alive()
     assert threading.active_count() <= baseline

@@ -7,6 +7,7 @@ Offscreen (tests/conftest.py sets QT_QPA_PLATFORM=offscreen); waits use
 from __future__ import annotations
 
 import functools
+import os
 import http.server
 import threading
 from pathlib import Path
@@ -775,3 +776,48 @@ def test_presets_and_presenter_mode(window, qtbot):
     window.set_presenter_mode(False)
     assert QApplication.instance().font().pointSizeF() == pytest.approx(before)
     assert not window.presenter_bar.isVisibleTo(window)
+
+
+# ---------------------------------------------------------------- the training engine
+def test_the_window_trains_in_a_child_process_by_default(qtbot, make_window):
+    from gdviz.training.remote import RemoteSession
+
+    win = make_window()
+    assert win.engine == "process" and isinstance(win.session, RemoteSession)
+    proc = win.session.process
+    assert proc.is_alive() and proc.pid != os.getpid()
+    win.session.step(3)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 3, timeout=WAIT)
+    win.close()
+    assert not proc.is_alive() and proc.exitcode == 0
+
+
+def test_a_dead_training_process_is_reported_and_replaced(qtbot, make_window):
+    import signal
+
+    win = make_window()
+    win.session.step(5)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 5 and not win.session.busy, timeout=WAIT)
+    theta = win.last_snapshot.theta.copy()
+    old = win.session
+    os.kill(old.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: win.session is not old, timeout=WAIT)
+    box = win._message_boxes[-1]
+    assert "stopped unexpectedly" in box.windowTitle()
+    assert "new one has started" in box.text()
+    # the new engine starts from the weights shown last, and trains
+    qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.run_id, timeout=WAIT)
+    assert np.array_equal(win.session.initial_theta, theta)
+    win.session.step(2)
+    qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.step == 2, timeout=WAIT)
+    assert win.session.process.is_alive()
+
+
+def test_the_thread_engine_can_be_chosen(qtbot, make_window, monkeypatch):
+    from gdviz.training.session import TrainingSession
+
+    monkeypatch.setenv("GDVIZ_ENGINE", "thread")
+    win = make_window()
+    assert win.engine == "thread" and type(win.session) is TrainingSession
+    win.session.step(2)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 2, timeout=WAIT)

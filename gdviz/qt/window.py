@@ -2,10 +2,15 @@
 its snapshots, and controls that send it commands.
 
 Threads: the session's ``serve()`` loop runs in a :class:`TrainingThread`.
-The GUI thread reads ``session.mailbox.take()`` from a ``QTimer`` (30 Hz by
-default) and hands the snapshot to every panel's ``render``. Nothing else
-crosses threads (no Python object goes through a Qt signal), and the window
-never touches the network: it only calls the session's command methods.
+With the default ``process`` engine the session is a
+:class:`~gdviz.training.remote.RemoteSession`: the network trains in a child
+process and ``serve()`` only receives its snapshots, so the GUI thread never
+waits for the training loop's GIL (``engine="thread"`` or
+``GDVIZ_ENGINE=thread`` trains in the thread itself). The GUI thread reads
+``session.mailbox.take()`` from a ``QTimer`` (30 Hz by default) and hands
+the snapshot to every panel's ``render``. Nothing else crosses threads (no
+Python object goes through a Qt signal), and the window never touches the
+network: it only calls the session's command methods.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from gdviz.qt.controls import ControlPanel, format_lr
 from gdviz.qt.cost_panel import CostPanel
-from gdviz.qt.worker import TrainingThread, share_the_gil
+from gdviz.qt.worker import TrainingThread, engine_choice, share_the_gil
 from gdviz.qt.views import VIEW_HZ, VIEWS, create_view
 from gdviz.training import LESSON, TrainConfig, TrainingSession
 
@@ -66,18 +71,21 @@ class MainWindow(QMainWindow):
     frameRendered = Signal(int)
 
     def __init__(self, dataset=None, config: TrainConfig | None = None, *, fps: int = DEFAULT_FPS,
-                 session: TrainingSession | None = None, restore_settings: bool = False):
+                 session: TrainingSession | None = None, restore_settings: bool = False,
+                 engine: str | None = None):
         super().__init__()
         share_the_gil()
         from gdviz.qt import style
 
         style.apply_pyqtgraph_defaults()
+        self.engine = engine_choice(engine)
+        self.engine_note = ""  # why the window fell back to the thread engine, if it did
         if session is None:
             if dataset is None:
                 from gdviz.data import load_sample
 
                 dataset = load_sample()
-            session = TrainingSession(dataset, config or LESSON)
+            session = self._engine_session(TrainingSession(dataset, config or LESSON))
         self.session = session
         self.thread: TrainingThread | None = None
         self.last_snapshot = None
@@ -446,6 +454,37 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             self.thread.shutdown()
 
+    def _engine_session(self, session: TrainingSession):
+        """``session`` as the engine chosen for this window will run it: itself
+        (``thread``), or a :class:`RemoteSession` with its data, settings and
+        initial θ (``process``; the thread engine if no process can start)."""
+        if self.engine != "process":
+            return session
+        from gdviz.training.remote import EngineError, RemoteSession
+
+        try:
+            return RemoteSession.like(session)
+        except EngineError as exc:
+            self.engine = "thread"
+            self.engine_note = f"Training runs in a thread of this window ({exc})."
+            return session
+
+    def _check_engine(self) -> None:
+        """If the training process died, say so and start a new one at the last θ shown."""
+        thread = self.thread
+        if thread is None or thread.error is None or thread.isRunning():
+            return
+        error, thread.error = thread.error, None
+        snap = self.last_snapshot
+        old = self.session
+        fresh = TrainingSession(old.dataset, old.config,
+                                initial_theta=None if snap is None or snap.diverged else snap.theta)
+        self._replace_session(self._engine_session(fresh))
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        self.show_error("Training stopped unexpectedly",
+                        f"The training engine stopped ({first_line}). A new one has started from the "
+                        f"weights shown last; its step count starts again at 0.")
+
     def _replace_session(self, session: TrainingSession) -> None:
         """Swap in a new session (e.g. from a checkpoint): stop, rewire, start."""
         self._stop_thread()
@@ -484,6 +523,7 @@ class MainWindow(QMainWindow):
             self._ingest(snap)
         else:
             self.controls.sync_run_state()
+            self._check_engine()
         latest = self.last_snapshot
         if latest is None or self.isMinimized():
             return snap is not None
@@ -834,7 +874,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             ckpt = load_checkpoint(path)
-            session = session_from_checkpoint(ckpt, self.session.dataset)
+            session = self._engine_session(session_from_checkpoint(ckpt, self.session.dataset))
         except (CheckpointError, OSError) as exc:
             self.show_error("Could not open the checkpoint", str(exc))
             return False

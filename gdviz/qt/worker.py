@@ -1,4 +1,6 @@
-"""The worker thread that drives a :class:`~gdviz.training.TrainingSession`.
+"""The worker thread that drives a :class:`~gdviz.training.TrainingSession`
+(it trains here) or a :class:`~gdviz.training.remote.RemoteSession` (it
+trains in a child process; this thread receives its snapshots).
 
 Commands go straight into the session's thread-safe queue (any thread may
 call them); snapshots come back through ``session.mailbox``, which the GUI
@@ -13,12 +15,27 @@ import threading
 
 from PySide6.QtCore import QThread
 
-__all__ = ["GUI_SWITCH_INTERVAL", "TrainingThread"]
+__all__ = ["ENGINES", "GUI_SWITCH_INTERVAL", "TrainingThread", "engine_choice"]
 
 #: Seconds between forced GIL hand-overs. CPython's default (5 ms) lets a
 #: busy trainer hold the lock for a whole display frame; 0.5 ms measured to
 #: keep the GUI thread's timer within a few ms while training at full speed.
 GUI_SWITCH_INTERVAL = 0.0005
+
+
+#: Where the training loop runs: "process" (a child process; the GUI never
+#: waits for the training loop's GIL) or "thread" (a thread of this process).
+ENGINES = ("process", "thread")
+
+
+def engine_choice(engine: str | None = None) -> str:
+    """``engine``, else ``$GDVIZ_ENGINE``, else ``"process"``; ValueError if unknown."""
+    import os
+
+    choice = (engine or os.environ.get("GDVIZ_ENGINE") or "process").strip().lower()
+    if choice not in ENGINES:
+        raise ValueError(f"unknown training engine {choice!r}: choose one of {', '.join(ENGINES)}")
+    return choice
 
 
 def share_the_gil(interval: float = GUI_SWITCH_INTERVAL) -> None:

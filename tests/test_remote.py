@@ -1,0 +1,222 @@
+"""The training process: same commands, same bits, clean ends (no Qt)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gdviz.training.config import LESSON, SettingError, TrainConfig
+from gdviz.training.remote import EngineError, RemoteSession
+from gdviz.training.session import TrainingSession
+
+WAIT = 30.0
+
+
+def wait_until(cond, timeout=WAIT):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return
+        time.sleep(0.002)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def served(tiny):
+    """A RemoteSession on the tiny dataset with its snapshots received by a thread."""
+    made = []
+
+    def make(config: TrainConfig = LESSON, dataset=None, **kw):
+        s = RemoteSession(dataset if dataset is not None else tiny, config, **kw)
+        t = threading.Thread(target=_serve, args=(s,), daemon=True)
+        t.start()
+        made.append((s, t))
+        return s
+
+    yield make
+    for s, t in made:
+        s.stop()
+        t.join(WAIT)
+        assert not t.is_alive()
+        assert not s.process.is_alive()
+
+
+def _serve(session):
+    try:
+        session.serve()
+    except EngineError:
+        pass
+
+
+def idle(s):
+    wait_until(lambda: not s.busy)
+    return s.mailbox.peek()
+
+
+def test_steps_are_bitwise_those_of_the_in_process_session(served, tiny):
+    remote = served()
+    remote.step(37)
+    snap = idle(remote)
+    local = TrainingSession(tiny, LESSON)
+    for _ in range(37):
+        local.train_step()
+    assert snap.step == remote.step_count == 37
+    assert np.array_equal(snap.theta, local.net.theta)
+    assert np.array_equal(remote.initial_theta, local.initial_theta)
+    # every step's cost arrived, in order, although snapshots were merged on the way
+    costs = np.concatenate([snap.new_costs])
+    assert len(costs) == 37 and np.isfinite(costs).all()
+
+
+def test_every_step_cost_arrives_while_running(served):
+    remote = served()
+    steps, costs = [], []
+    remote.run()
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:
+        snap = remote.mailbox.take()
+        if snap is not None:
+            steps.extend(snap.new_steps.tolist())
+            costs.extend(snap.new_costs.tolist())
+        time.sleep(0.01)
+    remote.pause()
+    idle(remote)
+    snap = remote.mailbox.take()
+    if snap is not None:
+        steps.extend(snap.new_steps.tolist())
+    assert steps == list(range(1, remote.step_count + 1))
+    assert remote.step_count > 50
+
+
+def test_bad_values_are_refused_in_the_callers_thread(served):
+    remote = served()
+    with pytest.raises(SettingError):
+        remote.set_lr(-1)
+    with pytest.raises(SettingError):
+        remote.set_batch_size(0)
+    with pytest.raises(SettingError):
+        remote.load_theta(np.zeros(5, np.float32))
+    remote.step(3)
+    snap = idle(remote)
+    assert snap.step == 3 and snap.lr == LESSON.lr  # nothing bad reached the child
+
+
+def test_settings_reset_reseed_and_load_follow_the_child(served, tiny):
+    remote = served()
+    remote.set_lr(0.25)
+    remote.set_batch_size(7)
+    remote.step(2)
+    snap = idle(remote)
+    assert (snap.lr, snap.batch_size, snap.step) == (0.25, 7, 2)
+    assert remote.config.lr == 0.25 and remote.config.batch_size == 7
+    remote.reseed(123)
+    snap = idle(remote)
+    expected = TrainingSession(tiny, replace(LESSON, seed=123, lr=0.25, batch_size=7)).initial_theta
+    assert snap.step == 0 and np.array_equal(snap.theta, expected)
+    assert np.array_equal(remote.initial_theta, expected)
+    theta = np.full_like(expected, 0.01)
+    remote.load_theta(theta)
+    remote.step(1)
+    remote.reset()
+    snap = idle(remote)
+    assert snap.step == 0 and np.array_equal(snap.theta, theta)
+
+
+def test_lr_decay_in_the_child_shows_in_config(served, tiny):
+    remote = served(replace(LESSON, lr_decay=0.5, batch_size=100))
+    remote.step_epoch()
+    snap = idle(remote)
+    assert snap.epoch == 1
+    assert remote.config.lr == pytest.approx(LESSON.lr * 0.5)
+
+
+def test_a_diverged_run_hands_over_its_last_finite_theta(served):
+    # six ReLU layers, cross-entropy and η = 30 blow up within a few steps
+    remote = served(TrainConfig(hidden=(16,) * 6, activation="relu", cost="ce", lr=30.0,
+                                optimizer="momentum"))
+    remote.run()
+    wait_until(lambda: remote.diverged)
+    snap = idle(remote)
+    good = remote.last_finite_theta()
+    assert snap.diverged and np.isfinite(good).all()
+    remote.restore_last_finite()
+    snap = idle(remote)
+    assert not snap.diverged and np.array_equal(snap.theta, good)
+
+
+def test_a_recorder_gets_theta_every_k_steps_from_the_child(served):
+    got = []
+
+    class Rec:
+        theta_every = 4
+
+        def on_step(self, step, theta, cost=None):
+            got.append((step, theta.copy()))
+
+        def stop(self, reason):
+            got.append(("stopped", reason))
+
+    remote = served()
+    remote.step(1)
+    idle(remote)
+    remote.recorder = Rec()
+    remote.step(9)
+    snap = idle(remote)
+    steps = [s for s, _ in got]
+    assert steps == [2, 4, 8]  # the first step it saw, then every 4th
+    local = TrainingSession(remote.dataset, LESSON)
+    for _ in range(8):
+        local.train_step()
+    assert np.array_equal(got[-1][1], local.net.theta)
+    assert snap.step == 10
+    remote.reset()  # a reset ends a recording, as in the in-process session
+    idle(remote)
+    wait_until(lambda: got[-1][0] == "stopped")
+    assert remote.recorder is None
+
+
+def test_stop_ends_the_process_quickly_even_while_running(tiny):
+    remote = RemoteSession(tiny, LESSON)
+    t = threading.Thread(target=remote.serve)
+    t.start()
+    remote.run()
+    wait_until(lambda: remote.step_count > 10)
+    t0 = time.monotonic()
+    remote.stop()
+    t.join(WAIT)
+    assert not t.is_alive() and not remote.process.is_alive()
+    assert remote.process.exitcode == 0
+    assert time.monotonic() - t0 < WAIT
+
+
+def test_a_killed_process_is_reported_not_hung(tiny):
+    remote = RemoteSession(tiny, LESSON)
+    errors = []
+
+    def serve():
+        try:
+            remote.serve()
+        except EngineError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=serve)
+    t.start()
+    remote.step(2)
+    idle(remote)
+    os.kill(remote.process.pid, signal.SIGKILL)
+    t.join(WAIT)
+    assert not t.is_alive()
+    assert errors and "ended unexpectedly" in str(errors[0])
+    remote.step(1)  # commands to a dead process are dropped, never raise
+
+
+def test_close_reaps_a_session_that_was_never_served(tiny):
+    remote = RemoteSession(tiny, LESSON)
+    remote.close()
+    assert not remote.process.is_alive()
