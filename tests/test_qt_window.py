@@ -770,12 +770,20 @@ def test_presets_and_presenter_mode(window, qtbot):
     cfg = window.session.config
     assert (cfg.hidden, cfg.cost, cfg.lr, cfg.batch_size) == ((16, 16), "mse", 3.0, 10)
     before = QApplication.instance().font().pointSizeF()
+    titles = [lab for lab in window.findChildren(type(window.presenter_bar))  # QLabels with their own font
+              if lab.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+    assert len(titles) > 5
+    sizes = [lab.font().pointSizeF() for lab in titles]
     window.presenter_action.setChecked(True)
     assert QApplication.instance().font().pointSizeF() > 1.3 * before
     assert window.presenter_bar.isVisibleTo(window)
+    # the panels' own titles and notes grow too, not only the inherited fonts
+    grown = [lab.font().pointSizeF() for lab in titles]
+    assert all(g == pytest.approx(1.45 * s) or g == pytest.approx(5.0) for g, s in zip(grown, sizes))
     window.set_presenter_mode(False)
     assert QApplication.instance().font().pointSizeF() == pytest.approx(before)
     assert not window.presenter_bar.isVisibleTo(window)
+    assert [lab.font().pointSizeF() for lab in titles] == pytest.approx(sizes)
 
 
 # ---------------------------------------------------------------- the training engine

@@ -65,6 +65,7 @@ def _fixed_label(font: QtGui.QFont, lines: int) -> QtWidgets.QLabel:
     label.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
     label.setWordWrap(True)
     label.setFixedSize(DIGIT_PX, QtGui.QFontMetrics(font).lineSpacing() * lines + 2)
+    label.setProperty("gdviz_lines", lines)  # presenter mode keeps the height at `lines` lines
     return label
 
 

@@ -92,11 +92,58 @@ def apply_pyqtgraph_defaults() -> None:
 
 
 # ------------------------------------------------------------------ fonts
+#: Multiplies every size given to :func:`font` (presenter mode sets 1.45).
+_FONT_SCALE = 1.0
+
+
 def font(point_size: float = 9.0, bold: bool = False) -> QtGui.QFont:
+    """A font of ``point_size`` points (times the presenter scale)."""
     f = QtGui.QFont()
-    f.setPointSizeF(point_size)
+    f.setPointSizeF(point_size * _FONT_SCALE)
     f.setBold(bold)
     return f
+
+
+def scaled(f: QtGui.QFont, factor: float) -> QtGui.QFont:
+    """A copy of ``f`` ``factor`` times as large (at least 5 pt)."""
+    g = QtGui.QFont(f)
+    if g.pointSizeF() > 0:
+        g.setPointSizeF(max(5.0, g.pointSizeF() * factor))
+    elif g.pixelSize() > 0:
+        g.setPixelSize(max(5, round(g.pixelSize() * factor)))
+    return g
+
+
+def set_font_scale(scale: float, root: QtWidgets.QWidget | None = None) -> None:
+    """Make every text ``scale`` times its normal size (presenter mode).
+
+    Fonts made from now on by :func:`font` follow; under ``root`` the fonts
+    already set explicitly on widgets (except the explanatory notes of
+    :func:`note_label`, which keep their size so the plots keep their room),
+    and those of the axis ticks and text items of pyqtgraph views, are
+    rescaled in place (not the value labels of a :class:`TextsItem`, which
+    sit side by side at a fixed spacing). Widgets that inherit the
+    application font follow that.
+    """
+    global _FONT_SCALE
+    factor = scale / _FONT_SCALE
+    _FONT_SCALE = scale
+    if root is None or factor == 1.0:
+        return
+    widgets = [root, *root.findChildren(QtWidgets.QWidget)]
+    for w in widgets:
+        if w.testAttribute(QtCore.Qt.WidgetAttribute.WA_SetFont) and not w.property("gdviz_note"):
+            w.setFont(scaled(w.font(), factor))
+            lines = w.property("gdviz_lines")  # a fixed-height label of so many lines
+            if lines:
+                w.setFixedHeight(QtGui.QFontMetrics(w.font()).lineSpacing() * int(lines) + 2)
+    for gv in root.findChildren(pg.GraphicsView):
+        for item in gv.scene().items():
+            if isinstance(item, pg.AxisItem):
+                f = item.style.get("tickFont") or QtWidgets.QApplication.font()
+                item.setStyle(tickFont=scaled(f, factor))
+            elif isinstance(item, QtWidgets.QGraphicsTextItem):
+                item.setFont(scaled(item.font(), factor))
 
 
 def rel_font(base: QtGui.QFont, factor: float = 1.0, bold: bool = False) -> QtGui.QFont:
@@ -445,6 +492,15 @@ class TextsItem(QtWidgets.QGraphicsItem):
         self._pos = [(float(x), float(y)) for x, y in points]
         self.update()
 
+    def font(self) -> QtGui.QFont:
+        return QtGui.QFont(self._font)
+
+    def setFont(self, f: QtGui.QFont) -> None:
+        """Use ``f`` for every text (laid out again once)."""
+        self._font = QtGui.QFont(f)
+        texts, self._texts, self._static = self._texts, [], []
+        self.setTexts(texts)
+
     def setTexts(self, texts) -> bool:
         texts = [str(t) for t in texts]
         if texts == self._texts:
@@ -597,6 +653,7 @@ def note_label(text: str = "", size: float = 8.5) -> QtWidgets.QLabel:
     lab.setFont(font(size))
     lab.setWordWrap(True)
     lab.setStyleSheet(f"color: {MUTED};")
+    lab.setProperty("gdviz_note", True)  # presenter mode leaves these small: the presenter explains
     return lab
 
 

@@ -51,6 +51,7 @@ DISPLAY_RATES = (10, 15, 30, 60)
 RENDER_GROUPS = (("cost",), ("output",), ("hidden_weights",), ("deeper_layers",), ("activations",))
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
+PRESENTER_SCALE = 1.45  # presenter mode: every text this much larger
 DEFAULT_SIZE = (1600, 1000)
 
 BANNER_STYLE = """
@@ -726,7 +727,7 @@ class MainWindow(QMainWindow):
         """Large fonts, high contrast and the shortcuts on screen, for a projector."""
         from PySide6.QtWidgets import QApplication
 
-        import pyqtgraph as pg
+        from gdviz.qt import style
 
         app = QApplication.instance()
         if on == getattr(self, "_presenter", False):
@@ -735,21 +736,15 @@ class MainWindow(QMainWindow):
         if on:
             self._normal_font = app.font()
             big = app.font()
-            big.setPointSizeF(big.pointSizeF() * 1.45)
+            big.setPointSizeF(big.pointSizeF() * PRESENTER_SCALE)
             app.setFont(big)
             self.setStyleSheet("QLabel, QCheckBox, QRadioButton, QGroupBox { color: #000000; }"
                                "QTabBar::tab { padding: 8px 16px; font-weight: bold; }")
         else:
             app.setFont(self._normal_font)
             self.setStyleSheet("")
-        scale = 1.45 if on else 1 / 1.45
-        for gv in self.findChildren(pg.GraphicsView):
-            for item in gv.scene().items():
-                if isinstance(item, pg.AxisItem):
-                    f = item.style.get("tickFont") or app.font()
-                    f = type(f)(f)
-                    f.setPointSizeF(max(6.0, f.pointSizeF() * scale))
-                    item.setStyle(tickFont=f)
+        # Fonts set on purpose (titles, notes, in-plot texts, axis ticks) grow too.
+        style.set_font_scale(PRESENTER_SCALE if on else 1.0, self)
         self.presenter_bar.setVisible(on)
         # the bigger controls need a wider dock
         self.resizeDocks([self.controls_dock], [340 if on else 250], Qt.Orientation.Horizontal)
@@ -982,6 +977,13 @@ class MainWindow(QMainWindow):
         self._stop_thread()
         self.settings_controller.on_close()  # autosave.npz when "Autosave on quit" is on
         self.replay.on_close()  # finishes a recording in progress, closes a replayed file
+        if getattr(self, "_presenter", False):  # the app's fonts are shared: give them back
+            from PySide6.QtWidgets import QApplication
+
+            from gdviz.qt import style
+
+            QApplication.instance().setFont(self._normal_font)
+            style.set_font_scale(1.0)
 
     def closeEvent(self, event) -> None:
         self.shutdown()
