@@ -119,8 +119,16 @@ def with_window(config, seconds: float, size=(1600, 1000), fps: int = 30, view=N
     engine = win.engine  # (the thread engine if no process could start)
     win.resize(*size)
     win.show()
+    view_draws = [0]
     if view:  # a teaching view's tab instead of the live panels
-        win.show_view(view)
+        shown = win.show_view(view)
+        orig_render = shown.render
+
+        def counted(snap, _orig=orig_render):
+            view_draws[0] += 1
+            return _orig(snap)
+
+        shown.render = counted
     # Time spent in each panel's render.
     panel_time = {name: 0.0 for name in win.panels}
     panel_calls = {name: 0 for name in win.panels}
@@ -178,7 +186,7 @@ def with_window(config, seconds: float, size=(1600, 1000), fps: int = 30, view=N
     t_end = time.perf_counter() + 0.5
     while time.perf_counter() < t_end:
         app.processEvents()
-    frames0, render0 = win.frames, win.render_seconds
+    frames0, render0, view0 = win.frames, win.render_seconds, view_draws[0]
     panel0 = dict(win.panel_frames)
     ex0 = win.session.examples_seen
     for name in panel_time:
@@ -206,6 +214,7 @@ def with_window(config, seconds: float, size=(1600, 1000), fps: int = 30, view=N
             "n": len(lateness),
         },
         "panel_fps": min(panel_frames.values()) / elapsed,
+        "view_draws_per_s": (view_draws[0] - view0) / elapsed if view else None,
         "panel_fps_each": {n: round(v / elapsed, 1) for n, v in panel_frames.items()},
         "snapshots_per_s": frames / elapsed,
         "display_rate_fps": fps,
@@ -266,6 +275,7 @@ def main(argv=None) -> int:
             "timer_lateness_ms": win["timer_lateness_ms"],
             "panel_fps": win["panel_fps"],
             "panel_fps_each": win["panel_fps_each"],
+            "view_draws_per_s": win["view_draws_per_s"],
             "snapshots_per_s": win["snapshots_per_s"],
             "display_rate_fps": win["display_rate_fps"],
             "render_ms_per_frame": win["render_ms_per_frame"],

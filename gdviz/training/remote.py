@@ -287,7 +287,13 @@ class RemoteSession:
 
         Raises :class:`EngineError` if the process ends without being asked to.
         """
+        from threadpoolctl import threadpool_limits
+
         conn, failure = self._conn, None
+        # As in TrainingSession.serve (the limit is process-wide): the views' small
+        # NumPy products in this process must not wake a BLAS thread pool that
+        # fights the training process for the cores (a 13k-element dot took 1.4 ms).
+        limits = threadpool_limits(limits=1, user_api="blas")
         try:
             while True:
                 try:
@@ -315,6 +321,7 @@ class RemoteSession:
                 elif kind == "bye":
                     break
         finally:
+            limits.restore_original_limits()
             self._proc.join(STOP_TIMEOUT if failure is None else 1.0)
             if self._proc.is_alive():
                 self._proc.kill()
