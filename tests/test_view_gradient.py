@@ -166,6 +166,24 @@ def test_a_new_run_clears_the_norm_history(qtbot, view, tiny):
     np.testing.assert_array_equal(steps, [1])
 
 
+def test_the_norm_history_keeps_growing_while_the_view_is_hidden(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    view.render(snap)
+    view.hide()  # another tab: the window only hands over snapshots with ingest()
+    expected = {3: float(np.linalg.norm(snap.grad))}
+    for _ in range(4):
+        s.train_step()
+        hidden = s.snapshot()
+        view.ingest(hidden)
+        expected[hidden.step] = float(np.linalg.norm(hidden.grad))
+    view.show()
+    view.render(hidden)
+    steps, norms = view.norm_curve.getData()
+    np.testing.assert_array_equal(steps, [3, 4, 5, 6, 7])
+    np.testing.assert_allclose(norms, [expected[k] for k in range(3, 8)], rtol=1e-6)
+
+
 def test_step_zero_diverged_and_other_shapes(qtbot, view, tiny):
     s = TrainingSession(tiny, TrainConfig())
     view.set_context(s, tiny)

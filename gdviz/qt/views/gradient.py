@@ -76,6 +76,7 @@ class GradientView(LessonView):
         self._log_top = 0  # top of the size axis, a power of ten
         self.top: tuple = ()
         self._history = GrowingSeries(("step", "norm"), 1024)
+        self._history_run = None  # (run_id, sizes) the history belongs to
         self._norm_top = style.LevelSmoother(rise=1.0, fall=0.05, tolerance=0.05)
         self._layer_top = style.LevelSmoother(rise=1.0, fall=0.1, tolerance=0.05)
         self._count_top = style.LevelSmoother(rise=1.0, fall=0.1, tolerance=0.05)
@@ -212,7 +213,6 @@ class GradientView(LessonView):
         if snap.run_id != self._run_id or tuple(snap.sizes) != self._sizes:
             self._run_id = snap.run_id
             self._sizes = tuple(snap.sizes)
-            self._history.clear()
             self._x_range = None
             self._norm_top.reset()
             self._layer_top.reset()
@@ -224,7 +224,7 @@ class GradientView(LessonView):
             self._part = None
         g = snap.grad
         norms = gradient_norms(snap.sizes, g)
-        self._record_norm(snap, norms)  # every snapshot: the history has no gaps
+        self._record_norm(snap, norms.total)
         self._catch_up.stop()
         if snap.running and snap.step > 0 and self._part is not None:
             # While training runs, draw one part per call (the first-layer pictures, the
@@ -501,10 +501,20 @@ class GradientView(LessonView):
         W, _ = style.layer_views(g, snap.sizes, 0)
         return int(np.count_nonzero(np.all(W == 0, axis=0)))
 
-    def _record_norm(self, snap, norms) -> None:
+    def ingest(self, snap) -> None:
+        """Note |∇C| of every snapshot the window takes, shown or not (one dot
+        product), so the curve covers the run since this view was first opened."""
+        self._record_norm(snap, None)
+
+    def _record_norm(self, snap, total: float | None) -> None:
+        run = (snap.run_id, tuple(snap.sizes))
+        if run != self._history_run:
+            self._history_run = run
+            self._history.clear()
         if snap.step > 0 and (self._history.n == 0 or snap.step > self._history.last("step")):
-            self._history.extend(step=np.array([float(snap.step)]),
-                                 norm=np.array([norms.total]))
+            if total is None:
+                total = float(np.linalg.norm(snap.grad))  # as gradient_norms(...).total
+            self._history.extend(step=np.array([float(snap.step)]), norm=np.array([total]))
 
     def _update_norms(self, snap, norms) -> None:
         steps, vals = self._history.view("step"), self._history.view("norm")
