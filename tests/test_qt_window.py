@@ -829,3 +829,14 @@ def test_the_thread_engine_can_be_chosen(qtbot, make_window, monkeypatch):
     assert win.engine == "thread" and type(win.session) is TrainingSession
     win.session.step(2)
     qtbot.waitUntil(lambda: win.last_snapshot.step == 2, timeout=WAIT)
+
+
+def test_a_misspelt_engine_in_the_environment_still_opens_the_window(qtbot, make_window, monkeypatch):
+    monkeypatch.setenv("GDVIZ_ENGINE", "proccess")
+    with pytest.warns(UserWarning, match="GDVIZ_ENGINE"):
+        win = make_window()
+    assert win.engine == "process"
+    with pytest.raises(ValueError):
+        from gdviz.qt.worker import engine_choice
+
+        engine_choice("gpu")

@@ -945,9 +945,13 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         from gdviz import __version__
 
+        where = ("in a separate process (the window never waits for it)" if self.engine == "process"
+                 else "in a background thread of this window")
+        note = f"<p>{self.engine_note}</p>" if self.engine_note else ""
         QMessageBox.about(self, "About gdviz",
                           f"<b>gdviz {__version__}</b><p>Watch a neural network learn handwritten digits "
-                          "by gradient descent, one mini-batch at a time.</p>")
+                          f"by gradient descent, one mini-batch at a time.</p><p>The network trains "
+                          f"{where}.</p>{note}")
 
     # ================================================================== settings
     def _settings(self) -> QSettings:

@@ -29,12 +29,25 @@ ENGINES = ("process", "thread")
 
 
 def engine_choice(engine: str | None = None) -> str:
-    """``engine``, else ``$GDVIZ_ENGINE``, else ``"process"``; ValueError if unknown."""
+    """``engine``, else ``$GDVIZ_ENGINE``, else ``"process"``.
+
+    ValueError for an unknown ``engine``; an unknown ``$GDVIZ_ENGINE`` only
+    warns (a typo in the environment must not stop the app from opening).
+    """
     import os
 
-    choice = (engine or os.environ.get("GDVIZ_ENGINE") or "process").strip().lower()
+    if engine is not None:
+        choice = str(engine).strip().lower()
+        if choice not in ENGINES:
+            raise ValueError(f"unknown training engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        return choice
+    choice = os.environ.get("GDVIZ_ENGINE", "").strip().lower() or "process"
     if choice not in ENGINES:
-        raise ValueError(f"unknown training engine {choice!r}: choose one of {', '.join(ENGINES)}")
+        import warnings
+
+        warnings.warn(f"GDVIZ_ENGINE={choice!r} is not one of {', '.join(ENGINES)}; training in a process",
+                      stacklevel=2)
+        return "process"
     return choice
 
 

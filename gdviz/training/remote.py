@@ -200,6 +200,10 @@ class RemoteSession:
     worker thread drive either one. The process starts at construction (it
     loads while the window builds); ``serve()`` receives its snapshots until
     ``stop()``.
+
+    As with any ``multiprocessing`` program, a script that creates one must
+    guard its entry point with ``if __name__ == "__main__":`` (the ``gdviz``
+    command, ``python -m gdviz`` and the packaged app do).
     """
 
     def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
