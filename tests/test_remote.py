@@ -220,3 +220,21 @@ def test_close_reaps_a_session_that_was_never_served(tiny):
     remote = RemoteSession(tiny, LESSON)
     remote.close()
     assert not remote.process.is_alive()
+
+
+def test_like_keeps_given_weights_but_lets_a_new_activation_initialise_afresh(served, tiny):
+    plain = RemoteSession.like(TrainingSession(tiny, LESSON))
+    try:
+        tanh = replace(LESSON, activation="tanh")
+        plain.reset(tanh)
+        assert np.array_equal(plain.initial_theta, TrainingSession(tiny, tanh).initial_theta)
+    finally:
+        plain.close()
+    theta = np.full(TrainingSession(tiny, LESSON).initial_theta.shape, 0.02, np.float32)
+    given = RemoteSession.like(TrainingSession(tiny, LESSON, initial_theta=theta))
+    try:
+        assert np.array_equal(given.initial_theta, theta)
+        given.reset(replace(LESSON, activation="tanh"))  # same shape: the given weights stay
+        assert np.array_equal(given.initial_theta, theta)
+    finally:
+        given.close()

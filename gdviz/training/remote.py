@@ -219,7 +219,6 @@ class RemoteSession:
         self._send_lock = threading.Lock()  # commands (any thread) and acks (serve) share the pipe
         self._cmd_lock = threading.RLock()
         self._stopping = False
-        self._ended = threading.Event()
         ctx = _context()
         self._conn, child_conn = ctx.Pipe(duplex=True)
         self._proc = ctx.Process(
@@ -236,8 +235,9 @@ class RemoteSession:
 
     @classmethod
     def like(cls, session: TrainingSession, **kwargs) -> "RemoteSession":
-        """A remote session with ``session``'s dataset, settings and initial θ."""
-        return cls(session.dataset, session.config, initial_theta=session.initial_theta, **kwargs)
+        """A remote session with ``session``'s dataset, settings and initial θ
+        (given weights, e.g. a checkpoint's, stay given: Reset returns to them)."""
+        return cls(session.dataset, session.config, initial_theta=session._theta_override, **kwargs)
 
     # =============================================================== commands
     def _command(self, name: str, *args) -> None:
@@ -330,7 +330,6 @@ class RemoteSession:
             if self._proc.is_alive():
                 self._proc.kill()
                 self._proc.join(1.0)
-            self._ended.set()
         if failure is not None:
             self.error = failure
             raise EngineError(failure)
