@@ -566,3 +566,28 @@ def test_shuffled_labels_dataset(sample):
     assert np.mean(sh.train_labels != sample.train_labels) > 0.8
     assert np.array_equal(shuffled_labels_dataset(sample, seed=0).train_labels, sh.train_labels)
     assert replace(sh, name="x").name == "x"  # still a plain Dataset
+
+
+def test_norm_history_notes_each_step_once_and_restarts_with_a_new_run(tiny):
+    from gdviz.training.analysis import NormHistory
+    from gdviz.training.config import LESSON
+    from gdviz.training.session import TrainingSession
+
+    s = TrainingSession(tiny, LESSON)
+    h = NormHistory(capacity=2)  # small, so it must grow
+    assert not h.observe(s.snapshot())  # step 0: no gradient yet
+    grads = []
+    for _ in range(5):
+        s.train_step()
+        snap = s.snapshot()
+        assert h.observe(snap) and not h.observe(snap)
+        grads.append(np.linalg.norm(snap.grad.astype(np.float64)))
+    np.testing.assert_array_equal(h.steps, [1, 2, 3, 4, 5])
+    np.testing.assert_allclose(h.norms, grads)
+    assert not h.steps.flags.writeable
+    old_steps = h.steps
+    s.reset()
+    s.train_step()
+    assert h.observe(s.snapshot())
+    np.testing.assert_array_equal(h.steps, [1])
+    np.testing.assert_array_equal(old_steps, [1, 2, 3, 4, 5])  # views handed out stay intact

@@ -840,3 +840,18 @@ def test_a_misspelt_engine_in_the_environment_still_opens_the_window(qtbot, make
         from gdviz.qt.worker import engine_choice
 
         engine_choice("gpu")
+
+
+def test_the_gradient_view_opened_late_shows_norms_since_the_run_began(qtbot, make_window):
+    win = make_window()
+    for k in (10, 20, 30):
+        win.session.step(10)
+        qtbot.waitUntil(lambda k=k: win.last_snapshot.step == k and not win.session.busy, timeout=WAIT)
+    seen = len(win.norm_history)
+    assert seen >= 3  # snapshots taken while only the live panels were shown
+    view = win.show_view("gradient")
+    qtbot.waitUntil(lambda: view.norm_curve.getData()[0] is not None
+                    and len(view.norm_curve.getData()[0]) >= seen, timeout=WAIT)
+    steps, norms = view.norm_curve.getData()
+    assert steps[0] < 30 and steps[-1] == 30
+    assert norms[-1] == pytest.approx(float(np.linalg.norm(win.last_snapshot.grad.astype(np.float64))))

@@ -42,6 +42,7 @@ from gdviz.qt.cost_panel import CostPanel
 from gdviz.qt.worker import TrainingThread, engine_choice, share_the_gil
 from gdviz.qt.views import VIEW_HZ, VIEWS, create_view
 from gdviz.training import LESSON, TrainConfig, TrainingSession
+from gdviz.training.analysis import NormHistory
 
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self._download = None
         self._message_boxes: list[QMessageBox] = []
         self._evals_seen: list = []  # every evaluation of the current run, for views created later
+        self.norm_history = NormHistory()  # |∇C| of every snapshot of the run, for the −∇C view
         self._data_kind = "sample" if getattr(session.dataset, "name", "") == "sample" else "other"
 
         self.setWindowTitle("gdviz — watch a network learn")
@@ -571,6 +573,8 @@ class MainWindow(QMainWindow):
             view.set_context(self.session, self.session.dataset)
             if hasattr(view, "set_dataset_callback"):
                 view.set_dataset_callback(self.set_dataset)
+            if hasattr(view, "share_history"):  # |∇C| since the run began, not since the tab opened
+                view.share_history(self.norm_history)
             if hasattr(view, "ingest") and self.last_snapshot is not None:
                 from dataclasses import replace
 
@@ -635,6 +639,7 @@ class MainWindow(QMainWindow):
         if self.last_snapshot is None or snap.run_id != self.last_snapshot.run_id:
             self._evals_seen = []
         self._evals_seen.extend(snap.new_evals)
+        self.norm_history.observe(snap)
         self.last_snapshot = snap
         self.cost_panel.ingest(snap)  # every snapshot: the cost history must not miss a step
         for view in self.views.values():

@@ -50,7 +50,7 @@ __all__ = [
     # gradient as numbers
     "ParameterChange", "locate_parameter", "top_parameters",
     "GradientHistogram", "gradient_histogram", "SortedMagnitudes", "sorted_magnitudes",
-    "GradientNorms", "gradient_norms",
+    "GradientNorms", "gradient_norms", "NormHistory",
     # cost around θ
     "DEFAULT_S_VALUES", "EvalBatch", "fixed_eval_batch", "StepSizeSlice", "step_size_slice",
     "Plane", "gradient_plane", "random_plane", "weights_plane", "Landscape", "landscape",
@@ -233,6 +233,56 @@ def gradient_norms(net_or_sizes, grad) -> GradientNorms:
         norms = np.array([np.linalg.norm(g[s.start:s.stop]) for s in slots])
         total = float(np.linalg.norm(g))
     return GradientNorms(total, tuple(f"{s.kind}{s.layer}" for s in slots), frozen(norms))
+
+
+class NormHistory:
+    """|∇C| of every snapshot of one run: ``steps`` and ``norms``, (n,) float64
+    read-only views (no copy; they grow by doubling a buffer).
+
+    ``observe(snap)`` is cheap (one dot product) and idempotent per step, so
+    the window can note every snapshot it takes, shown or not, and hand the
+    history to the −∇C view whenever that view first opens. A snapshot of
+    another run (reset, reseed, new data or shape) starts it again.
+    """
+
+    def __init__(self, capacity: int = 1024):
+        self.run: tuple | None = None  # (run_id, sizes)
+        self._buf = np.empty((2, capacity), dtype=np.float64)  # rows: step, norm
+        self._n = 0
+
+    def observe(self, snap, total: float | None = None) -> bool:
+        """Note ``snap``'s |∇C| (``total`` if already known); True when added."""
+        run = (snap.run_id, tuple(snap.sizes))
+        if run != self.run:  # a fresh buffer: a plot may still hold views of the old one
+            self.run, self._n = run, 0
+            self._buf = np.empty((2, 1024), dtype=np.float64)
+        if snap.step <= 0 or (self._n and snap.step <= self._buf[0, self._n - 1]):
+            return False
+        if total is None:
+            total = float(np.linalg.norm(np.asarray(snap.grad, dtype=np.float64)))
+        if self._n == self._buf.shape[1]:
+            grown = np.empty((2, 2 * self._n), dtype=np.float64)
+            grown[:, :self._n] = self._buf
+            self._buf = grown
+        self._buf[:, self._n] = (snap.step, total)
+        self._n += 1
+        return True
+
+    def _view(self, row: int) -> np.ndarray:
+        v = self._buf[row, :self._n]
+        v.flags.writeable = False
+        return v
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._view(0)
+
+    @property
+    def norms(self) -> np.ndarray:
+        return self._view(1)
+
+    def __len__(self) -> int:
+        return self._n
 
 
 # =========================================================================== 4. one example's wishes

@@ -27,10 +27,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.core import parameter_layout
 from gdviz.qt import style
-from gdviz.qt.cost_panel import GrowingSeries
 from gdviz.qt.views import LessonView
 from gdviz.qt.weights import DeeperLayersPanel, HiddenWeightsPanel
 from gdviz.training.analysis import (
+    NormHistory,
     gradient_histogram,
     gradient_norms,
     sorted_magnitudes,
@@ -75,8 +75,7 @@ class GradientView(LessonView):
         self._sizes = None
         self._log_top = 0  # top of the size axis, a power of ten
         self.top: tuple = ()
-        self._history = GrowingSeries(("step", "norm"), 1024)
-        self._history_run = None  # (run_id, sizes) the history belongs to
+        self._history = NormHistory()  # the window hands over its own (see share_history)
         self._norm_top = style.LevelSmoother(rise=1.0, fall=0.05, tolerance=0.05)
         self._layer_top = style.LevelSmoother(rise=1.0, fall=0.1, tolerance=0.05)
         self._count_top = style.LevelSmoother(rise=1.0, fall=0.1, tolerance=0.05)
@@ -502,22 +501,18 @@ class GradientView(LessonView):
         return int(np.count_nonzero(np.all(W == 0, axis=0)))
 
     def ingest(self, snap) -> None:
-        """Note |∇C| of every snapshot the window takes, shown or not (one dot
-        product), so the curve covers the run since this view was first opened."""
-        self._record_norm(snap, None)
+        """Note |∇C| of every snapshot the window takes, shown or not (one dot product)."""
+        self._history.observe(snap)
 
-    def _record_norm(self, snap, total: float | None) -> None:
-        run = (snap.run_id, tuple(snap.sizes))
-        if run != self._history_run:
-            self._history_run = run
-            self._history.clear()
-        if snap.step > 0 and (self._history.n == 0 or snap.step > self._history.last("step")):
-            if total is None:
-                total = float(np.linalg.norm(snap.grad))  # as gradient_norms(...).total
-            self._history.extend(step=np.array([float(snap.step)]), norm=np.array([total]))
+    def share_history(self, history: NormHistory) -> None:
+        """Use ``history`` (the window's, kept since the run began) for the |∇C| curve."""
+        self._history = history
+
+    def _record_norm(self, snap, total: float) -> None:
+        self._history.observe(snap, total)
 
     def _update_norms(self, snap, norms) -> None:
-        steps, vals = self._history.view("step"), self._history.view("norm")
+        steps, vals = self._history.steps, self._history.norms
         self.norm_curve.setData(steps, vals)
         if steps.size:
             lo, hi = float(steps[0]), float(steps[-1])
