@@ -238,3 +238,23 @@ def test_like_keeps_given_weights_but_lets_a_new_activation_initialise_afresh(se
         assert np.array_equal(given.initial_theta, theta)
     finally:
         given.close()
+
+
+def test_a_stuck_process_is_killed_after_the_stop_timeout(tiny, monkeypatch):
+    import gdviz.training.remote as remote_mod
+
+    monkeypatch.setattr(remote_mod, "STOP_TIMEOUT", 0.3)
+    remote = RemoteSession(tiny, LESSON)
+    t = threading.Thread(target=_serve, args=(remote,))
+    t.start()
+    remote.step(1)
+    idle(remote)
+    os.kill(remote.process.pid, signal.SIGSTOP)  # frozen: it can read nothing
+    try:
+        remote.stop()
+        t.join(WAIT)
+        assert not t.is_alive()
+        assert not remote.process.is_alive() and remote.process.exitcode == -signal.SIGKILL
+    finally:
+        if remote.process.is_alive():
+            os.kill(remote.process.pid, signal.SIGKILL)

@@ -219,6 +219,7 @@ class RemoteSession:
         self._send_lock = threading.Lock()  # commands (any thread) and acks (serve) share the pipe
         self._cmd_lock = threading.RLock()
         self._stopping = False
+        self._killer: threading.Timer | None = None
         ctx = _context()
         self._conn, child_conn = ctx.Pipe(duplex=True)
         self._proc = ctx.Process(
@@ -269,9 +270,20 @@ class RemoteSession:
         raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     def stop(self) -> None:
-        """Make the child's loop return after its current mini-batch; ``serve()`` then ends."""
-        self._stopping = True
+        """Make the child's loop return after its current mini-batch; ``serve()`` then
+        ends (at the latest ``STOP_TIMEOUT`` s later: the process is killed then)."""
+        if not self._stopping:
+            self._stopping = True
+            # A child that does not end in time (stuck, or frozen by a debugger)
+            # is killed, so quitting never hangs; serve() then sees the pipe close.
+            self._killer = threading.Timer(STOP_TIMEOUT, self._kill_if_alive)
+            self._killer.daemon = True
+            self._killer.start()
         self._command("stop")
+
+    def _kill_if_alive(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
 
     def close(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop and reap the process (for a session that is not being served)."""
@@ -280,6 +292,8 @@ class RemoteSession:
         if self._proc.is_alive():
             self._proc.kill()
             self._proc.join(1.0)
+        if self._killer is not None:
+            self._killer.cancel()
         try:
             self._conn.close()
         except OSError:
@@ -330,6 +344,8 @@ class RemoteSession:
             if self._proc.is_alive():
                 self._proc.kill()
                 self._proc.join(1.0)
+            if self._killer is not None:
+                self._killer.cancel()
         if failure is not None:
             self.error = failure
             raise EngineError(failure)
