@@ -793,7 +793,8 @@ def test_the_window_trains_in_a_child_process_by_default(qtbot, make_window):
     win = make_window()
     assert win.engine == "process" and isinstance(win.session, RemoteSession)
     proc = win.session.process
-    assert proc.is_alive() and proc.pid != os.getpid()
+    qtbot.waitUntil(proc.is_alive, timeout=WAIT)  # started by the worker thread, after the first paint
+    assert proc.pid != os.getpid()
     win.session.step(3)
     qtbot.waitUntil(lambda: win.last_snapshot.step == 3, timeout=WAIT)
     win.close()
@@ -855,3 +856,24 @@ def test_the_gradient_view_opened_late_shows_norms_since_the_run_began(qtbot, ma
     steps, norms = view.norm_curve.getData()
     assert steps[0] < 30 and steps[-1] == 30
     assert norms[-1] == pytest.approx(float(np.linalg.norm(win.last_snapshot.grad.astype(np.float64))))
+
+
+def test_no_training_process_means_training_in_a_thread(qtbot, monkeypatch):
+    from gdviz.training import remote
+    from gdviz.training.session import TrainingSession
+
+    def refuse(self):
+        raise remote.EngineStartError("could not start the training process: not allowed here")
+
+    monkeypatch.setattr(remote.RemoteSession, "start", refuse)
+    from gdviz.qt.window import MainWindow
+
+    win = MainWindow(None, None)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine == "thread" and win.last_snapshot is not None, timeout=WAIT)
+    assert type(win.session) is TrainingSession and "not allowed here" in win.engine_note
+    win.session.step(3)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 3, timeout=WAIT)
+    win.close()
+    assert not win.thread.isRunning()

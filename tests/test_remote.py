@@ -258,3 +258,26 @@ def test_a_stuck_process_is_killed_after_the_stop_timeout(tiny, monkeypatch):
     finally:
         if remote.process.is_alive():
             os.kill(remote.process.pid, signal.SIGKILL)
+
+
+def test_step_zero_is_in_the_mailbox_before_the_process_starts(tiny):
+    remote = RemoteSession(tiny, LESSON, start=False)
+    try:
+        early = remote.mailbox.take()
+        assert not remote.process.is_alive()  # not started: nothing came from a child
+        local = TrainingSession(tiny, LESSON).snapshot()
+        assert early.step == 0 and early.run_id == local.run_id
+        assert np.array_equal(early.theta, local.theta)
+        for a, b in zip(early.example_activations, local.example_activations):
+            assert np.array_equal(a, b)
+        t = threading.Thread(target=_serve, args=(remote,), daemon=True)
+        t.start()  # serve() starts the process
+        wait_until(lambda: remote.mailbox.peek() is not early and not remote.busy)
+        first = remote.mailbox.take()
+        assert remote.process.is_alive()
+        assert first.step == 0 and first.run_id == early.run_id
+        assert np.array_equal(first.theta, early.theta)
+    finally:
+        remote.stop()
+        t.join(WAIT)
+    assert not remote.process.is_alive()

@@ -466,7 +466,8 @@ class MainWindow(QMainWindow):
         from gdviz.training.remote import EngineError, RemoteSession
 
         try:
-            return RemoteSession.like(session)
+            # started by the worker thread's serve(): the first paint never waits for it
+            return RemoteSession.like(session, start=False)
         except EngineError as exc:
             self.engine = "thread"
             self.engine_note = f"Training runs in a thread of this window ({exc})."
@@ -478,6 +479,14 @@ class MainWindow(QMainWindow):
         if thread is None or thread.error is None or thread.isRunning():
             return
         error, thread.error = thread.error, None
+        from gdviz.training.remote import EngineStartError
+
+        if isinstance(error, EngineStartError):  # no process can start here: train in a thread
+            self.engine = "thread"
+            self.engine_note = f"Training runs in a thread of this window ({error})."
+            self.statusBar().showMessage(self.engine_note, 10000)
+            self._replace_session(self.session.in_process())
+            return
         snap = self.last_snapshot
         old = self.session
         fresh = TrainingSession(old.dataset, old.config,

@@ -37,7 +37,7 @@ from gdviz.training.config import LESSON, TrainConfig
 from gdviz.training.snapshot import Mailbox
 from gdviz.training.session import TrainingSession
 
-__all__ = ["RemoteSession", "EngineError", "start_method"]
+__all__ = ["RemoteSession", "EngineError", "EngineStartError", "start_method"]
 
 #: Seconds to wait for the training process to end after "stop" before it is killed.
 STOP_TIMEOUT = 10.0
@@ -45,6 +45,10 @@ STOP_TIMEOUT = 10.0
 
 class EngineError(RuntimeError):
     """The training process could not start or ended unexpectedly."""
+
+
+class EngineStartError(EngineError):
+    """The training process could not start at all (the window then trains in a thread)."""
 
 
 def start_method() -> str:
@@ -207,11 +211,14 @@ class RemoteSession:
     """
 
     def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
-                 initial_theta: np.ndarray | None = None):
+                 initial_theta: np.ndarray | None = None, start: bool = True):
         self._shadow = TrainingSession(dataset, config, publish_hz=0, initial_theta=initial_theta)
         self._shadow_send = self._shadow.send
         self._shadow.send = self._command  # the shadow validates, then we forward
         self.mailbox = Mailbox()
+        # Step 0 is known here already (same θ0, bit for bit): a window can paint
+        # the untrained network before the process has even started.
+        self.mailbox.put(self._shadow.snapshot())
         self.error: str | None = None
         self._recorder = None
         self._sent = 0
@@ -227,12 +234,42 @@ class RemoteSession:
             args=(child_conn, dataset, self._shadow.config, self._shadow.initial_theta
                   if initial_theta is not None else None, publish_hz),
             daemon=True)
-        try:
-            self._proc.start()
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise EngineError(f"could not start the training process: {exc}") from exc
-        finally:
-            child_conn.close()
+        self._child_conn = child_conn
+        self._start_lock = threading.Lock()
+        self._started = False
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the training process (once; ``serve()`` does it if nobody has).
+
+        The window leaves it to its worker thread, so the first paint never
+        waits for the process server. Raises :class:`EngineStartError`.
+        """
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+            try:
+                self._proc.start()
+            except (OSError, RuntimeError, ValueError, AssertionError) as exc:
+                raise EngineStartError(f"could not start the training process: {exc}") from exc
+            finally:
+                self._child_conn.close()
+
+    def _reap(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the process to end, then kill it."""
+        if self._proc._popen is None:  # never started
+            return
+        self._proc.join(timeout)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(1.0)
+
+    def in_process(self) -> TrainingSession:
+        """A fresh in-process session with this one's data, settings and given weights."""
+        sh = self._shadow
+        return TrainingSession(sh.dataset, sh.config, initial_theta=sh._theta_override)
 
     @classmethod
     def like(cls, session: TrainingSession, **kwargs) -> "RemoteSession":
@@ -288,10 +325,11 @@ class RemoteSession:
     def close(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop and reap the process (for a session that is not being served)."""
         self.stop()
-        self._proc.join(timeout)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(1.0)
+        self._reap(timeout)
+        with self._start_lock:
+            if not self._started:  # never started: nothing will read the child's end
+                self._started = True
+                self._child_conn.close()
         if self._killer is not None:
             self._killer.cancel()
         try:
@@ -307,6 +345,7 @@ class RemoteSession:
         """
         from threadpoolctl import threadpool_limits
 
+        self.start()
         conn, failure = self._conn, None
         # As in TrainingSession.serve (the limit is process-wide): the views' small
         # NumPy products in this process must not wake a BLAS thread pool that
@@ -340,10 +379,7 @@ class RemoteSession:
                     break
         finally:
             limits.restore_original_limits()
-            self._proc.join(STOP_TIMEOUT if failure is None else 1.0)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join(1.0)
+            self._reap(STOP_TIMEOUT if failure is None else 1.0)
             if self._killer is not None:
                 self._killer.cancel()
         if failure is not None:
