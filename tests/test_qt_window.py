@@ -877,3 +877,15 @@ def test_no_training_process_means_training_in_a_thread(qtbot, monkeypatch):
     qtbot.waitUntil(lambda: win.last_snapshot.step == 3, timeout=WAIT)
     win.close()
     assert not win.thread.isRunning()
+
+
+def test_the_status_bar_names_an_experiment_in_words(qtbot, make_window, sample):
+    from gdviz.training.analysis import shuffled_labels_dataset, subset_dataset
+
+    win = make_window(sample)
+    assert win.status_data.text() == "embedded sample: 8,000 / 2,000"
+    win.set_dataset(subset_dataset(sample, 500))
+    assert win.status_data.text() == "embedded sample, only 500 training digits: 500 / 2,000"
+    win.set_dataset(shuffled_labels_dataset(sample))
+    assert win.status_data.text() == "embedded sample, labels shuffled: 8,000 / 2,000"
+    assert win.sample_action.isChecked()

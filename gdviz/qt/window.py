@@ -773,9 +773,15 @@ class MainWindow(QMainWindow):
         self.output_panel.set_test_digits(dataset.test_images, dataset.test_labels)
         name = getattr(dataset, "name", "data")
         base = name.split("-", 1)[0]
-        kind = {"sample": "embedded sample", "mnist": "full MNIST"}.get(name, name)
-        if base in ("sample", "mnist") and name != base:  # a generalisation experiment
-            kind = "experiment (" + name.split("-", 1)[1].replace("-", " ") + ")"
+        kinds = {"sample": "embedded sample", "mnist": "full MNIST"}
+        kind = kinds.get(name, name)
+        if base in kinds and name != base:  # a generalisation experiment
+            what = name.split("-", 1)[1]
+            if what.startswith("subset") and what[6:].isdigit():
+                what = f"only {int(what[6:]):,} training digits"
+            elif what == "shuffled-labels":
+                what = "labels shuffled"
+            kind = f"{kinds[base]}, {what.replace('-', ' ')}"
             name = base
         self.status_data.setText(f"{kind}: {len(dataset.train_labels):,} / {len(dataset.test_labels):,}")
         self.status_data.setToolTip(getattr(dataset, "description", ""))
