@@ -227,6 +227,8 @@ class RemoteSession:
         self._cmd_lock = threading.RLock()
         self._stopping = False
         self._killer: threading.Timer | None = None
+        self._end_lock = threading.Lock()  # the kill timer, and giving back the ended process's pipes
+        self._ended = False  # the process has ended and been reaped
         ctx = _context()
         self._conn, child_conn = ctx.Pipe(duplex=True)
         self._proc = ctx.Process(
@@ -265,6 +267,18 @@ class RemoteSession:
         if self._proc.is_alive():
             self._proc.kill()
             self._proc.join(1.0)
+        if self._proc.exitcode is not None:  # ended: give back its pipes now, not at garbage collection
+            with self._end_lock:  # (not while the kill timer polls them)
+                self._ended = True
+                self._proc._popen.close()  # (exitcode and is_alive() still answer)
+
+    def _close_conn(self) -> None:
+        """Close this end of the pipe (the child then sees EOF, or EPIPE if it was sending)."""
+        with self._send_lock:
+            try:
+                self._conn.close()
+            except OSError:
+                pass
 
     def in_process(self) -> TrainingSession:
         """A fresh in-process session with this one's data, settings and given weights."""
@@ -297,9 +311,14 @@ class RemoteSession:
     def send(self, name: str, *args) -> None:
         self._command(name, *args)
 
+    def load_theta(self, theta: np.ndarray, config: TrainConfig | None = None) -> None:
+        """As :meth:`TrainingSession.load_theta`; without ``config``, the child's
+        settings (e.g. a decayed η) stay, not the shadow's."""
+        self._shadow.load_theta(theta, self.config if config is None else config)
+
     def __getattr__(self, name):
         # run, pause, step, step_epoch, set_lr, set_batch_size, set_optimizer,
-        # set_speed, set_eval_every, reset, reseed, set_dataset, load_theta,
+        # set_speed, set_eval_every, reset, reseed, set_dataset,
         # pin_example, restore_last_finite: the shadow checks the value and
         # sends through _command.
         if name in _FORWARDED:
@@ -309,22 +328,27 @@ class RemoteSession:
     def stop(self) -> None:
         """Make the child's loop return after its current mini-batch; ``serve()`` then
         ends (at the latest ``STOP_TIMEOUT`` s later: the process is killed then)."""
-        if not self._stopping:
-            self._stopping = True
-            # A child that does not end in time (stuck, or frozen by a debugger)
-            # is killed, so quitting never hangs; serve() then sees the pipe close.
-            self._killer = threading.Timer(STOP_TIMEOUT, self._kill_if_alive)
-            self._killer.daemon = True
-            self._killer.start()
+        self._stopping = True
+        with self._end_lock:
+            if self._killer is None and not self._ended:  # (a reaped process needs no timer)
+                # A child that does not end in time (stuck, or frozen by a debugger)
+                # is killed, so quitting never hangs; serve() then sees the pipe close.
+                self._killer = threading.Timer(STOP_TIMEOUT, self._kill_if_alive)
+                self._killer.daemon = True
+                self._killer.start()
         self._command("stop")
 
     def _kill_if_alive(self) -> None:
-        if self._proc.is_alive():
-            self._proc.kill()
+        with self._end_lock:
+            if not self._ended and self._proc.is_alive():
+                self._proc.kill()
 
     def close(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop and reap the process (for a session that is not being served)."""
         self.stop()
+        # Nobody reads what the child sends: close our end first, so a child stuck
+        # sending a snapshot larger than the pipe's buffer gets EPIPE and ends.
+        self._close_conn()
         self._reap(timeout)
         with self._start_lock:
             if not self._started:  # never started: nothing will read the child's end
@@ -332,10 +356,6 @@ class RemoteSession:
                 self._child_conn.close()
         if self._killer is not None:
             self._killer.cancel()
-        try:
-            self._conn.close()
-        except OSError:
-            pass
 
     # =============================================================== the worker thread
     def serve(self) -> None:
@@ -379,6 +399,7 @@ class RemoteSession:
                     break
         finally:
             limits.restore_original_limits()
+            self._close_conn()  # after "bye" nothing more comes; else the child must not wait for us
             self._reap(STOP_TIMEOUT if failure is None else 1.0)
             if self._killer is not None:
                 self._killer.cancel()
@@ -410,10 +431,11 @@ class RemoteSession:
     @property
     def config(self) -> TrainConfig:
         """The settings as sent (the child's own, e.g. a decayed η, once a snapshot says so)."""
-        status = self._status.get("config")
-        shadow = self._shadow.config
-        if status is None or self._status.get("received", 0) < self._sent:
-            return shadow
+        st = self._status
+        status = st.get("config")
+        # (a command the child has received but not applied yet is not in its config)
+        if status is None or st.get("received", 0) < self._sent or not st.get("idle", True):
+            return self._shadow.config
         return status
 
     @property
@@ -466,7 +488,7 @@ class RemoteSession:
 
 _FORWARDED = frozenset({
     "run", "pause", "step", "step_epoch", "set_lr", "set_batch_size", "set_optimizer",
-    "set_speed", "set_eval_every", "reset", "reseed", "set_dataset", "load_theta",
+    "set_speed", "set_eval_every", "reset", "reseed", "set_dataset",
     "pin_example", "restore_last_finite",
 })
 

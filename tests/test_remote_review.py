@@ -1,0 +1,137 @@
+"""Review of the training process: leaks, stale settings, unserved sessions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gdviz.training.config import LESSON
+from gdviz.training.remote import RemoteSession
+from gdviz.training.session import TrainingSession
+
+from tests.test_remote import WAIT, _serve, idle, wait_until
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _served(tiny, config=LESSON):
+    s = RemoteSession(tiny, config)
+    t = threading.Thread(target=_serve, args=(s,), daemon=True)
+    t.start()
+    return s, t
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+def test_ended_sessions_release_their_pipes_and_timers(tiny, monkeypatch):
+    """A served session that ended (stopped, or its process killed and then
+    stopped, as the window does when it replaces a dead engine) holds no file
+    descriptor and leaves no thread behind, even while still referenced."""
+    import gdviz.training.remote as remote_mod
+
+    monkeypatch.setattr(remote_mod, "STOP_TIMEOUT", 3600.0)  # a leaked kill timer stays visible
+    s, t = _served(tiny)  # the process server is running from here on
+    s.step(1)
+    idle(s)
+    s.stop()
+    t.join(WAIT)
+    fds, threads = _open_fds(), threading.active_count()
+    kept = []
+    for killed in (False, True, False, True):
+        s, t = _served(tiny)
+        s.step(2)
+        idle(s)
+        if killed:
+            os.kill(s.process.pid, signal.SIGKILL)
+            t.join(WAIT)
+        s.stop()
+        t.join(WAIT)
+        assert not t.is_alive()
+        kept.append(s)  # (a closed window still holds its session)
+    assert _open_fds() <= fds
+    wait_until(lambda: threading.active_count() <= threads)
+    assert all(not s.process.is_alive() for s in kept)
+    assert [s.process.exitcode for s in kept] == [0, -signal.SIGKILL, 0, -signal.SIGKILL]
+
+
+def test_close_of_a_started_but_unserved_session_does_not_wait_for_the_kill(tiny, monkeypatch):
+    """close() is for a session nobody serves: its process must end by itself,
+    not be killed after STOP_TIMEOUT because it is stuck sending a large snapshot."""
+    import gdviz.training.remote as remote_mod
+
+    monkeypatch.setattr(remote_mod, "STOP_TIMEOUT", 3600.0)  # a kill would come far too late
+    remote = RemoteSession(tiny, replace(LESSON, hidden=(100,)))  # ≈ 1 MB snapshots
+    remote.step(3)
+    wait_until(lambda: remote.process.is_alive())
+    done = threading.Event()
+    closer = threading.Thread(target=lambda: (remote.close(), done.set()), daemon=True)
+    closer.start()
+    try:
+        assert done.wait(WAIT), "close() waited for the stop timeout"
+        assert not remote.process.is_alive() and remote.process.exitcode == 0
+    finally:
+        if remote.process.is_alive():
+            remote.process.kill()
+
+
+def test_config_is_the_sent_one_until_the_child_has_applied_it(tiny):
+    """A status that arrives after the child *received* set_lr but before it
+    applied it (the command still queued) must not turn η back."""
+    remote = RemoteSession(tiny, LESSON, start=False)
+    try:
+        remote.set_lr(0.25)
+        # what the child reports if it publishes between queueing and applying:
+        remote._status = {"received": 1, "idle": False, "running": True, "pending": 0,
+                          "config": LESSON, "step": 5}
+        assert remote.config.lr == 0.25
+        remote._status = {"received": 1, "idle": True, "running": True, "pending": 0,
+                          "config": replace(LESSON, lr=0.25), "step": 6}
+        assert remote.config.lr == 0.25
+    finally:
+        remote.close()
+
+
+def test_load_theta_keeps_the_decayed_lr_as_in_process(served_session, tiny):
+    cfg = replace(LESSON, lr_decay=0.5, batch_size=100)
+    remote = served_session(cfg)
+    remote.step_epoch()
+    idle(remote)
+    assert remote.config.lr == pytest.approx(LESSON.lr * 0.5)
+    theta = np.full_like(remote.initial_theta, 0.01)
+    remote.load_theta(theta)
+    remote.step(1)
+    snap = idle(remote)
+    local = TrainingSession(tiny, cfg)
+    local.train_epoch()
+    local.load_theta(theta)
+    local.train_step()
+    assert snap.step == 1 and snap.lr == local.config.lr == pytest.approx(LESSON.lr * 0.5)
+    assert remote.config.lr == local.config.lr
+    assert np.array_equal(snap.theta, local.net.theta)
+
+
+@pytest.fixture
+def served_session(tiny):
+    made = []
+
+    def make(config=LESSON, **kw):
+        s = RemoteSession(tiny, config, **kw)
+        t = threading.Thread(target=_serve, args=(s,), daemon=True)
+        t.start()
+        made.append((s, t))
+        return s
+
+    yield make
+    for s, t in made:
+        s.stop()
+        t.join(WAIT)
+        assert not t.is_alive()
+        assert not s.process.is_alive()
+
+
