@@ -135,3 +135,46 @@ def served_session(tiny):
         assert not s.process.is_alive()
 
 
+
+
+def test_ctrl_c_in_the_terminal_does_not_end_training(served_session):
+    """Ctrl+C reaches every process of the terminal's foreground group; with
+    the thread engine training carries on, so the training process must too."""
+    remote = served_session()
+    remote.step(2)
+    idle(remote)
+    os.kill(remote.process.pid, signal.SIGINT)
+    remote.step(3)
+    wait_until(lambda: remote.step_count == 5 or not remote.process.is_alive())
+    assert remote.process.is_alive() and remote.error is None
+    assert idle(remote).step == 5
+
+
+def test_a_replaced_engine_starts_a_new_gradient_history(qtbot, tiny):
+    """After a dead training process is replaced, the new run's step 1, 2...
+    are another run's: the window's |∇C| history must not keep the old one's."""
+    from gdviz.qt.window import MainWindow
+
+    win = MainWindow(tiny, None)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=int(WAIT * 1000))
+        for k in (10, 20):
+            win.session.step(10)
+            qtbot.waitUntil(lambda k=k: win.last_snapshot.step == k and not win.session.busy,
+                            timeout=int(WAIT * 1000))
+        assert win.norm_history.steps[-1] == 20
+        old = win.session
+        os.kill(old.process.pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: win.session is not old, timeout=int(WAIT * 1000))
+        win.session.step(5)
+        qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.step == 5
+                        and not win.session.busy, timeout=int(WAIT * 1000))
+        win.poll()
+        assert len(win.norm_history) >= 1 and win.norm_history.steps[-1] == 5
+        assert win.norm_history.steps.max() <= 5
+    finally:
+        win.close()
+        for box in win._message_boxes:
+            box.close()

@@ -507,6 +507,7 @@ class MainWindow(QMainWindow):
         self._set_dataset_widgets(session.dataset)
         self.cost_panel.clear()
         self.cost_panel._run_id = None
+        self.norm_history.run = None  # the new session's run ids start again: a new run, whatever its id
         self.last_snapshot = None
         self._shown.clear()
         self._update_view_context()

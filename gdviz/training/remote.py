@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import traceback
 
@@ -174,6 +175,9 @@ def _relay(conn, session: TrainingSession, outbox: _Outbox) -> None:
 
 def _child_main(conn, dataset, config: TrainConfig, initial_theta, publish_hz: float) -> None:
     """The training process: build the session, serve it, say goodbye."""
+    # Ctrl+C in a terminal reaches the whole process group: the window decides
+    # (the thread engine trains on); this process ends when the pipe says so.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         session = TrainingSession(dataset, config, publish_hz=publish_hz, initial_theta=initial_theta)
         outbox = _Outbox(conn, session)
