@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gdviz.training.config import LESSON
-from gdviz.training.remote import RemoteSession
+from gdviz.training.remote import EngineError, RemoteSession
 from gdviz.training.session import TrainingSession
 
 from tests.test_remote import WAIT, _serve, idle, wait_until
@@ -178,3 +178,55 @@ def test_a_replaced_engine_starts_a_new_gradient_history(qtbot, tiny):
         win.close()
         for box in win._message_boxes:
             box.close()
+
+
+def test_an_engine_that_dies_right_after_a_new_network_shape_is_replaced(qtbot, tiny):
+    """The child dies before it shows the new shape: the window's last θ does not
+    fit the new network, so the new engine starts from that shape's own θ0
+    (no SettingError out of the display timer, and an engine again)."""
+    from gdviz.qt.window import MainWindow
+
+    win = MainWindow(tiny, None)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.last_snapshot is not None and win.session.process.is_alive(),
+                        timeout=int(WAIT * 1000))
+        win.timer.stop()  # the test polls by hand
+        old = win.session
+        os.kill(old.process.pid, signal.SIGSTOP)  # it can apply nothing more
+        new_cfg = replace(old.config, hidden=(8,))
+        old.reset(new_cfg)
+        os.kill(old.process.pid, signal.SIGKILL)
+        assert win.thread.wait(int(WAIT * 1000))
+        while win.session is old:
+            win.poll()  # raised SettingError: the last θ shown has the old shape
+        assert win.session.config.hidden == (8,)
+        assert np.array_equal(win.session.initial_theta, TrainingSession(tiny, new_cfg).initial_theta)
+        win.session.step(2)
+        win.timer.start()
+        qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.step == 2,
+                        timeout=int(WAIT * 1000))
+    finally:
+        win.close()
+        for box in win._message_boxes:
+            box.close()
+
+
+def test_a_killed_process_is_reported_with_its_exit_code(tiny):
+    remote = RemoteSession(tiny, LESSON)
+    errors = []
+
+    def serve():
+        try:
+            remote.serve()
+        except EngineError as exc:
+            errors.append(str(exc))
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    remote.step(1)
+    idle(remote)
+    os.kill(remote.process.pid, signal.SIGKILL)
+    t.join(WAIT)
+    assert errors and f"exit code {-signal.SIGKILL}" in errors[0]  # not "exit code None"

@@ -489,8 +489,9 @@ class MainWindow(QMainWindow):
             return
         snap = self.last_snapshot
         old = self.session
-        fresh = TrainingSession(old.dataset, old.config,
-                                initial_theta=None if snap is None or snap.diverged else snap.theta)
+        # (the last θ shown may be of the shape before a change the process never applied)
+        fits = snap is not None and not snap.diverged and snap.n_params == old.net.n_params
+        fresh = TrainingSession(old.dataset, old.config, initial_theta=snap.theta if fits else None)
         self._replace_session(self._engine_session(fresh))
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         self.show_error("Training stopped unexpectedly",

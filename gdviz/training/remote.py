@@ -381,6 +381,7 @@ class RemoteSession:
                     msg = conn.recv()
                 except (EOFError, OSError):
                     if not self._stopping:
+                        self._proc.join(1.0)  # (its exit code, not None)
                         failure = f"the training process ended unexpectedly (exit code {self._proc.exitcode})"
                     break
                 kind = msg[0]
