@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
         try:
             # started by the worker thread's serve(): the first paint never waits for it
             return RemoteSession.like(session, start=False)
-        except EngineError as exc:
+        except (EngineError, OSError) as exc:  # e.g. no pipe: too many open files
             self.engine = "thread"
             self.engine_note = f"Training runs in a thread of this window ({exc})."
             return session
