@@ -273,6 +273,9 @@ class StepSizeView(LessonView):
         style.style_axis(left, f"cost C on {EVAL_N} training digits")
         bottom.setTicks(_decade_ticks(*S_LOG_RANGE))
         bottom.setStyle(hideOverlappingLabels=20)  # room for "100" at the right end
+        # Label the cost axis sparsely: pyqtgraph's defaults labelled every 0.0001 of a
+        # narrow range on a tall plot (27 numbers); a label per ~40 px reads better.
+        left.setStyle(textFillLimits=[(0, 0.8), (2, 0.45), (4, 0.3), (6, 0.2)])
         self.plot.setXRange(S_LOG_RANGE[0] - 0.05, S_LOG_RANGE[1] + 0.05, padding=0)
         # The grid as opaque lines in the view, not the axes' grid: an axis grid covers the
         # plot, so every change of the data repainted both axes with their translucent
