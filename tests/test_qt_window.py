@@ -889,3 +889,21 @@ def test_the_status_bar_names_an_experiment_in_words(qtbot, make_window, sample)
     win.set_dataset(shuffled_labels_dataset(sample))
     assert win.status_data.text() == "embedded sample, labels shuffled: 8,000 / 2,000"
     assert win.sample_action.isChecked()
+
+
+def test_presenter_mode_on_a_small_screen_gives_the_room_to_the_panels(qtbot, make_window):
+    from PySide6.QtWidgets import QLabel
+
+    win = make_window()
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: win.width() == 1280, timeout=WAIT)
+    notes = [lab for lab in win.findChildren(QLabel) if lab.property("gdviz_note") and not lab.isHidden()]
+    assert len(notes) > 3 and win.controls_dock.isVisible()
+    win.set_presenter_mode(True)
+    assert all(lab.isHidden() for lab in notes)
+    assert not win.controls_dock.isVisible()  # Ctrl+K brings it back
+    view = win.show_view("gradient")  # a view opened in presenter mode hides its notes too
+    assert all(lab.isHidden() for lab in view.findChildren(QLabel) if lab.property("gdviz_note"))
+    win.set_presenter_mode(False)
+    assert not any(lab.isHidden() for lab in notes)
+    assert win.controls_dock.isVisible()

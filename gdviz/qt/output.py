@@ -221,6 +221,7 @@ class OutputPanel(QtWidgets.QWidget):
         # recompute when its text changes (these change with every example).
         self.source = _fixed_label(style.font(8.5), lines=2)
         style.set_color(self.source, style.MUTED)
+        self.source.setProperty("gdviz_note", True)  # secondary: presenter mode gives its room to the digit
         self.answer = _fixed_label(style.font(13, bold=True), lines=1)
         self.verdict = _fixed_label(style.font(9), lines=2)
         left.addWidget(self.digit)

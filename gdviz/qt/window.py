@@ -53,6 +53,7 @@ RENDER_GROUPS = (("cost",), ("output",), ("hidden_weights",), ("deeper_layers",)
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 PRESENTER_SCALE = 1.45  # presenter mode: every text this much larger
+PRESENTER_DOCK_MIN_WIDTH = 1500  # narrower windows hide the controls in presenter mode
 DEFAULT_SIZE = (1600, 1000)
 
 BANNER_STYLE = """
@@ -264,7 +265,7 @@ class MainWindow(QMainWindow):
         self.presenter_bar = QLabel(
             "<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
             " &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
-            " <b>Alt+0…7</b> views &nbsp;·&nbsp; <b>F5</b> leave presenter mode")
+            " <b>Alt+0…7</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp; <b>F5</b> leave presenter mode")
         self.presenter_bar.setObjectName("PresenterBar")
         self.presenter_bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.presenter_bar.setStyleSheet("QLabel#PresenterBar { background: #111; color: #fff; padding: 6px; }")
@@ -586,6 +587,8 @@ class MainWindow(QMainWindow):
                 view.set_dataset_callback(self.set_dataset)
             if hasattr(view, "share_history"):  # |∇C| since the run began, not since the tab opened
                 view.share_history(self.norm_history)
+            if getattr(self, "_presenter", False):
+                self._hide_notes(view)
             if hasattr(view, "ingest") and self.last_snapshot is not None:
                 from dataclasses import replace
 
@@ -759,13 +762,41 @@ class MainWindow(QMainWindow):
         else:
             app.setFont(self._normal_font)
             self.setStyleSheet("")
-        # Fonts set on purpose (titles, notes, in-plot texts, axis ticks) grow too.
+        # Fonts set on purpose (titles, read-outs, in-plot texts, axis ticks) grow too.
         style.set_font_scale(PRESENTER_SCALE if on else 1.0, self)
         self.presenter_bar.setVisible(on)
+        # The small explanatory notes cannot be read from the back of a room: the
+        # plots get their space (the presenter explains); they come back after.
+        if on:
+            self._presenter_notes = []
+            self._hide_notes(self)
+        else:
+            for lab in getattr(self, "_presenter_notes", []):
+                if _alive(lab):
+                    lab.show()
+            self._presenter_notes = []
+        # A projector is often 1280×720: there the controls make way for the panels
+        # (the keys are on screen; Ctrl+K brings the controls back).
+        if on:
+            self._presenter_hid_dock = self.width() < PRESENTER_DOCK_MIN_WIDTH and self.controls_dock.isVisible()
+            if self._presenter_hid_dock:
+                self.controls_dock.hide()
+        elif getattr(self, "_presenter_hid_dock", False):
+            self._presenter_hid_dock = False
+            self.controls_dock.show()
         # the bigger controls need a wider dock
         self.resizeDocks([self.controls_dock], [340 if on else 250], Qt.Orientation.Horizontal)
         if self.presenter_action.isChecked() != on:
             self.presenter_action.setChecked(on)
+
+    def _hide_notes(self, root) -> None:
+        """Presenter mode: hide the explanatory notes under ``root`` (remembered, to show again)."""
+        from PySide6.QtWidgets import QLabel
+
+        for lab in root.findChildren(QLabel):
+            if lab.property("gdviz_note") and not lab.isHidden():
+                lab.hide()
+                self._presenter_notes.append(lab)
 
     def _network_changed(self) -> None:
         pass  # panels rebuild themselves when snap.sizes changes
