@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
             " <b>Alt+0…7</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp; <b>F5</b> leave presenter mode")
         self.presenter_bar.setObjectName("PresenterBar")
         self.presenter_bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.presenter_bar.setWordWrap(True)  # (unwrapped, its width was the window's minimum)
         self.presenter_bar.setStyleSheet("QLabel#PresenterBar { background: #111; color: #fff; padding: 6px; }")
         self.presenter_bar.hide()
         cl.addWidget(self.presenter_bar)
