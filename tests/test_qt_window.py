@@ -907,3 +907,21 @@ def test_presenter_mode_on_a_small_screen_gives_the_room_to_the_panels(qtbot, ma
     win.set_presenter_mode(False)
     assert not any(lab.isHidden() for lab in notes)
     assert win.controls_dock.isVisible()
+
+
+def test_presenter_mode_keeps_the_networks_answer_readable(qtbot, make_window):
+    from PySide6.QtGui import QFontMetrics
+
+    win = make_window()
+    win.session.step(3)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 3, timeout=WAIT)
+    label = win.output_panel.answer
+    win.set_presenter_mode(True)
+    win.render(win.last_snapshot)
+    fm = QFontMetrics(label.font())
+    text = label.text()
+    # the whole text fits in the label's box, on as many lines as it needs
+    needed = fm.boundingRect(0, 0, label.width(), 10_000, int(label.alignment()) | 0x1000, text).height()
+    assert text.startswith("answer: ") and needed <= label.height()
+    win.set_presenter_mode(False)
+    assert label.height() < fm.lineSpacing() * 2

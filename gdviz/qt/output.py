@@ -223,6 +223,7 @@ class OutputPanel(QtWidgets.QWidget):
         style.set_color(self.source, style.MUTED)
         self.source.setProperty("gdviz_note", True)  # secondary: presenter mode gives its room to the digit
         self.answer = _fixed_label(style.font(13, bold=True), lines=1)
+        self.answer.setProperty("gdviz_lines_large", 2)  # presenter mode: "answer:" above the digit
         self.verdict = _fixed_label(style.font(9), lines=2)
         left.addWidget(self.digit)
         left.addWidget(self.source)

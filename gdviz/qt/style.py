@@ -135,8 +135,10 @@ def set_font_scale(scale: float, root: QtWidgets.QWidget | None = None) -> None:
         if w.testAttribute(QtCore.Qt.WidgetAttribute.WA_SetFont) and not w.property("gdviz_note"):
             w.setFont(scaled(w.font(), factor))
             lines = w.property("gdviz_lines")  # a fixed-height label of so many lines
+            large = w.property("gdviz_lines_large")  # ...and of so many with large fonts
             if lines:
-                w.setFixedHeight(QtGui.QFontMetrics(w.font()).lineSpacing() * int(lines) + 2)
+                n = int(large) if large and _FONT_SCALE > 1 else int(lines)
+                w.setFixedHeight(QtGui.QFontMetrics(w.font()).lineSpacing() * n + 2)
     for gv in root.findChildren(pg.GraphicsView):
         for item in gv.scene().items():
             if isinstance(item, pg.AxisItem):
