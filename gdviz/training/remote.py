@@ -342,6 +342,14 @@ class RemoteSession:
                 self._killer.start()
         self._command("stop")
 
+    def _disarm(self) -> None:
+        """Cancel the kill timer and wait for its thread to end (so no thread outlives the session)."""
+        killer = self._killer
+        if killer is not None:
+            killer.cancel()
+            if killer is not threading.current_thread():
+                killer.join(1.0)
+
     def _kill_if_alive(self) -> None:
         with self._end_lock:
             if not self._ended and self._proc.is_alive():
@@ -358,8 +366,7 @@ class RemoteSession:
             if not self._started:  # never started: nothing will read the child's end
                 self._started = True
                 self._child_conn.close()
-        if self._killer is not None:
-            self._killer.cancel()
+        self._disarm()
 
     # =============================================================== the worker thread
     def serve(self) -> None:
@@ -406,8 +413,7 @@ class RemoteSession:
             limits.restore_original_limits()
             self._close_conn()  # after "bye" nothing more comes; else the child must not wait for us
             self._reap(STOP_TIMEOUT if failure is None else 1.0)
-            if self._killer is not None:
-                self._killer.cancel()
+            self._disarm()
         if failure is not None:
             self.error = failure
             raise EngineError(failure)
