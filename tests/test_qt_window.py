@@ -925,3 +925,16 @@ def test_presenter_mode_keeps_the_networks_answer_readable(qtbot, make_window):
     assert text.startswith("answer: ") and needed <= label.height()
     win.set_presenter_mode(False)
     assert label.height() < fm.lineSpacing() * 2
+
+
+def test_presenter_mode_keeps_the_answers_right_or_wrong_colour(qtbot, make_window):
+    from qt_helpers import pixels
+
+    win = make_window()
+    win.session.step(3)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 3, timeout=WAIT)
+    win.set_presenter_mode(True)
+    win.render(win.last_snapshot)
+    px = pixels(win.output_panel.answer).astype(int)
+    saturation = np.max(px, axis=2) - np.min(px, axis=2)
+    assert saturation.max() > 80  # green (right) or red (wrong) text, not black

@@ -381,6 +381,7 @@ class ControlPanel(QWidget):
                             "<b>Ctrl+R</b> reset &nbsp; <b>Ctrl+1/2/3</b> w / −∇C / Δθ")
         self.hints.setObjectName("Hints")
         self.hints.setWordWrap(True)
+        self.hints.setProperty("gdviz_note", True)  # presenter mode: the presenter bar shows the keys
         outer.addWidget(self.hints)
 
     # ------------------------------------------------------------------ state from outside

@@ -640,6 +640,7 @@ def set_color(label: QtWidgets.QLabel, color: str) -> None:
     pal = label.palette()
     pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(color))
     label.setPalette(pal)
+    label.setProperty("gdviz_muted", color == MUTED)  # presenter mode turns muted text black
 
 
 # ------------------------------------------------------------------ widgets

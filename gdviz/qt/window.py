@@ -758,7 +758,9 @@ class MainWindow(QMainWindow):
             big = app.font()
             big.setPointSizeF(big.pointSizeF() * PRESENTER_SCALE)
             app.setFont(big)
-            self.setStyleSheet("QLabel, QCheckBox, QRadioButton, QGroupBox { color: #000000; }"
+            # (not QLabel: a style sheet colour would override the answer's green/red)
+            self.setStyleSheet("QCheckBox, QRadioButton, QGroupBox,"
+                               " QLabel[gdviz_muted=\"true\"] { color: #000000; }"
                                "QTabBar::tab { padding: 8px 16px; font-weight: bold; }")
         else:
             app.setFont(self._normal_font)
