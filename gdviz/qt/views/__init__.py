@@ -69,6 +69,16 @@ class LessonView(QWidget):
     def render(self, snap) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    # Declared hooks: the window calls each on every view; the defaults do nothing.
+    def ingest(self, snap) -> None:
+        """Every snapshot, shown or not (views that keep a history of the run)."""
+
+    def share_history(self, history) -> None:
+        """The window's |∇C| history of the whole run (``analysis.NormHistory``)."""
+
+    def set_dataset_callback(self, fn) -> None:
+        """``fn(dataset)`` switches the window to another dataset (generalisation experiments)."""
+
     def shutdown(self) -> None:
         """Stop background jobs (the window calls this when it closes)."""
 
