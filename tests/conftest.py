@@ -1,11 +1,15 @@
-"""Test configuration: Qt renders offscreen; the shared MNIST is optional."""
+"""Test configuration: Qt renders offscreen, settings live in a temporary folder, and the
+shared MNIST is optional."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the developer's real settings: QSettings and the app read a fresh, empty folder.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gdviz-test-config-")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pytest  # noqa: E402
