@@ -74,7 +74,7 @@ def test_paused_snapshots_and_render_draw_at_once(qtbot, panel):
 
 
 def test_level_of_detail_tail_uses_finer_blocks_and_keeps_every_peak():
-    from gdviz.qt.cost_panel import GrowingSeries, PeakPyramid
+    from gdviz.training.series import GrowingSeries, PeakPyramid
 
     rng = np.random.default_rng(0)
     for n in (16, 17, 255, 4095, 4097, 70_001, 300_007):

@@ -329,7 +329,7 @@ def test_on_close_finishes_the_recording(qtbot, window, tmp_path):
 
 # ---------------------------------------------------------------- overlays
 def test_compare_runs_overlay_named_coloured_smoothed(qtbot, window, tmp_path, tiny):
-    from gdviz.qt.cost_panel import ema
+    from gdviz.training.series import ema
 
     ctl = window._test_replay
     a = record_sync(tmp_path / "eta3.gdvrec", tiny, CFG, 120)
@@ -379,7 +379,7 @@ def test_vectorised_ema_matches_the_step_by_step_definition(alpha):
     """The cost panel's EMA (vectorised: a replay hands it 60,000 steps at once)."""
     import math
 
-    from gdviz.qt.cost_panel import ema
+    from gdviz.training.series import ema
 
     def reference(values, start, count):
         out, m, beta, k = np.empty(len(values)), 0.0 if start is None else start, 1 - alpha, count

@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdviz.core import Network
 from gdviz.qt import style
 from gdviz.qt.background import LatestJob
-from gdviz.qt.cost_panel import GrowingSeries
+from gdviz.training.series import GrowingSeries
 from gdviz.qt.views import LessonView
 from gdviz.training.analysis import full_gradient, gradient_cosine
 
