@@ -534,7 +534,7 @@ def fake_snap(run_id, seq, start, k, *, step=None, evals=(), epochs=(), n_train=
 
 
 def test_growing_series_doubles_and_keeps_values():
-    from gdviz.qt.cost_panel import GrowingSeries
+    from gdviz.training.series import GrowingSeries
 
     g = GrowingSeries(("a", "b"), capacity=4)
     for i in range(10):
@@ -546,7 +546,7 @@ def test_growing_series_doubles_and_keeps_values():
 
 
 def test_ema_continues_across_chunks():
-    from gdviz.qt.cost_panel import ema
+    from gdviz.training.series import ema
 
     x = np.random.default_rng(0).random(500)
     whole = ema(x, None)
@@ -557,7 +557,7 @@ def test_ema_continues_across_chunks():
 
 
 def test_peak_pyramid_matches_block_min_max():
-    from gdviz.qt.cost_panel import GrowingSeries, PeakPyramid
+    from gdviz.training.series import GrowingSeries, PeakPyramid
 
     steps = GrowingSeries(("step", "epoch", "cost", "ema"), 16)
     pyr = PeakPyramid()
