@@ -1,24 +1,29 @@
-"""The teaching views: each a tab of the main window.
+"""The teaching views: each a tab of the main window, registered in ``VIEWS``.
 
-A view is a :class:`LessonView`: it renders snapshots (``render(snap)``),
-knows the session and dataset it belongs to (``set_context``), may send the
-session commands (thread-safe), and runs anything slow in a
-:class:`~gdviz.qt.background.LatestJob` — never in the GUI thread. The window
-only calls ``render`` while the view's tab is visible, at ``VIEW_HZ`` at
-most. The computations themselves live in ``gdviz.training.analysis`` and
-``gdviz.data.drawing`` (no Qt).
+A view is a :class:`~gdviz.qt.views.base.LessonView`: it renders snapshots
+(``render(snap)``), knows the session and dataset it belongs to
+(``set_context``), may send the session commands (thread-safe), and runs
+anything slow in a :class:`~gdviz.qt.views.base.ViewJob` — never in the GUI
+thread. The window only calls ``render`` while the view's tab is visible, at
+``VIEW_HZ`` at most. What a view computes lives below Qt, in
+``gdviz.training`` (views import nothing from ``gdviz.core`` or ``gdviz.data``).
+
+Adding a view: a module here with a ``LessonView`` subclass, and one line in
+``VIEWS``.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+from gdviz.qt.views.base import LessonView, ViewJob, ViewSpec
+
+__all__ = ["VIEW_HZ", "VIEWS", "LessonView", "ViewJob", "ViewSpec", "create_view"]
 
 VIEW_HZ = 10  # renders per second of the visible teaching view
 
-# name -> (tab title, module, class, one-line description for tooltips)
-VIEWS: dict[str, tuple[str, str, str, str]] = {
+# name -> its spec (tab title, module, class, one-line description for tooltips)
+VIEWS: dict[str, ViewSpec] = {k: ViewSpec(*v) for k, v in {
     "gradient": ("−∇C", "gdviz.qt.views.gradient", "GradientView",
                  "The negative gradient: how each of the parameters wants to move"),
     "step-size": ("Step size", "gdviz.qt.views.step_size", "StepSizeView",
@@ -33,57 +38,10 @@ VIEWS: dict[str, tuple[str, str, str, str]] = {
                        "Test-set confusion matrix, mistakes and the train/test gap"),
     "draw": ("Draw a digit", "gdviz.qt.views.draw", "DrawView",
              "Draw a digit with the mouse and see what the network answers"),
-}
-
-
-class LessonView(QWidget):
-    """Base class of a teaching view (one tab)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.session = None
-        self.dataset = None
-
-    def scrolling_body(self) -> QVBoxLayout:
-        """Give the view a body inside a scroll area that scrolls only when the
-        content does not fit (a large presenter font on a small screen).
-        Sets ``self.scroll`` and ``self.body``; returns the body's layout."""
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.body = QWidget()
-        self.scroll.setWidget(self.body)
-        outer.addWidget(self.scroll)
-        lay = QVBoxLayout(self.body)
-        lay.setContentsMargins(8, 6, 8, 6)
-        lay.setSpacing(6)
-        return lay
-
-    def set_context(self, session, dataset) -> None:
-        """The session (to send commands to) and its dataset; called again when either changes."""
-        self.session = session
-        self.dataset = dataset
-
-    def render(self, snap) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    # Declared hooks: the window calls each on every view; the defaults do nothing.
-    def ingest(self, snap) -> None:
-        """Every snapshot, shown or not (views that keep a history of the run)."""
-
-    def share_history(self, history) -> None:
-        """The window's |∇C| history of the whole run (``analysis.NormHistory``)."""
-
-    def set_dataset_callback(self, fn) -> None:
-        """``fn(dataset)`` switches the window to another dataset (generalisation experiments)."""
-
-    def shutdown(self) -> None:
-        """Stop background jobs (the window calls this when it closes)."""
+}.items()}
 
 
 def create_view(name: str, parent=None) -> LessonView:
     """Instantiate the view called ``name`` (a key of ``VIEWS``)."""
-    title, module, cls, _ = VIEWS[name]
-    return getattr(importlib.import_module(module), cls)(parent)
+    spec = VIEWS[name]
+    return getattr(importlib.import_module(spec.module), spec.cls)(parent)
