@@ -34,27 +34,27 @@ class Path:
 
 
 class Curve1D:
-    """C(x) = 0.01x⁴ − 0.1x² + 0.6·cos 2x + 0.2x + 1.5 on [−4, 4]: three valleys,
-    the deepest in the middle (x ≈ −1.72), two shallower at x ≈ −3.68 and 1.55."""
+    """C(x) = 0.015x⁴ − 0.2x² + 0.6·cos 2.2x + 0.3x + 1.8 on [−4, 4]: three valleys,
+    the deepest in the middle (x ≈ −1.68), two shallower at x ≈ −3.70 and 1.46."""
 
     domain = (-4.0, 4.0)
 
     @staticmethod
     def cost(x):
         x = np.asarray(x, dtype=np.float64)
-        return 0.01 * x**4 - 0.1 * x**2 + 0.6 * np.cos(2 * x) + 0.2 * x + 1.5
+        return 0.015 * x**4 - 0.2 * x**2 + 0.6 * np.cos(2.2 * x) + 0.3 * x + 1.8
 
     @staticmethod
     def slope(x):
         """dC/dx."""
         x = np.asarray(x, dtype=np.float64)
-        return 0.04 * x**3 - 0.2 * x - 1.2 * np.sin(2 * x) + 0.2
+        return 0.06 * x**3 - 0.4 * x - 1.32 * np.sin(2.2 * x) + 0.3
 
     @staticmethod
     def curvature(x):
         """d²C/dx²: a step of η is stable near a minimum while η·C'' < 2."""
         x = np.asarray(x, dtype=np.float64)
-        return 0.12 * x**2 - 0.2 - 2.4 * np.cos(2 * x)
+        return 0.18 * x**2 - 0.4 - 2.904 * np.cos(2.2 * x)
 
     def minima(self) -> np.ndarray:
         """The x of each valley's bottom, left to right."""
@@ -62,6 +62,14 @@ class Curve1D:
         y = self.cost(x)
         i = np.flatnonzero((y[1:-1] < y[:-2]) & (y[1:-1] <= y[2:])) + 1
         return x[i]
+
+    def valley_of(self, x: float) -> float:
+        """The bottom of the valley ``x`` is in (between the neighbouring hilltops)."""
+        grid = np.linspace(*self.domain, 40001)
+        y = self.cost(grid)
+        tops = grid[np.flatnonzero((y[1:-1] > y[:-2]) & (y[1:-1] >= y[2:])) + 1]
+        bottoms = self.minima()
+        return float(bottoms[min(int(np.searchsorted(tops, x)), len(bottoms) - 1)])
 
     def descend(self, x0: float, lr: float, steps: int) -> Path:
         """``steps`` steps x ← x − η·C'(x) from ``x0``; stops early when diverged."""

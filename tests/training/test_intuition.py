@@ -86,3 +86,9 @@ def test_grid_matches_cost():
     xs, ys, C = BOWLS["round"].grid(2.0, 5)
     assert C.shape == (5, 5)
     assert C[0, 4] == pytest.approx(BOWLS["round"].cost([xs[4], ys[0]]))
+
+
+def test_valley_of_names_the_bottom_a_small_step_reaches():
+    for x0 in (-3.9, -2.5, -1.0, 0.5, 3.0):
+        end = CURVE.descend(x0, 0.05, 3000).points[-1, 0]
+        assert CURVE.valley_of(x0) == pytest.approx(end, abs=1e-3)

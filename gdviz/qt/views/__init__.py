@@ -38,6 +38,10 @@ VIEWS: dict[str, ViewSpec] = {k: ViewSpec(*v) for k, v in {
                        "Test-set confusion matrix, mistakes and the train/test gap"),
     "draw": ("Draw a digit", "gdviz.qt.views.draw", "DrawView",
              "Draw a digit with the mouse and see what the network answers"),
+    "curve": ("1-D descent", "gdviz.qt.views.curve", "CurveView",
+              "A ball on a cost curve of one parameter: slope, steps of η·slope, overshoot"),
+    "bowl": ("2-D descent", "gdviz.qt.views.bowl", "BowlView",
+             "A cost of two parameters: the gradient arrow, the descent path, a narrow valley"),
 }.items()}
 
 
