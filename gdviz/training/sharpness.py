@@ -21,7 +21,8 @@ import numpy as np
 
 from gdviz.core import Network, to_unit
 
-__all__ = ["SharpnessEstimate", "SharpnessMeter", "hessian_vector_product", "sharpness"]
+__all__ = ["SharpnessEstimate", "SharpnessHistory", "SharpnessMeter", "hessian_vector_product",
+           "sharpness", "stability_words"]
 
 DEFAULT_DIGITS = 1000  # the CLI's and the meter's fixed set: the first 1,000 training digits
 REL_EPS = 1e-4  # the finite-difference step, relative to ‖θ‖ (at least 1e-4 absolute)
@@ -125,3 +126,70 @@ def sharpness(sizes, activation: str, cost: str, theta: np.ndarray, images: np.n
     """λ_max of the average cost over the first ``n`` digits (in file order) at ``theta``."""
     meter = SharpnessMeter(sizes, activation, cost, images[:n], labels[:n])
     return meter.estimate(theta, tol=tol)
+
+
+class SharpnessHistory:
+    """λ_max over one run: ``steps``, ``lams`` and ``lrs`` (the η in force), (n,) float64.
+
+    ``add`` keeps steps increasing; ``start(run)`` with another run key clears it
+    (with a fresh buffer: a plot may still hold views of the old one).
+    """
+
+    def __init__(self):
+        self.run: tuple | None = None
+        self._buf = np.empty((3, 256), dtype=np.float64)
+        self._n = 0
+
+    def start(self, run: tuple) -> bool:
+        """Follow ``run`` (e.g. ``(run_id, sizes)``); True when that cleared the history."""
+        if run == self.run:
+            return False
+        self.run, self._n = run, 0
+        self._buf = np.empty((3, 256), dtype=np.float64)
+        return True
+
+    def add(self, step: int, lam: float, lr: float) -> bool:
+        if self._n and step <= self._buf[0, self._n - 1]:
+            return False
+        if self._n == self._buf.shape[1]:
+            grown = np.empty((3, 2 * self._n), dtype=np.float64)
+            grown[:, :self._n] = self._buf
+            self._buf = grown
+        self._buf[:, self._n] = (step, lam, lr)
+        self._n += 1
+        return True
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._buf[0, :self._n]
+
+    @property
+    def lams(self) -> np.ndarray:
+        return self._buf[1, :self._n]
+
+    @property
+    def lrs(self) -> np.ndarray:
+        return self._buf[2, :self._n]
+
+    def last(self) -> tuple[int, float, float] | None:
+        """``(step, λ_max, η)`` of the newest estimate, or None."""
+        if not self._n:
+            return None
+        s, lam, lr = self._buf[:, self._n - 1]
+        return int(s), float(lam), float(lr)
+
+
+def stability_words(lam: float, lr: float) -> tuple[str, bool]:
+    """One sentence comparing η·λ_max with 2, and whether it is stable."""
+    if not math.isfinite(lam):
+        return "The sharpness cannot be measured here (the cost is not a number).", False
+    prod = lr * lam
+    if prod < 2.0:
+        return (f"η·λ_max = {lr:.3g} × {lam:.3g} = {prod:.2f} < 2: steps along the sharpest "
+                "direction shrink, training is stable.", True)
+    return (f"η·λ_max = {lr:.3g} × {lam:.3g} = {prod:.2f} ≥ 2: along the sharpest direction "
+            "each step overshoots further; the cost bounces or diverges. A smaller η "
+            f"(below {2 / lam:.3g}) would be stable.", False)
