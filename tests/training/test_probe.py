@@ -1,0 +1,24 @@
+import threading
+
+import numpy as np
+
+from gdviz.training.probe import network_of
+
+
+def test_one_network_per_shape_per_thread():
+    a = network_of((4, 3, 2), "sigmoid", "mse")
+    assert network_of([4, 3, 2], "sigmoid", "mse") is a
+    b = network_of((4, 5, 2), "sigmoid", "mse")
+    assert b is not a and b.sizes == (4, 5, 2)
+    other = []
+    t = threading.Thread(target=lambda: other.append(network_of((4, 3, 2), "sigmoid", "mse")))
+    t.start(); t.join()
+    assert other[0] is not a  # Network.gradient reuses buffers: never shared between threads
+
+
+def test_cache_is_bounded():
+    nets = [network_of((4, k, 2), "sigmoid", "mse") for k in range(1, 6)]
+    assert network_of((4, 5, 2), "sigmoid", "mse") is nets[-1]
+    assert network_of((4, 1, 2), "sigmoid", "mse") is not nets[0]
+    x = np.zeros((1, 4))
+    assert network_of((4, 1, 2), "sigmoid", "mse").forward(x)[-1].shape == (1, 2)
