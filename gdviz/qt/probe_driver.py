@@ -8,8 +8,8 @@ presses and writes what a user would have felt to ``out.json``.
 The plan is ``;``-separated: ``wait S`` (seconds), ``key NAME`` (press the
 shortcut of the action whose text is NAME, e.g. ``key Run``, ``key Landscape``,
 ``key Presenter mode``; the keys reach the focused widget, as a user's do),
-``key view:NAME`` (the teaching view ``NAME``), ``mark LABEL`` (a time
-stamp), ``quit``. Example::
+``key view:NAME`` (the teaching view ``NAME``), ``click NAME`` (the menu
+item NAME, e.g. ``click Full MNIST``), ``mark LABEL`` (a time stamp), ``quit``. Example::
 
     key view:landscape; wait 1; key Run; mark run; wait 6; quit
 
@@ -45,7 +45,7 @@ def parse_plan(text: str) -> list[tuple[str, str]]:
         if not part:
             continue
         verb, _, arg = part.partition(" ")
-        if verb not in ("wait", "key", "mark", "quit"):
+        if verb not in ("wait", "key", "click", "mark", "quit"):
             raise ValueError(f"GDVIZ_BENCH_PLAN: unknown step {part!r}")
         if verb == "wait":
             float(arg)
@@ -53,21 +53,24 @@ def parse_plan(text: str) -> list[tuple[str, str]]:
     return plan
 
 
-def _press(window, name: str) -> None:
-    """Press the shortcut of the window's action named ``name`` (menu accelerators ignored;
-    ``view:NAME`` is the action showing the teaching view ``NAME`` of ``VIEWS``)."""
+def _action(window, name: str, shortcut: bool) -> QAction:
+    """The window's action whose text (without ``&``) is ``name`` or starts with ``name + " "``;
+    ``view:NAME`` is the action showing the teaching view ``NAME`` of ``VIEWS``."""
     if name.startswith("view:"):
         from gdviz.qt.views import VIEWS
 
         name = VIEWS[name[5:]].title
     for action in window.findChildren(QAction):
         text = action.text().replace("&", "")
-        if (text == name or text.startswith(name + " ")) and not action.shortcut().isEmpty():
-            combo = action.shortcut()[0]
-            target = QApplication.focusWidget() or window
-            QTest.keyClick(target, combo.key(), combo.keyboardModifiers())
-            return
-    raise ValueError(f"GDVIZ_BENCH_PLAN: no action {name!r} with a shortcut")
+        if (text == name or text.startswith(name + " ")) and not (shortcut and action.shortcut().isEmpty()):
+            return action
+    raise ValueError(f"GDVIZ_BENCH_PLAN: no action {name!r}" + " with a shortcut" * shortcut)
+
+
+def _press(window, name: str) -> None:
+    """Press the shortcut of the action ``name`` on the focused widget, as a user would."""
+    combo = _action(window, name, shortcut=True).shortcut()[0]
+    QTest.keyClick(QApplication.focusWidget() or window, combo.key(), combo.keyboardModifiers())
 
 
 def _cpu_seconds(pid) -> float | None:
@@ -123,12 +126,15 @@ class _Probe:
                 return
             if verb == "mark":
                 self.record["marks"].append((round(self.now(), 6), arg))
-            elif verb == "key":
+            elif verb in ("key", "click"):
                 try:
-                    _press(self.window, arg)
+                    if verb == "key":
+                        _press(self.window, arg)
+                    else:
+                        _action(self.window, arg, shortcut=False).trigger()
                 except ValueError as exc:
                     self.record["errors"].append(str(exc))
-                self.record["marks"].append((round(self.now(), 6), f"key {arg}"))
+                self.record["marks"].append((round(self.now(), 6), f"{verb} {arg}"))
             elif verb == "quit":
                 break
         self.finish()
