@@ -65,7 +65,7 @@ QFrame#DivergenceBanner QLabel { color: #5a2a00; }
 class MainWindow(QMainWindow):
     """gdviz's window. ``dataset`` defaults to the embedded sample and
     ``config`` to the lesson's network (784-16-16-10, sigmoid, squared error,
-    η = 3, batch 10). Opens paused, showing the untrained network.
+    η = 1, batch 10). Opens paused, showing the untrained network.
 
     ``last_snapshot`` is the snapshot most recently rendered;
     ``frameRendered(step)`` is emitted (in the GUI thread) after each render.
@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
                 m.addAction(a)
                 self.addAction(a)  # shortcuts work even when the dock is hidden
         m.addSeparator()
-        a = m.addAction("&Lesson preset (784-16-16-10, squared error, η = 3)",
+        a = m.addAction("&Lesson preset (784-16-16-10, squared error, η = 1)",
                         lambda: self.apply_preset("lesson"))
         a.setShortcut(QKeySequence("Ctrl+Shift+L"))
         a.setStatusTip("The lesson's network and cost, back at step 0")

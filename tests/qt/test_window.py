@@ -19,7 +19,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from gdviz.training import TrainConfig
+from gdviz.training import LESSON, TrainConfig
 
 WAIT = 15_000  # ms
 
@@ -96,7 +96,7 @@ def test_opens_paused_on_lesson_network(window):
     assert snap.step == 0 and not snap.running
     assert snap.sizes == (784, 16, 16, 10)
     assert snap.activation == "sigmoid" and snap.cost_name == "mse"
-    assert snap.lr == 3.0 and snap.batch_size == 10
+    assert snap.lr == LESSON.lr and snap.batch_size == 10
     assert window.status_params.text() == "13,002 parameters"
     assert "step 0" in window.status_step.text()
     assert window.controls.run_action.text() == "Run"

@@ -237,7 +237,7 @@ def test_slider_sends_the_learning_rate(qtbot, view, tiny):
     s, snap = trained(tiny, steps=2)
     view.set_context(s, tiny)
     view.render(snap)
-    assert slider_to_lr(view.lr_slider.value()) == pytest.approx(3.0)
+    assert slider_to_lr(view.lr_slider.value()) == pytest.approx(snap.lr)
     view.lr_slider.setValue(view.lr_slider.value() - 10)  # one decade down
     qtbot.waitUntil(lambda: not view._lr_timer.isActive(), timeout=3000)
     s.train_step()
