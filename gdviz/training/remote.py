@@ -35,6 +35,7 @@ import traceback
 import numpy as np
 
 from gdviz.training.config import LESSON, TrainConfig
+from gdviz.training.priority import TRAINING_NICE, yield_cpu
 from gdviz.training.snapshot import Mailbox
 from gdviz.training.session import TrainingSession
 
@@ -178,6 +179,7 @@ def _child_main(conn, dataset, config: TrainConfig, initial_theta, publish_hz: f
     # Ctrl+C in a terminal reaches the whole process group: the window decides
     # (the thread engine trains on); this process ends when the pipe says so.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield_cpu(TRAINING_NICE)  # the window's frames come first (this thread, and the relay it starts)
     try:
         session = TrainingSession(dataset, config, publish_hz=publish_hz, initial_theta=initial_theta)
         outbox = _Outbox(conn, session)
