@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -81,11 +82,11 @@ def _mnist_cache(tmp: Path, mnist: Path) -> Path:
 
 
 def launch(root: Path, view: str, engine: str, seconds: float, fast_forward: str | None = None,
-           data_dir: str | None = None, mnist: Path | None = None) -> dict:
+           data_dir: str | None = None, mnist: Path | None = None, extra_env: dict | None = None) -> dict:
     """One user session: start the app, play the plan, return the probe's record (+ launch figures)."""
     with tempfile.TemporaryDirectory(prefix="gdviz-bench-") as tmp:
         out = Path(tmp) / "probe.json"
-        env = dict(os.environ)
+        env = {**os.environ, **(extra_env or {})}
         env.update({"XDG_CONFIG_HOME": str(Path(tmp) / "config"), "GDVIZ_ENGINE": engine,
                     "GDVIZ_BENCH": str(out), "GDVIZ_BENCH_PLAN": _plan(view, seconds, fast_forward),
                     "QT_QPA_PLATFORM": env.get("QT_QPA_PLATFORM", "offscreen")})
@@ -112,7 +113,7 @@ def summarise(recs: list[dict]) -> dict:
     recs = [r for r in recs if "error" not in r] or recs
     if "error" in recs[0]:
         return {"error": recs[0]["error"]}
-    after, early, sps, first, paint, others, p99s = [], [], [], [], [], [], []
+    after, early, sps, first, paint, ready, others, p99s = [], [], [], [], [], [], [], []
 
     def pct(a, q):
         return float(np.percentile(a, q)) if len(a) else float("nan")
@@ -132,6 +133,7 @@ def summarise(recs: list[dict]) -> dict:
             sps.append((steady[-1, 1] - steady[0, 1]) / (steady[-1, 0] - steady[0, 0]))
         first.append(1000.0 * (started[0, 0] - t_run) if len(started) else float("nan"))
         paint.append(1000.0 * (rec["first_tick_wall"] - rec["launch_wall"]))
+        ready.append(1000.0 * (rec.get("ready", float("nan")) + rec["shown_wall"] - rec["launch_wall"]))
         own = (rec.get("cpu_s") or 0.0) + (rec.get("child_cpu_s") or 0.0)
         others.append(max(0.0, rec["machine_busy_cores"] - own / max(1e-9, rec["wall_s"])))
     after, early = np.concatenate(after), np.concatenate(early)
@@ -143,7 +145,8 @@ def summarise(recs: list[dict]) -> dict:
         "early_p99": pct(early, 99), "early_max": float(early.max()) if len(early) else float("nan"),
         "steps_per_s": float(np.median(sps)) if sps else float("nan"),
         "run_to_first_step_ms": float(np.median(first)),
-        "first_paint_ms": float(np.median(paint)),
+        "first_paint_ms": float(np.median(paint)),  # launch -> the event loop turns after show()
+        "engine_ready_ms": float(np.median(ready)),  # launch -> the training engine answers
         # the rest of the machine, in cores, over each launch (approximate: own CPU from the probe)
         "others_cores": float(np.median(others)),
         "errors": sorted({e for r in recs for e in r.get("errors", [])}),
@@ -197,7 +200,7 @@ def fmt(v, digits=1) -> str:
 
 def table(rows: list[dict]) -> str:
     head = ("| condition | tree | engine | shown | p50 | p95 | p99 | max | first 2 s p99 / max | steps/s "
-            "| × headless | Run → 1st step (ms) | others (cores) |")
+            "| × headless | Run → 1st step (ms) | paint / engine ready (ms) | others (cores) |")
     out = [head, "|" + " --- |" * (head.count("|") - 1)]
     for r in rows:
         s = r["summary"]
@@ -209,7 +212,7 @@ def table(rows: list[dict]) -> str:
             f"| {r['condition']} | {r['tree']} | {s['engine']} | {r['view']} | {fmt(s['p50'])} | {fmt(s['p95'])} "
             f"| {fmt(s['p99'])} | {fmt(s['max'], 0)} | {fmt(s['early_p99'])} / {fmt(s['early_max'], 0)} "
             f"| {fmt(s['steps_per_s'], 0)} | {fmt(r.get('ratio'), 2)} | {fmt(s['run_to_first_step_ms'], 0)} "
-            f"| {fmt(s['others_cores'], 2)} |")
+            f"| {fmt(s['first_paint_ms'], 0)} / {fmt(s['engine_ready_ms'], 0)} | {fmt(s['others_cores'], 2)} |")
     return "\n".join(out)
 
 
@@ -224,6 +227,8 @@ def main(argv=None) -> int:
                     help="also run everything beside this many CPU-bound processes (default 0: quiet only)")
     ap.add_argument("--compare", metavar="DIR", default=None,
                     help="another checkout (with gdviz/qt/probe_driver.py) to run interleaved: 'before'")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:VAR=VALUE,...",
+                    help="also run this tree with these environment variables, as tree NAME (repeatable)")
     ap.add_argument("--fast-forward", default="auto", metavar="ACTION",
                     help="the action pressed after Run for full speed ('auto': the app's fast-forward if "
                          "it has one; 'none')")
@@ -247,14 +252,18 @@ def main(argv=None) -> int:
                                         "/work/shared/data/mnist") if c and Path(c, "train-images-idx3-ubyte.gz").exists()), None)
         if mnist is None:
             ap.error("--switch-mnist needs the full MNIST in $GDVIZ_MNIST_DIR or ../shared/data/mnist")
-    trees = [("after", REPO)] + ([("before", Path(args.compare).resolve())] if args.compare else [])
+    trees = [("after", REPO, {})] + ([("before", Path(args.compare).resolve(), {})] if args.compare else [])
+    for v in args.variant:  # NAME:K=V,K=V
+        name, _, assigns = v.partition(":")
+        pairs = re.split(r",(?=[A-Za-z_][A-Za-z0-9_]*=)", assigns)  # (a value may hold commas)
+        trees.append((name, REPO, dict(a.split("=", 1) for a in pairs if a)))
     views = [v.strip() for v in args.views.split(",") if v.strip()] + ["switch"] * args.switch_mnist
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     conditions = [("quiet", 0)] + ([(f"load {args.load}", args.load)] if args.load else [])
-    ff = {name: _fast_forward(root, args.fast_forward) for name, root in trees}
+    ff = {name: _fast_forward(root, args.fast_forward) for name, root, _ in trees}
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  cpus={os.cpu_count()}  load avg={os.getloadavg()}  "
           f"fast-forward={ff}", flush=True)
-    heads = {name: headless(root, data_dir=args.data_dir) for name, root in trees}
+    heads = {name: headless(root, data_dir=args.data_dir) for name, root, _ in trees}
     print(f"# headless steps/s at the start: {json.dumps(heads)}", flush=True)
     rows = []
     for cond, n_load in conditions:
@@ -262,9 +271,9 @@ def main(argv=None) -> int:
         try:
             for view in views:
                 for engine in engines:
-                    for name, root in trees:
+                    for name, root, extra in trees:
                         recs = [launch(root, view, engine, args.seconds, ff[name], args.data_dir,
-                                       mnist if view == "switch" else None) for _ in range(args.repeat)]
+                                       mnist if view == "switch" else None, extra) for _ in range(args.repeat)]
                         s = summarise(recs)
                         row = {"condition": cond, "tree": name, "engine": engine, "view": view, "summary": s}
                         if view == "switch":  # (training restarts paused on the new data)
@@ -276,7 +285,7 @@ def main(argv=None) -> int:
         finally:
             if load:
                 load.stop()
-    ends = {name: headless(root, data_dir=args.data_dir) for name, root in trees}
+    ends = {name: headless(root, data_dir=args.data_dir) for name, root, _ in trees}
     print(f"# headless steps/s at the end: {json.dumps(ends)}  (ratios use the start's)", flush=True)
     print()
     print(table(rows))

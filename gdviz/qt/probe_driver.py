@@ -16,7 +16,8 @@ item NAME, e.g. ``click Full MNIST``), ``mark LABEL`` (a time stamp), ``quit``. 
 Written: ``ticks`` (times, in s since the window was shown, at which a 16 ms
 precise ``QTimer`` in the GUI thread fired: its lateness is what a user sees
 as stutter), ``steps`` (``[t, step]`` as the window knows it, at each tick),
-``marks`` (``[t, label]``), ``engine``, ``shown_wall`` (``time.time()`` when
+``marks`` (``[t, label]``), ``ready`` (when the training engine first
+reported idle: its process is up), ``engine``, ``shown_wall`` (``time.time()`` when
 the window was shown), ``first_tick_wall`` (when the event loop first
 turned after that: the first paint is done), ``cpu_s`` / ``child_cpu_s``
 (CPU seconds of this process and of the training process, if any).
@@ -109,7 +110,10 @@ class _Probe:
         if not rec["ticks"]:
             rec["first_tick_wall"] = time.time()
         rec["ticks"].append(round(t, 6))
-        rec["steps"].append((round(t, 6), int(self.window.session.step_count)))
+        session = self.window.session
+        rec["steps"].append((round(t, 6), int(session.step_count)))
+        if "ready" not in rec and not session.busy:  # the training engine has answered
+            rec["ready"] = round(t, 6)
 
     def next_step(self) -> None:
         try:
