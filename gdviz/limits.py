@@ -53,8 +53,13 @@ class LimitError(ValueError):
     """A size over a stated limit, or too big for this machine; one line naming the limit."""
 
 
-def _over(what: str, value: int, limit: int, unit: str, name: str) -> LimitError:
-    return LimitError(f"{what} ({value:,}) is over the limit of {limit:,} {unit} ({name})")
+def _num(n: int) -> str:
+    """``1234567`` -> ``"1,234,567"``; absurdly large numbers as ``"1e+308"``."""
+    return f"{n:,}" if abs(n) < 10**15 else f"{float(n):.3g}"
+
+
+def _over(what: str, limit: int, unit: str, name: str) -> LimitError:
+    return LimitError(f"{what} is over the limit of {limit:,} {unit} ({name})")
 
 
 def check_network(sizes) -> tuple[int, ...]:
@@ -67,20 +72,22 @@ def check_network(sizes) -> tuple[int, ...]:
     sizes = tuple(int(s) for s in sizes)
     hidden = sizes[1:-1]
     if len(hidden) > MAX_HIDDEN_LAYERS:
-        raise _over("the number of hidden layers", len(hidden), MAX_HIDDEN_LAYERS, "hidden layers",
+        raise _over(f"{_num(len(hidden))} hidden layers", MAX_HIDDEN_LAYERS, "hidden layers",
                     "MAX_HIDDEN_LAYERS")
     for width in hidden:
         if width > MAX_HIDDEN_WIDTH:
-            raise _over("a hidden layer of this size", width, MAX_HIDDEN_WIDTH,
+            raise _over(f"a hidden layer of {_num(width)} neurons", MAX_HIDDEN_WIDTH,
                         "neurons per hidden layer", "MAX_HIDDEN_WIDTH")
     if sizes and sizes[0] > MAX_INPUT_SIZE:
-        raise _over("the input size", sizes[0], MAX_INPUT_SIZE, "pixels per image", "MAX_INPUT_SIZE")
+        raise _over(f"an input of {_num(sizes[0])} pixels", MAX_INPUT_SIZE, "pixels per image",
+                    "MAX_INPUT_SIZE")
     if len(sizes) > 1 and sizes[-1] > MAX_HIDDEN_WIDTH:
-        raise _over("the output layer", sizes[-1], MAX_HIDDEN_WIDTH, "neurons", "MAX_HIDDEN_WIDTH")
+        raise _over(f"an output layer of {_num(sizes[-1])} neurons", MAX_HIDDEN_WIDTH, "neurons",
+                    "MAX_HIDDEN_WIDTH")
     n = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     if n > MAX_PARAMETERS:
-        shape = "-".join(str(s) for s in sizes)
-        raise _over(f"a {shape} network's weights and biases", n, MAX_PARAMETERS,
+        shape = "-".join(_num(s).replace(",", "") for s in sizes)
+        raise _over(f"a {shape} network ({_num(n)} weights and biases)", MAX_PARAMETERS,
                     "weights and biases", "MAX_PARAMETERS")
     return sizes
 
@@ -88,21 +95,22 @@ def check_network(sizes) -> tuple[int, ...]:
 def check_batch_size(batch: int) -> int:
     """A batch size ≤ :data:`MAX_BATCH_SIZE`, or LimitError (sizes below 1 are the caller's)."""
     if batch > MAX_BATCH_SIZE:
-        raise _over("the batch size", batch, MAX_BATCH_SIZE, "examples", "MAX_BATCH_SIZE")
+        raise _over(f"a batch of {_num(batch)} examples", MAX_BATCH_SIZE, "examples per batch",
+                    "MAX_BATCH_SIZE")
     return batch
 
 
 def check_seed(seed: int) -> int:
     """A seed in 0 .. :data:`MAX_SEED`, or LimitError."""
     if not 0 <= seed <= MAX_SEED:
-        raise LimitError(f"the seed must be a whole number from 0 to {MAX_SEED:,} (MAX_SEED), not {seed:,}")
+        raise LimitError(f"the seed must be a whole number from 0 to {MAX_SEED:,} (MAX_SEED), not {_num(seed)}")
     return seed
 
 
 def check_image_size(width: int, height: int, what: str = "the picture") -> tuple[int, int]:
     """``(width, height)`` within :data:`MAX_IMAGE_WIDTH` x :data:`MAX_IMAGE_HEIGHT`, or LimitError."""
     if width > MAX_IMAGE_WIDTH or height > MAX_IMAGE_HEIGHT:
-        raise LimitError(f"{what} of {width:,}x{height:,} pixels is over the limit of "
+        raise LimitError(f"{what} of {_num(width)}x{_num(height)} pixels is over the limit of "
                          f"{MAX_IMAGE_WIDTH}x{MAX_IMAGE_HEIGHT} pixels (MAX_IMAGE_WIDTH x MAX_IMAGE_HEIGHT)")
     check_memory(4 * width * height, f"{what} of {width:,}x{height:,} pixels")
     return width, height
@@ -114,7 +122,7 @@ def check_idx_shape(shape, itemsize: int) -> int:
     ``shape`` is the tuple of sizes in the header, ``itemsize`` the bytes of one value.
     """
     if len(shape) > MAX_IDX_DIMENSIONS:
-        raise _over("the number of dimensions", len(shape), MAX_IDX_DIMENSIONS, "dimensions",
+        raise _over(f"the header's {len(shape)} dimensions", MAX_IDX_DIMENSIONS, "dimensions",
                     "MAX_IDX_DIMENSIONS")
     nbytes = math.prod(shape) * itemsize
     if nbytes > MAX_IDX_BYTES:
