@@ -20,8 +20,8 @@ def check_lr(value) -> float:
     """η as a float in [1e-4, 100], or SettingError."""
     try:
         lr = float(value)
-    except (TypeError, ValueError):
-        raise SettingError(f"the learning rate must be a number, not {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise SettingError(f"the learning rate must be a number, not {str(value)[:40]}") from None
     if not math.isfinite(lr) or lr <= 0:
         raise SettingError(f"the learning rate must be a positive number (got {value!r})")
     if not LR_MIN <= lr <= LR_MAX:
@@ -108,7 +108,16 @@ class TrainConfig:
     lr_decay: float = 1.0  # η is multiplied by this at the end of every epoch
 
     def validated(self) -> "TrainConfig":
-        """A checked copy; raises SettingError naming the bad setting."""
+        """A checked copy; raises SettingError naming the bad setting (also for values of
+        the wrong kind, e.g. from a damaged file: a list for a number, a 400-digit number)."""
+        try:
+            return self._validated()
+        except SettingError:
+            raise
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise SettingError(f"a setting has a value of the wrong kind ({exc})") from None
+
+    def _validated(self) -> "TrainConfig":
         if self.activation not in ACTIVATIONS:
             raise SettingError(f"unknown activation {self.activation!r}; choose {', '.join(ACTIVATIONS)}")
         if self.cost not in COSTS:

@@ -66,7 +66,7 @@ def _json_bytes(obj) -> bytes:
 def _json_obj(raw: bytes) -> dict | None:
     try:
         obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
 

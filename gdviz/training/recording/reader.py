@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from gdviz import limits
 from gdviz.core import count_parameters, validate_sizes
 from gdviz.training.config import SettingError, TrainConfig
 from gdviz.training.recording.format import (
@@ -207,7 +208,7 @@ def _parse(path: Path, fh, mm: mmap.mmap, size: int, allow_partial: bool, verify
                     "evals": sum(len(e) for e in evals)}
         for key, value in expected.items():
             if key in summary and summary[key] != value:
-                raise fail(f"is damaged: its end record lists {summary[key]:,} {key} but the file holds "
+                raise fail(f"is damaged: its end record lists {str(summary[key])[:40]} {key} but the file holds "
                            f"{value:,}")
     except _Stop as stop:
         if header is None or not allow_partial:
@@ -247,8 +248,12 @@ def _parse_header(path: Path, raw: bytes) -> tuple[dict, TrainConfig, tuple[int,
     if header.get("format") != FORMAT_NAME:
         raise fail(f"is not a gdviz recording (header format {header.get('format')!r})")
     try:
-        sizes = validate_sizes(header["sizes"])
+        sizes = limits.check_network(validate_sizes(header["sizes"]))
         n_params = count_parameters(sizes)
+        for key in ("n_train", "n_test"):
+            n = header.get(key)
+            if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 0):
+                raise ValueError(f"{key} must be a whole number ≥ 0, found {str(n)[:40]}")
         k = header["theta_every"]
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise ValueError(f"theta_every must be a whole number ≥ 1, found {k!r}")
