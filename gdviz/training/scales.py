@@ -39,21 +39,20 @@ def visible_range(lo: float, hi: float, *, rel: float = MIN_REL_SPAN,
     return mid - 0.5 * need, mid + 0.5 * need
 
 
-def _step_at_most(raw: float) -> float:
-    """The largest 1-2-5 × 10^k that is ≤ ``raw``."""
+def _nice_step(raw: float, up: bool) -> float:
+    """The 1-2-5 × 10^k nearest ``raw`` from above (``up``) or from below."""
     e = math.floor(math.log10(raw))
-    for f in (5.0, 2.0, 1.0):
-        step = f * 10.0 ** e
-        if step <= raw * (1 + 1e-9):
-            return step
-    return 10.0 ** (e - 1) * 5.0
+    cands = [f * 10.0 ** k for k in (e - 1, e, e + 1) for f in (1.0, 2.0, 5.0)]
+    if up:
+        return min(c for c in cands if c >= raw * (1 - 1e-9))
+    return max(c for c in cands if c <= raw * (1 + 1e-9))
 
 
 def _label(v: float, step: float, big: float) -> str:
     if abs(v) < 0.5 * step:
         return "0"
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    if decimals <= 4 and big < 1e5:
+    if 1e-3 <= big < 1e5 and decimals <= 8:
         text = f"{v:.{decimals}f}"
     else:
         digits = max(0, math.floor(math.log10(big) + 1e-9) - math.floor(math.log10(step) + 1e-9))
@@ -63,19 +62,19 @@ def _label(v: float, step: float, big: float) -> str:
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[tuple[float, str]]:
-    """About ``n`` (at least two) ticks ``(value, label)`` on [lo, hi] at a 1-2-5 step,
-    each label with just the decimals the step resolves ("0.0015", "−2e−6", "0").
+    """At most ``n`` (and at least two) ticks ``(value, label)`` on [lo, hi] at a 1-2-5
+    step, each label with just the decimals the step resolves ("0.0015", "−2e−6", "0").
     Empty for a range that is not finite or has no width."""
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi)) or not hi > lo:
         return []
     big = max(abs(lo), abs(hi))
-    step = _step_at_most((hi - lo) / max(1, n - 1))
+    step = _nice_step((hi - lo) / max(1, n - 1), up=True)
     while True:
         first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
         if last - first >= 1:
             break
-        step = _step_at_most(step * 0.99)
+        step = _nice_step(step * 0.99, up=False)
     return [(k * step, _label(k * step, step, big)) for k in range(first, last + 1)]
 
 
