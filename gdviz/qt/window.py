@@ -684,7 +684,7 @@ class MainWindow(QMainWindow):
                                       f"η = {format_lr(snap.lr)}, batch {snap.batch_size}, seed {snap.seed}")
         ev = snap.last_eval
         if ev is not None and math.isfinite(ev.test_accuracy):
-            self.status_accuracy.setText(f"test accuracy {100 * ev.test_accuracy:.1f}%")
+            self.status_accuracy.setText(f"test accuracy {100 * ev.test_accuracy:.1f}% (step {ev.step:,})")
         else:
             self.status_accuracy.setText("test accuracy —")
         if snap.message and snap.message != self._shown_message and not snap.diverged:

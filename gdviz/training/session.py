@@ -35,9 +35,9 @@ from gdviz.training.config import (
     check_batch_size,
     check_lr,
 )
+from gdviz.training.evaluation import measure
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
-TRAIN_EVAL_MAX = 2_000  # training digits for periodic train-accuracy checks (all at epoch ends)
 GD_CHUNK = 1000  # examples per chunk when summing the full-data gradient
 MAX_COMMANDS_PER_BATCH = 64
 MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 MB)
@@ -249,16 +249,10 @@ class TrainingSession:
 
     def evaluate(self, full_train: bool = False) -> Evaluation:
         """Measure test (and training) cost and accuracy at θ now; record it."""
-        ds, net = self._dataset, self.net
-        if full_train:
-            tr_x, tr_y = ds.train_images, ds.train_labels
-        else:
-            tr_x, tr_y = ds.train_images[:TRAIN_EVAL_MAX], ds.train_labels[:TRAIN_EVAL_MAX]
-        with np.errstate(all="ignore"):
-            test_cost, test_acc, _ = net.evaluate(ds.test_images, ds.test_labels)
-            train_cost, train_acc, _ = net.evaluate(tr_x, tr_y)
-        ev = Evaluation(self.step_count, self.epoch + self._epoch_fraction(), test_cost,
-                        test_acc, train_cost, train_acc)
+        ds = self._dataset
+        ev, _ = measure(self.net, None, self.step_count, self.epoch + self._epoch_fraction(),
+                        ds.test_images, ds.test_labels, ds.train_images, ds.train_labels,
+                        full_train=full_train)
         self._evals.append(ev)
         self._dirty = True
         return ev
