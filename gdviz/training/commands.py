@@ -7,19 +7,23 @@ so a command in a queue is always one the session can apply.
 
 :class:`CommandQueue` takes commands from any thread without ever blocking
 and hands them to one consumer (the training loop, or the thread that writes
-them to a training process). While the consumer is behind, it coalesces:
+them to a training process). Commands that wait together are applied
+together (the loop drains its queue between mini-batches), so while the
+consumer is behind the queue keeps only what changes the outcome. Between two
+*barriers* (StepEpoch, Reset, Reseed, SetDataset, LoadTheta, RestoreLastFinite,
+Stop, or anything that is not a command):
 
-* a setting (:class:`Set`) or :class:`PinExample` replaces the waiting one of
-  the same name when only settings, pins, Run, Pause and Step wait between
-  them (the latest η wins, in place);
-* adjacent Steps add up; a Run right after a Run, or a Pause right after a
-  Pause, changes nothing and is dropped;
-* everything else, and every Run/Pause/Step, keeps its order.
+* the latest value of each setting (:class:`Set`) and of :class:`PinExample`
+  wins, in the place of the first one (the latest η wins);
+* Run, Pause and Step reduce to at most four commands, in their order, with
+  the same effect (running or not, steps still to do);
+* a RestoreLastFinite after another one or after a Reset/Reseed/SetDataset/
+  LoadTheta, and a Reset() right after a Reset(), change nothing and are dropped.
 
-Commands that wait together are applied together (the loop drains its queue
-between mini-batches), so coalescing them gives the state the same commands
-would give one by one. Anything that is not a command (a consumer's own
-messages) is kept in order and never merged.
+So a stopped consumer's queue grows only with barriers (a Step click or a
+slider drag adds nothing after the first), and the state after it is applied
+is the one the same commands give applied one by one. Barriers keep their
+order; nothing is moved across one.
 """
 
 from __future__ import annotations
@@ -125,9 +129,11 @@ Command = Union[Run, Pause, Step, StepEpoch, Set, Reset, Reseed, SetDataset, Loa
                 RestoreLastFinite, Stop]
 COMMANDS: tuple[type, ...] = Command.__args__  # type: ignore[attr-defined]
 
-# Commands that commute with a setting while they wait together: a later value
-# of the same setting may replace an earlier one across them.
+# Commands that commute with each other while they wait together.
 _COMMUTING = (Set, PinExample, Run, Pause, Step)
+_MOTION = (Run, Pause, Step)
+# After one of these (waiting), a RestoreLastFinite has nothing to restore.
+_RESTARTS = (Reset, Reseed, SetDataset, LoadTheta, RestoreLastFinite)
 
 
 def _latest_wins(item) -> tuple | None:
@@ -138,11 +144,47 @@ def _latest_wins(item) -> tuple | None:
     return None
 
 
+class _Motion:
+    """Run, Pause and Step commands that wait together, reduced to their effect.
+
+    From (running, pending, message): a Run sets running and clears the
+    message; a Pause clears running and pending; a Step clears running and adds
+    to pending. Any such sequence equals ``[Run] [Pause] [Step k] [Run]``,
+    each part present or not (see :meth:`commands`).
+    """
+
+    def __init__(self):
+        self.last: type | None = None
+        self.any_run = self.any_pause = False
+        self.steps = 0  # steps asked for after the last Pause
+
+    def add(self, c) -> None:
+        if isinstance(c, Run):
+            self.any_run = True
+        elif isinstance(c, Pause):
+            self.any_pause, self.steps = True, 0
+        else:
+            self.steps += c.n
+        self.last = type(c)
+
+    def commands(self) -> list:
+        out = []
+        if self.any_run and self.last is not Run:
+            out.append(Run())  # (clears the message; running is undone by what follows)
+        if self.any_pause:
+            out.append(Pause())
+        if self.steps or self.last is Step:
+            out.append(Step(self.steps))
+        if self.last is Run:
+            out.append(Run())
+        return out
+
+
 class CommandQueue:
     """Commands from any thread to one consumer; :meth:`put` never blocks.
 
-    ``limit`` bounds the waiting commands (after coalescing); a command beyond
-    it is dropped and counted in ``dropped`` (a :class:`Stop` never is).
+    ``limit`` bounds the waiting items (after coalescing); one beyond it is
+    dropped and counted in ``dropped`` (a :class:`Stop` never is).
     ``taken`` counts the commands handed to the consumer so far.
     """
 
@@ -150,35 +192,46 @@ class CommandQueue:
         self.limit = int(limit)
         self.dropped = 0
         self.taken = 0
-        self._items: deque[list] = deque()  # one-element lists: a coalesced value is replaced in place
-        self._keyed: dict[tuple, list] = {}  # latest-wins key -> its waiting slot (since the last barrier)
+        # One-element lists, so a waiting value can be replaced in place. A slot
+        # holds a command, a _Motion (expanded when taken) or a consumer's item.
+        self._items: deque[list] = deque()
+        self._keyed: dict[tuple, list] = {}  # since the last barrier: latest-wins key -> its slot
+        self._motion: list | None = None  # since the last barrier: the slot of the _Motion
+        self._restarts = 0  # restarts (see _RESTARTS) waiting
         self._cond = threading.Condition(threading.Lock())
 
     def put(self, item) -> bool:
         """Queue ``item`` (coalesced when it can be); False if it was dropped."""
         with self._cond:
             key = _latest_wins(item)
-            if key is not None:
-                slot = self._keyed.get(key)
+            if isinstance(item, _COMMUTING):
+                slot = self._keyed.get(key) if key is not None else self._motion
                 if slot is not None:
-                    slot[0] = item
+                    if key is not None:
+                        slot[0] = item
+                    else:
+                        slot[0].add(item)
                     return True
-            elif not isinstance(item, _COMMUTING):
-                self._keyed.clear()  # a barrier: nothing is moved across it
-            elif self._items:
-                last = self._items[-1]
-                if isinstance(item, Step) and isinstance(last[0], Step):
-                    last[0] = Step(last[0].n + item.n)
-                    return True
-                if type(item) in (Run, Pause) and type(last[0]) is type(item):
-                    return True
+            elif isinstance(item, RestoreLastFinite) and self._restarts:
+                return True
+            elif isinstance(item, Reset) and item.config is None and self._items \
+                    and self._items[-1][0] == item:
+                return True
             if len(self._items) >= self.limit and not isinstance(item, Stop):
                 self.dropped += 1
                 return False
             slot = [item]
-            self._items.append(slot)
-            if key is not None:
+            if isinstance(item, _MOTION):
+                slot[0] = _Motion()
+                slot[0].add(item)
+                self._motion = slot
+            elif key is not None:
                 self._keyed[key] = slot
+            else:  # a barrier: nothing is moved across it
+                self._keyed.clear()
+                self._motion = None
+                self._restarts += isinstance(item, _RESTARTS)
+            self._items.append(slot)
             self._cond.notify()
             return True
 
@@ -191,9 +244,16 @@ class CommandQueue:
                 return None
             slot = self._items.popleft()
             item = slot[0]
+            if isinstance(item, _Motion):
+                if self._motion is slot:
+                    self._motion = None  # later motion waits after what is taken now
+                first, *rest = item.commands()
+                self._items.extendleft([c] for c in reversed(rest))
+                item = first
             key = _latest_wins(item)
             if key is not None and self._keyed.get(key) is slot:
                 del self._keyed[key]
+            self._restarts -= isinstance(item, _RESTARTS)
             if isinstance(item, COMMANDS):
                 self.taken += 1
             return item
