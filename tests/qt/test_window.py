@@ -192,10 +192,10 @@ def test_bad_lr_is_refused_visibly_and_training_continues(qtbot, window, bad):
     assert "learning rate" in c.lr_message.text()
     assert c.lr_message.isVisible()
     assert "learning rate" in window.statusBar().currentMessage()
-    assert c.config.lr == 3.0
+    assert c.config.lr == LESSON.lr
     step = window.last_snapshot.step
     qtbot.waitUntil(lambda: window.last_snapshot.step > step + 5, timeout=WAIT)
-    assert window.last_snapshot.lr == 3.0 and window.last_snapshot.running
+    assert window.last_snapshot.lr == LESSON.lr and window.last_snapshot.running
     type_lr(qtbot, window, "2")  # a good value clears the error
     assert not c.lr_error and c.lr_edit.styleSheet() == "" and not c.lr_message.isVisible()
 
@@ -717,9 +717,9 @@ def test_menus_and_view_actions(qtbot, window):
     window.rate_actions[15].trigger()
     assert window.fps == 15
     window.controls.faster_action.trigger()
-    assert window.controls.config.lr == 5.0
+    assert window.controls.config.lr == 1.5  # (1, 1.5, 2, 3, 5, 7 × 10^k)
     window.controls.slower_action.trigger()
-    assert window.controls.config.lr == 3.0
+    assert window.controls.config.lr == LESSON.lr
     window.show_shortcuts()
 
 

@@ -169,7 +169,7 @@ def test_settings_changes_are_recorded(tmp_path, tiny):
     rec.close()
     with open_recording(path) as r:
         assert r.settings_changes == ((40, {"lr": 0.5}),)
-        assert r.settings_at(39).lr == 3.0 and r.settings_at(40).lr == 0.5
+        assert r.settings_at(39).lr == CFG.lr and r.settings_at(40).lr == 0.5
         assert r.theta_steps.tolist() == [0, 40]  # K = 64: θ at the start, and the last one
 
 
