@@ -170,10 +170,10 @@ def test_new_lr_is_used_by_the_very_next_step(qtbot, window):
 def test_slider_and_keys_change_lr(qtbot, window):
     c = window.controls
     c.lr_slider.setValue(c.lr_slider.value() - 100)  # one decade down
-    assert c.config.lr == pytest.approx(0.3, rel=0.05)
+    assert c.config.lr == pytest.approx(LESSON.lr / 10, rel=0.05)
     c.lr_edit.setFocus()
     qtbot.keyClick(c.lr_edit, Qt.Key.Key_Up)
-    assert c.config.lr > 0.3
+    assert c.config.lr > LESSON.lr / 10
     qtbot.keyClick(c.lr_edit, Qt.Key.Key_PageUp)
     assert c.lr_edit.text() == f"{c.config.lr:g}"
     c.step_once()
@@ -768,7 +768,7 @@ def test_presets_and_presenter_mode(window, qtbot):
     window.controls.lesson_button.click()
     qtbot.waitUntil(lambda: window.session.config.activation == "sigmoid", timeout=10000)
     cfg = window.session.config
-    assert (cfg.hidden, cfg.cost, cfg.lr, cfg.batch_size) == ((16, 16), "mse", 3.0, 10)
+    assert (cfg.hidden, cfg.cost, cfg.lr, cfg.batch_size) == ((16, 16), "mse", LESSON.lr, 10)
     before = QApplication.instance().font().pointSizeF()
     titles = [lab for lab in window.findChildren(type(window.presenter_bar))  # QLabels with their own font
               if lab.testAttribute(Qt.WidgetAttribute.WA_SetFont) and not lab.property("gdviz_note")]
