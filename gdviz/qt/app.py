@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from gdviz import limits
+
 __all__ = ["SCREENSHOT_VIEWS", "ensure_app", "run_app", "screenshot"]
 
 #: Named views for :func:`screenshot`: the teaching views (``gdviz.qt.views.VIEWS``,
@@ -106,6 +108,7 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     w, h = (int(v) for v in size)
     if w < 200 or h < 200:
         raise ValueError(f"size {w}x{h} is too small for the window")
+    limits.check_image_size(w, h, "a window")  # LimitError (a ValueError) before any window
     app = ensure_app()
     from gdviz.data import load_dataset
 

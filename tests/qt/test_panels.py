@@ -219,7 +219,7 @@ def test_pin_strip_emits_the_test_index(qtbot, tiny):
     assert sig.args == [-1]
 
     # The session pins it; the panel shows that digit and checks its thumbnail.
-    s.send("pin", strip[7])
+    s.pin_example(strip[7])
     s.train_step()
     pinned = s.snapshot()
     p.render(pinned)
