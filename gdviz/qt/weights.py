@@ -225,6 +225,7 @@ class HiddenWeightsPanel(_ModePanel):
         self.bar_canvas.setFixedWidth(78)
         self.bar = style.colour_bar()
         self.bar_canvas.addItem(self.bar)
+        self.bar.axis.geometryChanged.connect(self._fit_bar)  # its numbers widen it
         self.bar_note = style.note_label("", size=8)
         self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
                                    | QtCore.Qt.AlignmentFlag.AlignTop)
@@ -313,6 +314,12 @@ class HiddenWeightsPanel(_ModePanel):
             self._broken = broken
             self.status.setText("Some values are not numbers (training diverged): shown grey."
                                 if broken else " ")
+
+    def _fit_bar(self) -> None:
+        """Keep the colour bar's numbers in sight: its canvas grows with their axis."""
+        need = int(self.bar.axis.width() + self.bar.getAxis("left").width()) + 14 + 30
+        if need > self.bar_canvas.width() or (self.bar_canvas.width() > 78 and need < self.bar_canvas.width()):
+            self.bar_canvas.setFixedWidth(max(78, need))
 
     def set_image_shape(self, shape: tuple[int, int] | None) -> None:
         """The input images' (H, W) when they are not square (784 is shown as 28×28)."""
