@@ -279,6 +279,7 @@ def number_bar(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
     bar.axis.setTicks([ticks, []])
     if bar.axis.fixedWidth is not None:
         bar.axis.setWidth(None)  # a fixed width hid the labels that did not fit
+        bar.axis.setStyle(autoReduceTextSpace=False)  # grows to fit, never shrinks back: no relayout per frame
 
 
 def nice_ceiling(x: float, minimum: float = 1e-6) -> float:
