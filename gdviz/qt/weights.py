@@ -153,6 +153,7 @@ class HiddenWeightsPanel(ModePanel):
         self.bar_canvas.setFixedWidth(78)
         self.bar = widgets.colour_bar()
         self.bar_canvas.addItem(self.bar)
+        self.bar.axis.geometryChanged.connect(self._fit_bar)  # its numbers widen it
         self.bar_note = widgets.note_label("", size=8)
         self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
                                    | QtCore.Qt.AlignmentFlag.AlignTop)
@@ -241,6 +242,12 @@ class HiddenWeightsPanel(ModePanel):
             self._broken = broken
             self.status.setText("Some values are not numbers (training diverged): shown grey."
                                 if broken else " ")
+
+    def _fit_bar(self) -> None:
+        """Keep the colour bar's numbers in sight: its canvas grows with their axis."""
+        need = int(self.bar.axis.width() + self.bar.getAxis("left").width()) + 14 + 30
+        if need > self.bar_canvas.width() or (self.bar_canvas.width() > 78 and need < self.bar_canvas.width()):
+            self.bar_canvas.setFixedWidth(max(78, need))
 
     def set_image_shape(self, shape: tuple[int, int] | None) -> None:
         """The input images' (H, W) when they are not square (784 is shown as 28×28)."""
