@@ -277,8 +277,8 @@ class SgdVsGdView(LessonView):
     def ingest(self, snap) -> None:
         """Every snapshot: a new run starts a new line; while hidden, measure now and then."""
         self._follow(snap)
-        if not self.isVisible():
-            self._measure(snap, self.hidden_interval)
+        if not self.isVisible():  # at most a sixth of a core, however long one measurement takes
+            self._measure(snap, max(self.hidden_interval, 5 * self.job.seconds))
 
     def render(self, snap) -> None:
         self._follow(snap)
