@@ -98,7 +98,7 @@ def test_a_killed_process_is_replaced_and_keeps_training(qtbot, win):
     qtbot.keyClick(win, Qt.Key.Key_Space)  # run
     qtbot.waitUntil(lambda: win.last_snapshot.running and win.last_snapshot.step > 5, timeout=WAIT)
     assert win.last_snapshot.lr == 0.5
-    shown = []  # (session, snapshot) of every frame
+    shown = [(win.session, win.last_snapshot)]  # (session, snapshot) of every frame from now on
     win.frameRendered.connect(lambda _step: shown.append((win.session, win.last_snapshot)))
     old = win.session
     sizes = win.last_snapshot.sizes
