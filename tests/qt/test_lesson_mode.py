@@ -106,3 +106,28 @@ def test_the_lesson_panel_fits(qtbot, window, size):
     qtbot.waitUntil(lambda: window.lesson.controller.ready, timeout=60_000)
     QtWidgets.QApplication.processEvents()
     assert not clipped_texts(window.lesson.panel)
+
+
+def test_screenshot_of_a_chapter_from_the_command_line(tmp_path):
+    """`gdviz screenshot --lesson N` renders chapter N as it opens (a real process)."""
+    import os
+    import subprocess
+    import sys
+
+    from PySide6 import QtGui
+
+    out = tmp_path / "chapter6.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "gdviz", "screenshot", "--lesson", "6", "--presenter",
+                           "--size", "1280x720", "--out", str(out)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (1280, 720)
+    colours = {img.pixel(x, y) for x in range(0, 1280, 7) for y in range(0, 720, 7)}
+    assert len(colours) > 50  # the curve, the ball, the panel: not a blank window
+    bad = subprocess.run([sys.executable, "-m", "gdviz", "screenshot", "--lesson", "13",
+                          "--out", str(tmp_path / "x.png")], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "chapters 1 to 12" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
