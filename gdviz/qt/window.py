@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from gdviz.data import load_sample
 from gdviz.qt import checkpoints, colours
 from gdviz.qt import export as export_mod
+from gdviz.qt import lesson_mode
 from gdviz.qt import replay as replay_mod
 from gdviz.qt import settings as settings_mod
 from gdviz.qt.banner import DivergenceBanner
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.data.show_current()
         self.replay = replay_mod.attach(self)
         self.exporter = export_mod.attach(self, self.replay)
+        self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
         self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
 
