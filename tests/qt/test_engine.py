@@ -33,7 +33,7 @@ def win(qtbot, tiny):
     qtbot.waitUntil(lambda: w.session.process.is_alive() and w.session.reply_age is not None, timeout=WAIT)
     yield w
     w.close()
-    for box in w._message_boxes:
+    for box in w.message_boxes:
         box.close()
     assert not w.thread.isRunning()
 
@@ -107,7 +107,7 @@ def test_a_killed_process_is_replaced_and_keeps_training(qtbot, win):
     last_shown = [snap for session, snap in shown if session is old][-1]
     new = win.session
     assert np.array_equal(new.initial_theta, last_shown.theta)
-    assert "stopped unexpectedly" in win._message_boxes[-1].windowTitle()
+    assert "stopped unexpectedly" in win.message_boxes[-1].windowTitle()
     qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.running
                     and win.last_snapshot.step > 3, timeout=WAIT)
     snap = win.last_snapshot

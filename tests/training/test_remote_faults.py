@@ -148,7 +148,8 @@ def test_thousands_of_commands_and_snapshots_cross_the_process_boundary(served):
     n = s.step_count
     s.step(5)
     wait_until(lambda: s.step_count == n + 5 and not s.busy)
-    wait_until(lambda: s.mailbox.peek() is not None and s.mailbox.peek().step == n + 5)
+    # (peek shows a snapshot as soon as it arrives; the reader may not have taken it yet)
+    wait_until(lambda: s.mailbox.peek().step == n + 5 and n + 5 in costs.get(s.mailbox.peek().run_id, {}))
     stop_reading.set()
     reader.join(30)
     assert not errors, errors[:3]
