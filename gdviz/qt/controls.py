@@ -12,7 +12,7 @@ import secrets
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QPushButton,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QSlider,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -34,8 +33,6 @@ from PySide6.QtWidgets import (
 from gdviz.core import OPTIMIZERS
 from gdviz.qt.control_values import (
     NICE_LR_STEPS,
-    SLIDER_MAX,
-    SLIDER_PER_DECADE,
     describe_network,
     eval_interval,
     format_lr,
@@ -43,6 +40,7 @@ from gdviz.qt.control_values import (
     nice_lr_steps,
     slider_to_lr,
 )
+from gdviz.qt.lr_box import LearningRateBox
 from gdviz.training import (
     LR_MAX,
     LR_MIN,
@@ -97,23 +95,6 @@ QLabel#ControlMessage[error="true"] { color: #b2182b; }
 QLabel#Hints { color: #6b6b6b; }
 """
 
-
-
-class _LrKeys(QObject):
-    """Up/Down step η through 1, 1.5, 2, 3, 5, 7 × 10^k; PageUp/PageDown ×10 / ÷10."""
-
-    def __init__(self, panel: ControlPanel):
-        super().__init__(panel)
-        self.panel = panel
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.KeyPress:
-            key = event.key()
-            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-                self.panel.nudge_lr({Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
-                                     Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}[key])
-                return True
-        return False
 
 
 class ControlPanel(QWidget):
@@ -226,45 +207,13 @@ class ControlPanel(QWidget):
         outer.addWidget(box)
 
         # ---- learning rate
-        box = QGroupBox("Learning rate η")
-        lay = QVBoxLayout(box)
-        lay.setSpacing(4)
-        row = QHBoxLayout()
-        self.lr_edit = QLineEdit()
-        self.lr_edit.setObjectName("LearningRate")
-        self.lr_edit.setToolTip(f"η between {LR_MIN:g} and {LR_MAX:g}; Enter applies it. "
-                                "Up/Down: next value, PageUp/PageDown: ×10 / ÷10")
-        self.lr_edit.setMaximumWidth(90)
+        self.lr_box = LearningRateBox()
+        self.lr_edit, self.lr_slider, self.lr_message = self.lr_box.edit, self.lr_box.slider, self.lr_box.message
         self.lr_edit.returnPressed.connect(self.apply_lr_text)
         self.lr_edit.editingFinished.connect(self.apply_lr_text)
-        self.lr_edit.installEventFilter(_LrKeys(self))
-        self.lr_slider = QSlider(Qt.Orientation.Horizontal)
-        self.lr_slider.setRange(0, SLIDER_MAX)
-        self.lr_slider.setSingleStep(10)
-        self.lr_slider.setPageStep(SLIDER_PER_DECADE)
-        self.lr_slider.setTickInterval(SLIDER_PER_DECADE)
-        self.lr_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.lr_slider.setToolTip("Log scale: each tick is ×10")
         self.lr_slider.valueChanged.connect(self._slider_moved)
-        row.addWidget(self.lr_edit)
-        row.addWidget(self.lr_slider, 1)
-        lay.addLayout(row)
-        ticks = QHBoxLayout()
-        for i, txt in enumerate(("10⁻⁴", "10⁻²", "1", "100")):
-            lab = QLabel(txt)
-            lab.setObjectName("TickLabel")
-            ticks.addWidget(lab)
-            if i < 3:
-                ticks.addStretch(1)
-        ticks.setContentsMargins(96, 0, 0, 0)
-        lay.addLayout(ticks)
-        self.lr_message = QLabel()
-        self.lr_message.setObjectName("LrMessage")
-        self.lr_message.setWordWrap(True)
-        self.lr_message.setStyleSheet("color: #b2182b;")
-        self.lr_message.hide()
-        lay.addWidget(self.lr_message)
-        outer.addWidget(box)
+        self.lr_box.nudged.connect(self.nudge_lr)
+        outer.addWidget(self.lr_box)
 
         # ---- mini-batches and update rule
         box = QGroupBox("Updates")

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 
 from gdviz.render import robust_max
 
-__all__ = ["robust_max", "symmetric_levels", "LevelSmoother", "BarSync", "nice_ceiling", "fmt"]
+__all__ = ["robust_max", "symmetric_levels", "LevelSmoother", "BarSync", "nice_ceiling", "nice_top", "doubling", "fmt"]
 
 
 def symmetric_levels(arr, q: float = 99.0) -> tuple[float, float]:
@@ -112,4 +112,24 @@ def fmt(x: float) -> str:
     else:
         s = f"{x:.3g}"
     return s.replace("-", "−")
+
+
+def doubling(value: float, start: float) -> float:
+    """The smallest ``start * 2**k`` that is ≥ ``value``."""
+    top = start
+    while top < value:
+        top *= 2.0
+    return top
+
+
+def nice_top(value: float) -> float:
+    """Round ``value`` up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k (few range changes)."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    base = 10.0**exp
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if value <= m * base * (1 + 1e-9):
+            return m * base
+    return 10.0 * base
 
