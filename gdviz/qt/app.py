@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from gdviz import limits
+
 __all__ = ["SCREENSHOT_VIEWS", "ensure_app", "run_app", "screenshot"]
 
 #: Named views for :func:`screenshot`: the teaching views (``gdviz.qt.views.VIEWS``,
@@ -92,6 +94,7 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     w, h = (int(v) for v in size)
     if w < 200 or h < 200:
         raise ValueError(f"size {w}x{h} is too small for the window")
+    limits.check_image_size(w, h, "a window")  # LimitError (a ValueError) before any window
     from gdviz.data import load_dataset
     from gdviz.qt.offscreen import offscreen_window, save_png, settle
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+from gdviz import limits
 from gdviz.data import load_sample
 from gdviz.qt.qapp import ensure_app
 from gdviz.qt.window import MainWindow
@@ -71,6 +72,7 @@ def render_recording_png(recording_path, out, step: int, panel: str | None = Non
     Raises ``ValueError`` for an unknown panel or step, ``RecordingError`` for a
     bad recording, ``OSError`` when the image cannot be written.
     """
+    limits.check_image_size(*(int(v) for v in size), "a window")  # LimitError (a ValueError)
     with open_recording(recording_path) as rec:  # refuse a bad file before any window
         n_steps, name = rec.n_steps, rec.dataset_name
     if not 0 <= int(step) <= n_steps:

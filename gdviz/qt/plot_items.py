@@ -9,6 +9,8 @@ repaint is a handful of fillRect/drawImage/drawStaticText calls.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -270,18 +272,19 @@ class HeatImage(QtWidgets.QGraphicsItem):
         if data is None or data.size == 0:
             return None
         lo, hi = self._levels
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            lo, hi = 0.0, 1.0  # (unusable levels, e.g. the scale of an all-NaN array)
         span = hi - lo if hi > lo else 1.0
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             t = np.subtract(data, lo, dtype=np.float32)
             t *= np.float32(256.0 / span)
-        bad = ~np.isfinite(data) if data.dtype.kind == "f" else np.zeros(0, bool)
         np.clip(t, 0.0, 255.0, out=t)
-        if bad.any():
-            t[bad] = 0.0
-            argb = self._table[t.astype(np.uint8)]
-            argb[bad] = 0
-        else:
-            argb = self._table[t.astype(np.uint8)]
+        np.nan_to_num(t, copy=False, nan=0.0)  # NaN data, or ±inf times a scale that underflowed to 0
+        argb = self._table[t.astype(np.uint8)]
+        if data.dtype.kind == "f":
+            bad = ~np.isfinite(data)
+            if bad.any():
+                argb[bad] = 0
         h, w = argb.shape
         self._argb = argb  # the QImage uses this buffer
         # Premultiplied: the format Qt paints without converting it first.

@@ -7,10 +7,12 @@ import math
 import time
 
 import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
 
 from gdviz.render import robust_max
+from gdviz.training.scales import nice_ticks
 
-__all__ = ["robust_max", "symmetric_levels", "LevelSmoother", "BarSync", "nice_ceiling", "nice_top", "doubling", "fmt"]
+__all__ = ["robust_max", "symmetric_levels", "LevelSmoother", "BarSync", "number_bar", "nice_ceiling", "nice_top", "doubling", "fmt"]
 
 
 def symmetric_levels(arr, q: float = 99.0) -> tuple[float, float]:
@@ -24,7 +26,9 @@ class LevelSmoother:
 
     Rises quickly (values must not stay saturated), falls slowly, and only
     changes the *shown* value when it moved by more than ``tolerance`` (so the
-    colour bar's axis is not rebuilt every frame).
+    colour bar's axis is not rebuilt every frame). A target that is not a positive
+    number (e.g. NaN for an all-zero gradient before the first step) keeps the
+    scale where it is; before any real value the scale starts at the first one.
     """
 
     def __init__(self, rise: float = 0.5, fall: float = 0.08, tolerance: float = 0.03):
@@ -38,7 +42,10 @@ class LevelSmoother:
 
     def update(self, target: float) -> float:
         if not (target > 0 and math.isfinite(target)):
-            target = self._smooth if self._smooth is not None else 1.0
+            if self._smooth is None:
+                self.changed = False
+                return self.value
+            target = self._smooth
         if self._smooth is None:
             self._smooth = target
             self.value = target
@@ -77,8 +84,24 @@ class BarSync:
         if running and now - self._at < self.interval:
             return False
         bar.setLevels((-m, m), update_items=False)
+        number_bar(bar, -m, m)
         self.shown, self._at = m, now
         return True
+
+
+def number_bar(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
+    """Numbers on a colour bar for its levels ``(lo, hi)``: ticks at a 1-2-5 step with
+    only the digits the step resolves, and an axis wide enough for the widest one."""
+    ticks = nice_ticks(lo, hi, 5)
+    if not ticks:
+        return
+    axis = bar.axis
+    axis.setTicks([ticks, []])
+    fm = QtGui.QFontMetrics(axis.style.get("tickFont") or QtWidgets.QApplication.font())
+    wide = max(fm.horizontalAdvance(text) for _, text in ticks)
+    width = wide + max(axis.style.get("tickLength", 4), 0) + axis.style.get("tickTextOffset", [5, 2])[0] + 4
+    if width != axis.width():
+        axis.setWidth(width)
 
 
 def nice_ceiling(x: float, minimum: float = 1e-6) -> float:

@@ -56,7 +56,7 @@ class StatusReadouts:
                                f"η = {format_lr(snap.lr)}, batch {snap.batch_size}, seed {snap.seed}")
         ev = snap.last_eval
         if ev is not None and math.isfinite(ev.test_accuracy):
-            self.accuracy.setText(f"test accuracy {100 * ev.test_accuracy:.1f}%")
+            self.accuracy.setText(f"test accuracy {100 * ev.test_accuracy:.1f}% (step {ev.step:,})")
         else:
             self.accuracy.setText("test accuracy —")
         if snap.message and snap.message != self._message and not snap.diverged:

@@ -34,13 +34,13 @@ from gdviz.qt import settings as settings_mod
 from gdviz.qt.banner import DivergenceBanner
 from gdviz.qt.controls import ControlPanel
 from gdviz.qt.controls_dock import ControlsDock
-from gdviz.qt.engine import Engine
+from gdviz.qt.engine import EngineController
 from gdviz.qt.lesson_tabs import LessonTabs
 from gdviz.qt.live_tab import LiveTab
 from gdviz.qt.menus import DISPLAY_RATES, WindowMenus
 from gdviz.qt.presenter import PresenterMode
 from gdviz.qt.status_bar import StatusReadouts
-from gdviz.qt.worker import TrainingThread, share_the_gil
+from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
 from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
 from gdviz.training.analysis import NormHistory
@@ -71,11 +71,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         share_the_gil()
         colours.apply_pyqtgraph_defaults()
-        self._engine = Engine(engine)
+        self.engine_controller = EngineController(self, engine, on_replaced=self._session_replaced)
         if session is None:
-            session = self.engine_session(TrainingSession(dataset or load_sample(), config or LESSON))
-        self.session = session
-        self.thread: TrainingThread | None = None
+            session = self.engine_controller.wrap(TrainingSession(dataset or load_sample(), config or LESSON))
+        self.engine_controller.session = session
         self.last_snapshot = None
         self.frames = 0  # snapshots taken from the mailbox (or rendered directly)
         self.render_seconds = 0.0  # GUI time spent rendering
@@ -133,7 +132,7 @@ class MainWindow(QMainWindow):
         if restore_settings:
             # "view": the command line chose the training settings, keep them
             self._restore_settings(training=restore_settings != "view")
-        self._start_thread()
+        self.engine_controller.start()
         self.timer.start()
 
     # ================================================================== layout
@@ -154,33 +153,20 @@ class MainWindow(QMainWindow):
         """Share the live tab's space out as the lesson wants it (once it has its size)."""
         self.live.initial_splits()
 
-    # ================================================================== thread and engine
-    @property
-    def engine(self) -> str:
-        """Where the network trains: "process" or "thread"."""
-        return self._engine.choice
+    # ================================================================== engine
+    # (gdviz.qt.engine owns the session, its worker thread and their faults)
+    session = property(lambda self: self.engine_controller.session, doc="The training session shown.")
+    thread = property(lambda self: self.engine_controller.thread, doc="The worker thread serving it.")
+    engine = property(lambda self: self.engine_controller.kind, doc='"process" or "thread".')
+    engine_note = property(lambda self: self.engine_controller.note,
+                           doc="Why the window fell back to the thread engine, if it did.")
 
-    @property
-    def engine_note(self) -> str:
-        """Why the window fell back to the thread engine ("" if it did not)."""
-        return self._engine.note
+    def replace_session(self, session) -> None:
+        """Train with ``session`` from now on (e.g. from a checkpoint)."""
+        self.engine_controller.replace(session)
 
-    def engine_session(self, session: TrainingSession):
-        """``session`` as this window's engine runs it (see :meth:`gdviz.qt.engine.Engine.wrap`)."""
-        return self._engine.wrap(session)
-
-    def _start_thread(self) -> None:
-        self.thread = TrainingThread(self.session)
-        self.thread.start()
-
-    def _stop_thread(self) -> None:
-        if self.thread is not None:
-            self.thread.shutdown()
-
-    def replace_session(self, session: TrainingSession) -> None:
-        """Swap in a new session (e.g. from a checkpoint): stop, rewire, start."""
-        self._stop_thread()
-        self.session = session
+    def _session_replaced(self, session) -> None:
+        """Rewire the controls, panels and views to a new session (the engine calls this)."""
         self.controls.session = session
         self.controls.set_config(session.config)
         self.controls.set_dataset(session.dataset)  # (also sends the evaluation interval)
@@ -190,7 +176,6 @@ class MainWindow(QMainWindow):
         self.last_snapshot = None
         self._shown.clear()
         self.tabs.set_context(session, session.dataset)
-        self._start_thread()
 
     # ================================================================== frames
     def set_display_rate(self, fps: int) -> None:
@@ -215,7 +200,7 @@ class MainWindow(QMainWindow):
             self._ingest(snap)
         else:
             self.controls.sync_run_state()
-            self._engine.check(self)
+            self.engine_controller.check()
         latest = self.last_snapshot
         if latest is None or self.isMinimized():
             return snap is not None
@@ -403,7 +388,7 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self.data.cancel_download()
         self.tabs.shutdown()
-        self._stop_thread()
+        self.engine_controller.stop()
         self.settings_controller.on_close()  # autosave.npz when "Autosave on quit" is on
         self.replay.on_close()  # finishes a recording in progress, closes a replayed file
         self.presenter.release_fonts()  # the app's fonts are shared: give them back
