@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         """Show the teaching view ``name`` (a key of ``VIEWS``) or ``"live"``; returns the view."""
         return self.tabs.show_view(name)
 
-    def _prepare_view(self, view) -> None:
+    def _prepare_view(self, name: str, view) -> None:
         view.set_context(self.session, self.session.dataset)
         view.set_dataset_callback(self.set_dataset)
         view.share_history(self.norm_history)  # |∇C| since the run began, not since the tab opened
@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
         if self.last_snapshot is not None:
             # the evaluations so far, so its history starts with the run, not with the tab
             view.ingest(replace(self.last_snapshot, new_evals=tuple(self._evals_seen)))
+        self.exporter.add_view(name, view)
 
     # ================================================================== commands
     def _pin_requested(self, index: int) -> None:
