@@ -97,6 +97,14 @@ QLabel#Hints { color: #6b6b6b; }
 
 
 
+def _combo() -> QComboBox:
+    """A combo box as wide as its current choice needs, not its longest one (the dock stays narrow)."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(15)
+    return box
+
+
 class ControlPanel(QWidget):
     """Learning rate, run/pause/step, speed, batch size, update rule, network.
 
@@ -197,7 +205,7 @@ class ControlPanel(QWidget):
         grid.addWidget(self.epoch_button, 1, 1)
         grid.addWidget(self.reset_button, 2, 0)
         grid.addWidget(self.reseed_button, 2, 1)
-        self.speed_combo = QComboBox()
+        self.speed_combo = _combo()
         for text, sps in SPEEDS:
             self.speed_combo.addItem(text, sps)
         self.speed_combo.setToolTip("Steps per second; slow speeds let a class follow single steps")
@@ -219,7 +227,7 @@ class ControlPanel(QWidget):
         box = QGroupBox("Updates")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.optimizer_combo = QComboBox()
+        self.optimizer_combo = _combo()
         for key in OPTIMIZERS:
             self.optimizer_combo.addItem(OPTIMIZER_TITLES.get(key, key), key)
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, OPTIMIZERS[key],
@@ -245,14 +253,14 @@ class ControlPanel(QWidget):
                                     "empty = no hidden layer")
         self.hidden_edit.textChanged.connect(self._network_edited)
         form.addRow("Hidden", self.hidden_edit)
-        self.activation_combo = QComboBox()
+        self.activation_combo = _combo()
         from gdviz.core import ACTIVATIONS, COSTS
 
         for key in ACTIVATIONS:
             self.activation_combo.addItem(ACTIVATION_TITLES.get(key, key), key)
         self.activation_combo.currentIndexChanged.connect(self._network_edited)
         form.addRow("Activation", self.activation_combo)
-        self.cost_combo = QComboBox()
+        self.cost_combo = _combo()
         for key in COSTS:
             self.cost_combo.addItem(COST_TITLES.get(key, key), key)
             self.cost_combo.setItemData(self.cost_combo.count() - 1, COST_TIPS.get(key, ""),
