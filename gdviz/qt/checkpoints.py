@@ -40,7 +40,7 @@ def load_into_window(window, path) -> bool:
     """Continue from the checkpoint at ``path`` in ``window`` (its session untouched on error)."""
     try:
         ckpt = load_checkpoint(path)
-        session = window.engine_session(session_from_checkpoint(ckpt, window.session.dataset))
+        session = window.engine_controller.wrap(session_from_checkpoint(ckpt, window.session.dataset))
     except (CheckpointError, OSError) as exc:
         window.show_error("Could not open the checkpoint", str(exc))
         return False

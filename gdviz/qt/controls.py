@@ -12,7 +12,7 @@ import secrets
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QPushButton,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QSlider,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -34,8 +33,6 @@ from PySide6.QtWidgets import (
 from gdviz.core import OPTIMIZERS
 from gdviz.qt.control_values import (
     NICE_LR_STEPS,
-    SLIDER_MAX,
-    SLIDER_PER_DECADE,
     describe_network,
     eval_interval,
     format_lr,
@@ -43,6 +40,7 @@ from gdviz.qt.control_values import (
     nice_lr_steps,
     slider_to_lr,
 )
+from gdviz.qt.lr_box import LearningRateBox
 from gdviz.training import (
     LR_MAX,
     LR_MIN,
@@ -99,21 +97,12 @@ QLabel#Hints { color: #6b6b6b; }
 
 
 
-class _LrKeys(QObject):
-    """Up/Down step η through 1, 1.5, 2, 3, 5, 7 × 10^k; PageUp/PageDown ×10 / ÷10."""
-
-    def __init__(self, panel: ControlPanel):
-        super().__init__(panel)
-        self.panel = panel
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.KeyPress:
-            key = event.key()
-            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-                self.panel.nudge_lr({Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
-                                     Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}[key])
-                return True
-        return False
+def _combo() -> QComboBox:
+    """A combo box as wide as its current choice needs, not its longest one (the dock stays narrow)."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(15)
+    return box
 
 
 class ControlPanel(QWidget):
@@ -216,7 +205,7 @@ class ControlPanel(QWidget):
         grid.addWidget(self.epoch_button, 1, 1)
         grid.addWidget(self.reset_button, 2, 0)
         grid.addWidget(self.reseed_button, 2, 1)
-        self.speed_combo = QComboBox()
+        self.speed_combo = _combo()
         for text, sps in SPEEDS:
             self.speed_combo.addItem(text, sps)
         self.speed_combo.setToolTip("Steps per second; slow speeds let a class follow single steps")
@@ -226,51 +215,19 @@ class ControlPanel(QWidget):
         outer.addWidget(box)
 
         # ---- learning rate
-        box = QGroupBox("Learning rate η")
-        lay = QVBoxLayout(box)
-        lay.setSpacing(4)
-        row = QHBoxLayout()
-        self.lr_edit = QLineEdit()
-        self.lr_edit.setObjectName("LearningRate")
-        self.lr_edit.setToolTip(f"η between {LR_MIN:g} and {LR_MAX:g}; Enter applies it. "
-                                "Up/Down: next value, PageUp/PageDown: ×10 / ÷10")
-        self.lr_edit.setMaximumWidth(90)
+        self.lr_box = LearningRateBox()
+        self.lr_edit, self.lr_slider, self.lr_message = self.lr_box.edit, self.lr_box.slider, self.lr_box.message
         self.lr_edit.returnPressed.connect(self.apply_lr_text)
         self.lr_edit.editingFinished.connect(self.apply_lr_text)
-        self.lr_edit.installEventFilter(_LrKeys(self))
-        self.lr_slider = QSlider(Qt.Orientation.Horizontal)
-        self.lr_slider.setRange(0, SLIDER_MAX)
-        self.lr_slider.setSingleStep(10)
-        self.lr_slider.setPageStep(SLIDER_PER_DECADE)
-        self.lr_slider.setTickInterval(SLIDER_PER_DECADE)
-        self.lr_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.lr_slider.setToolTip("Log scale: each tick is ×10")
         self.lr_slider.valueChanged.connect(self._slider_moved)
-        row.addWidget(self.lr_edit)
-        row.addWidget(self.lr_slider, 1)
-        lay.addLayout(row)
-        ticks = QHBoxLayout()
-        for i, txt in enumerate(("10⁻⁴", "10⁻²", "1", "100")):
-            lab = QLabel(txt)
-            lab.setObjectName("TickLabel")
-            ticks.addWidget(lab)
-            if i < 3:
-                ticks.addStretch(1)
-        ticks.setContentsMargins(96, 0, 0, 0)
-        lay.addLayout(ticks)
-        self.lr_message = QLabel()
-        self.lr_message.setObjectName("LrMessage")
-        self.lr_message.setWordWrap(True)
-        self.lr_message.setStyleSheet("color: #b2182b;")
-        self.lr_message.hide()
-        lay.addWidget(self.lr_message)
-        outer.addWidget(box)
+        self.lr_box.nudged.connect(self.nudge_lr)
+        outer.addWidget(self.lr_box)
 
         # ---- mini-batches and update rule
         box = QGroupBox("Updates")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.optimizer_combo = QComboBox()
+        self.optimizer_combo = _combo()
         for key in OPTIMIZERS:
             self.optimizer_combo.addItem(OPTIMIZER_TITLES.get(key, key), key)
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, OPTIMIZERS[key],
@@ -296,14 +253,14 @@ class ControlPanel(QWidget):
                                     "empty = no hidden layer")
         self.hidden_edit.textChanged.connect(self._network_edited)
         form.addRow("Hidden", self.hidden_edit)
-        self.activation_combo = QComboBox()
+        self.activation_combo = _combo()
         from gdviz.core import ACTIVATIONS, COSTS
 
         for key in ACTIVATIONS:
             self.activation_combo.addItem(ACTIVATION_TITLES.get(key, key), key)
         self.activation_combo.currentIndexChanged.connect(self._network_edited)
         form.addRow("Activation", self.activation_combo)
-        self.cost_combo = QComboBox()
+        self.cost_combo = _combo()
         for key in COSTS:
             self.cost_combo.addItem(COST_TITLES.get(key, key), key)
             self.cost_combo.setItemData(self.cost_combo.count() - 1, COST_TIPS.get(key, ""),

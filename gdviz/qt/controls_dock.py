@@ -3,7 +3,7 @@ than the window (presenter mode on a small screen)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea
 
 from gdviz.qt.controls import ControlPanel
@@ -29,7 +29,14 @@ class ControlsDock(QDockWidget):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-        controls.setMinimumWidth(220)
-        scroll.setMinimumWidth(230)
+        self.controls, self.scroll, self.window = controls, scroll, window
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self)
-        window.resizeDocks([self], [WIDTH], Qt.Orientation.Horizontal)
+        self.fit()
+
+    def fit(self) -> None:
+        """As wide as the controls need at the current fonts (no text cut), at least ``WIDTH``."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        need = (self.controls.minimumSizeHint().width() + 2 * self.scroll.frameWidth()
+                + self.scroll.verticalScrollBar().sizeHint().width())
+        self.scroll.setMinimumWidth(need)
+        self.window.resizeDocks([self], [max(WIDTH, need)], Qt.Orientation.Horizontal)

@@ -15,11 +15,11 @@ __all__ = ["LessonTabs"]
 class LessonTabs(QTabWidget):
     """Tab 0 is ``live``; ``views`` holds the teaching views created so far (name -> view).
 
-    ``viewCreated(view)`` is emitted once per view, before it is first shown:
+    ``viewCreated(name, view)`` is emitted once per view, before it is first shown:
     the window gives it its context there.
     """
 
-    viewCreated = Signal(object)
+    viewCreated = Signal(str, object)
 
     def __init__(self, live: QWidget, parent=None):
         super().__init__(parent)
@@ -62,7 +62,7 @@ class LessonTabs(QTabWidget):
         if view is None:
             view = self.views[name] = create_view(name)
             view.setObjectName(f"view-{name}")
-            self.viewCreated.emit(view)
+            self.viewCreated.emit(name, view)
             self._pages[name].layout().addWidget(view)
         return view
 

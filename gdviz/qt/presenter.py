@@ -12,7 +12,6 @@ __all__ = ["PRESENTER_SCALE", "PresenterMode", "KEYS_HTML"]
 
 PRESENTER_SCALE = 1.45  # every text this much larger
 DOCK_MIN_WIDTH = 1500  # narrower windows hide the controls dock
-DOCK_WIDTH = {False: 250, True: 340}  # the dock's width in each mode (bigger controls need more)
 
 #: The keys shown at the bottom of the window, so the class sees what is pressed.
 KEYS_HTML = ("<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
@@ -88,7 +87,7 @@ class PresenterMode:
         elif self._hid_dock:
             self._hid_dock = False
             self.dock.show()
-        self.window.resizeDocks([self.dock], [DOCK_WIDTH[on]], Qt.Orientation.Horizontal)
+        self.dock.fit()  # the bigger controls need a wider dock
 
     def hide_notes(self, root: QWidget) -> None:
         """While on: hide the explanatory notes under ``root`` (shown again when it ends)."""

@@ -6,19 +6,13 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
 
 from gdviz.render import robust_max
 from gdviz.training.scales import nice_ticks
 
-__all__ = ["robust_max", "scale_of", "symmetric_levels", "LevelSmoother", "BarSync", "number_bar", "nice_ceiling", "fmt"]
-
-
-def scale_of(values, q: float = 99.0) -> float:
-    """The colour scale the values ask for: their ``q``-th percentile of |v|, or NaN when
-    all are zero (−∇C before the first step), which leaves a smoothed scale alone."""
-    return robust_max(values, q) if np.any(values) else math.nan
+__all__ = ["robust_max", "symmetric_levels", "LevelSmoother", "BarSync", "number_bar", "nice_ceiling", "nice_top", "doubling", "fmt"]
 
 
 def symmetric_levels(arr, q: float = 99.0) -> tuple[float, float]:
@@ -97,15 +91,17 @@ class BarSync:
 
 def number_bar(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
     """Numbers on a colour bar for its levels ``(lo, hi)``: ticks at a 1-2-5 step with
-    only the digits the step resolves, on an axis that widens to its widest label
-    (in whatever font presenter mode gives it)."""
+    only the digits the step resolves, and an axis wide enough for the widest one."""
     ticks = nice_ticks(lo, hi, 5)
     if not ticks:
         return
-    bar.axis.setTicks([ticks, []])
-    if bar.axis.fixedWidth is not None:
-        bar.axis.setWidth(None)  # a fixed width hid the labels that did not fit
-        bar.axis.setStyle(autoReduceTextSpace=False)  # grows to fit, never shrinks back: no relayout per frame
+    axis = bar.axis
+    axis.setTicks([ticks, []])
+    fm = QtGui.QFontMetrics(axis.style.get("tickFont") or QtWidgets.QApplication.font())
+    wide = max(fm.horizontalAdvance(text) for _, text in ticks)
+    width = wide + max(axis.style.get("tickLength", 4), 0) + axis.style.get("tickTextOffset", [5, 2])[0] + 4
+    if width != axis.width():
+        axis.setWidth(width)
 
 
 def nice_ceiling(x: float, minimum: float = 1e-6) -> float:
@@ -139,4 +135,24 @@ def fmt(x: float) -> str:
     else:
         s = f"{x:.3g}"
     return s.replace("-", "−")
+
+
+def doubling(value: float, start: float) -> float:
+    """The smallest ``start * 2**k`` that is ≥ ``value``."""
+    top = start
+    while top < value:
+        top *= 2.0
+    return top
+
+
+def nice_top(value: float) -> float:
+    """Round ``value`` up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k (few range changes)."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    base = 10.0**exp
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if value <= m * base * (1 + 1e-9):
+            return m * base
+    return 10.0 * base
 

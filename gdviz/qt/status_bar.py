@@ -14,7 +14,7 @@ __all__ = ["StatusReadouts"]
 
 
 class StatusReadouts:
-    """Permanent labels on ``bar`` (``state``, ``epoch``, ``step``, ``examples``,
+    """Permanent labels on ``bar`` (``state``, ``epoch``, ``step``, ``lr``, ``examples``,
     ``speed``, ``params``, ``accuracy``, ``data``) and :meth:`show` to fill them."""
 
     def __init__(self, bar: QStatusBar):
@@ -25,6 +25,7 @@ class StatusReadouts:
         self.state = self._label("Running or paused")
         self.epoch = self._label("Completed epochs and progress through the current one", 100)
         self.step = self._label("Updates of θ so far", 80)
+        self.lr = self._label("The learning rate η of the last step", 60)
         self.examples = self._label("Training examples used so far (counting repeats)", 130)
         self.speed = self._label("Training speed in examples per second", 110)
         self.params = self._label("Number of weights and biases in θ", 110)
@@ -48,6 +49,7 @@ class StatusReadouts:
             self.state.setStyleSheet("color: #1a9850;" if snap.running else "color: #6b6b6b;")
         self.epoch.setText(f"epoch {snap.epoch} + {100 * snap.epoch_fraction:.0f}%")
         self.step.setText(f"step {snap.step:,}")
+        self.lr.setText(f"η = {format_lr(snap.lr)}")
         self.examples.setText(f"{snap.examples_seen:,} examples seen")
         self.speed.setText(f"{snap.samples_per_s:,.0f} samples/s" if snap.running else "— samples/s")
         sizes = "-".join(str(s) for s in snap.sizes)

@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
 from gdviz.qt.deeper_layers import DeeperLayersPanel
-from gdviz.qt.mode_panel import ModePanel, board_item
+from gdviz.qt.mode_panel import ModePanel, board_item, scale_of
 from gdviz.training import theta
 
 __all__ = ["HiddenWeightsPanel", "DeeperLayersPanel", "ModePanel"]
@@ -211,12 +211,12 @@ class HiddenWeightsPanel(ModePanel):
         m4 = buf.reshape(g.rows, g.py, g.cols, g.px)
         m4[:, g.ty:g.ty + g.h, :, g.tx:g.tx + g.w] = (
             tiles.reshape(g.rows, g.cols, g.h, g.w).transpose(0, 2, 1, 3))
-        m = self._scale.update(scales.scale_of(W))
+        m = self._scale.update(scale_of(W))
 
         # Bias gauges, in the same image: a bar from the middle, right/red for +,
         # left/blue for −, full length = ±mb. They have their own scale mb, so the
         # value written is b·m/mb: its colour is then that of b on a ±mb colour bar.
-        mb = self._bias_scale.update(scales.scale_of(b, 100.0))
+        mb = self._bias_scale.update(scale_of(b, 100.0))
         bb = np.full(g.rows * g.cols, np.nan, np.float32)
         bb[:g.n] = b
         if g.picture:

@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         colours.apply_pyqtgraph_defaults()
         self.engine_controller = EngineController(self, engine, on_replaced=self._session_replaced)
         if session is None:
-            session = self.engine_session(TrainingSession(dataset or load_sample(), config or LESSON))
+            session = self.engine_controller.wrap(TrainingSession(dataset or load_sample(), config or LESSON))
         self.engine_controller.session = session
         self.last_snapshot = None
         self.frames = 0  # snapshots taken from the mailbox (or rendered directly)
@@ -163,12 +163,8 @@ class MainWindow(QMainWindow):
     engine_note = property(lambda self: self.engine_controller.note,
                            doc="Why the window fell back to the thread engine, if it did.")
 
-    def engine_session(self, session: TrainingSession):
-        """``session`` as this window's engine runs it (see :meth:`EngineController.wrap`)."""
-        return self.engine_controller.wrap(session)
-
     def replace_session(self, session) -> None:
-        """Swap in a new session (e.g. from a checkpoint): stop, rewire, start."""
+        """Train with ``session`` from now on (e.g. from a checkpoint)."""
         self.engine_controller.replace(session)
 
     def _session_replaced(self, session) -> None:
@@ -287,7 +283,7 @@ class MainWindow(QMainWindow):
         """Show the teaching view ``name`` (a key of ``VIEWS``) or ``"live"``; returns the view."""
         return self.tabs.show_view(name)
 
-    def _prepare_view(self, view) -> None:
+    def _prepare_view(self, name: str, view) -> None:
         view.set_context(self.session, self.session.dataset)
         view.set_dataset_callback(self.set_dataset)
         view.share_history(self.norm_history)  # |∇C| since the run began, not since the tab opened
@@ -295,6 +291,7 @@ class MainWindow(QMainWindow):
         if self.last_snapshot is not None:
             # the evaluations so far, so its history starts with the run, not with the tab
             view.ingest(replace(self.last_snapshot, new_evals=tuple(self._evals_seen)))
+        self.exporter.add_view(name, view)
 
     # ================================================================== commands
     def _pin_requested(self, index: int) -> None:

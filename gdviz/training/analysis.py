@@ -522,7 +522,7 @@ def dataset_kind(name: str) -> tuple[str, str]:
             return source, f"{words}, only {int(rest[len(_SUBSET):]):,} training digits"
         if rest == _SHUFFLED:
             return source, f"{words}, labels shuffled"
-    return name, name
+    return name, name or "data"
 
 
 def subset_dataset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:

@@ -223,7 +223,12 @@ def test_export_menu(window):
     assert "&Export" in texts
     assert [a.text() for a in ctl.menu.actions() if not a.isSeparator()] == [
         "&Panel as PNG/SVG", "&Metrics as CSV…", "&Weights animation (GIF)…"]
-    assert len(ctl.panel_menu.actions()) == len(window.panels)
+    from gdviz.qt.views import VIEWS
+
+    entries = [a.text() for a in ctl.panel_menu.actions() if not a.isSeparator() and not a.isCheckable()]
+    assert len(entries) == len(window.panels) + len(VIEWS)  # every live panel and every teaching view
+    assert "Cost and accuracy…" in entries and f"{VIEWS['landscape'].title}…" in entries
+    assert [k for k, a in ctl.scale_actions.items() if a.isChecked()] == [1]
     if not render.mp4_available():
         assert "imageio-ffmpeg" in ctl.gif_action.statusTip()
 
@@ -236,8 +241,7 @@ def test_every_panel_exports_png_and_svg(qtbot, window, tmp_path):
         png = ctl.export_panel(name, tmp_path / f"{name}.png")
         assert png.read_bytes()[:8] == PNG_SIGNATURE
         img = QImage(str(png))
-        dpr = panel.devicePixelRatioF()
-        assert (img.width(), img.height()) == (round(panel.width() * dpr), round(panel.height() * dpr))
+        assert (img.width(), img.height()) == (panel.width(), panel.height())
         svg = ctl.export_panel(name, tmp_path / f"{name}.svg")
         root = ET.parse(svg).getroot()
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
@@ -247,6 +251,46 @@ def test_every_panel_exports_png_and_svg(qtbot, window, tmp_path):
     assert ctl.export_panel("cost", tmp_path / "x.jpg") is None
     assert "x.jpg" in window.message_boxes[-1].text()
     assert ctl.export_panel("cost", tmp_path / "nope" / "x.png") is None
+
+
+def test_panel_export_at_2x_leaves_the_controls_out(qtbot, window, tmp_path):
+    """Export ▸ Panel at 2×: twice the pixels, drawn (not enlarged), and no radio buttons or boxes."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QAbstractButton
+
+    ctl = window._test_export
+    cost = window.cost_panel
+    buttons = [b for b in cost.findChildren(QAbstractButton) if b.isVisible()]
+    assert buttons  # steps / epochs / log / follow
+    ctl.scale_actions[2].trigger()
+    png = ctl.export_panel("cost", tmp_path / "cost.png")
+    img = QImage(str(png))
+    assert (img.width(), img.height()) == (2 * cost.width(), 2 * cost.height())
+    one = QImage(str(ctl.export_panel("cost", tmp_path / "cost1.png", scale=1)))
+    assert all(b.isVisible() for b in buttons)  # shown again after the export
+    # the radio buttons' area: in the export, no button text is drawn where "steps" sits on screen
+    b = next(b for b in buttons if b.text() == "steps")
+    top_left = b.mapTo(cost, b.rect().topLeft())
+    region = one.copy(top_left.x(), top_left.y(), b.width(), b.height())
+    window_grab = cost.grab().toImage().copy(top_left.x(), top_left.y(), b.width(), b.height())
+    assert region != window_grab
+
+
+def test_every_view_exports_as_a_panel(qtbot, window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from gdviz.qt.views import VIEWS
+
+    ctl = window._test_export
+    for name in ("landscape", "generalisation", "draw"):
+        png = ctl.export_panel(name, tmp_path / f"{name}.png", scale=1)
+        assert png is not None and png.read_bytes()[:8] == PNG_SIGNATURE
+        view = window.views[name]
+        assert window.current_view() is view
+        assert QImage(str(png)).width() == view.width()
+        assert "Export panel…" in [a.text() for a in view.actions()] or \
+            [a.text() for a in ctl.context_menu(name).actions()] == ["Export panel…"]
+    assert set(ctl.panel_entries) == set(window.panels) | set(VIEWS)
 
 
 def test_context_menu_has_export_panel(qtbot, window):
