@@ -128,10 +128,50 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
         return save_png(window, out)
 
 
-def _show_view_settled(app, window, name: str, timeout: float) -> None:
+def lesson_screenshot(out, chapter: int, size: tuple[int, int] = (1600, 1000), *, lesson_file=None,
+                      presenter: bool = False, data_dir=None, timeout: float = 180.0) -> Path:
+    """Open chapter ``chapter`` (1-based) of a lesson as lesson mode prepares it and save the
+    window as a PNG. Raises ``LessonError`` for a bad lesson file or chapter number,
+    ``TimeoutError`` when the chapter's training steps do not finish."""
+    from gdviz.data import load_dataset
+    from gdviz.qt.offscreen import offscreen_window, save_png, settle
+    from gdviz.training.lesson import LessonError, builtin_lesson, load_lesson
+
+    w, h = (int(v) for v in size)
+    if w < 200 or h < 200:
+        raise ValueError(f"size {w}x{h} is too small for the window")
+    limits.check_image_size(w, h, "a window")
+    lesson = builtin_lesson() if lesson_file is None else load_lesson(lesson_file)
+    if not 1 <= int(chapter) <= len(lesson.chapters):
+        raise LessonError(f"the lesson has chapters 1 to {len(lesson.chapters)}, not {chapter}")
+    app = ensure_app()
+    dataset = load_dataset("sample", data_dir, progress=False)
+    with offscreen_window(dataset, (w, h)) as window:
+        if presenter:
+            window.set_presenter_mode(True)
+        window.lesson.start(lesson, int(chapter) - 1)
+        ctl = window.lesson.controller
+        end = time.perf_counter() + timeout
+        while not ctl.ready:
+            if time.perf_counter() > end:
+                raise TimeoutError(f"chapter {chapter} was not ready within {timeout:g} s")
+            app.processEvents()
+            time.sleep(0.01)
+        view = window.current_view()
+        if view is not None:
+            _show_view_settled(app, window, window.tabs.current_name(), timeout, demo=False)
+        settle()
+        if window.last_snapshot is not None:
+            window.render(window.last_snapshot)
+        app.processEvents()
+        return save_png(window, out)
+
+
+def _show_view_settled(app, window, name: str, timeout: float, demo: bool = True) -> None:
     """Show teaching view ``name`` and wait until its background jobs have a result."""
     view = window.show_view(name)
-    view.demo()  # e.g. the drawing view draws a digit so the picture is not empty
+    if demo:
+        view.demo()  # e.g. the drawing view draws a digit so the picture is not empty
     end = time.perf_counter() + min(timeout, 20.0)
     settled = 0
     while time.perf_counter() < end:

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
-from gdviz.qt.mode_panel import ModePanel, board_item, scale_of
+from gdviz.qt.mode_panel import ModePanel, board_item
 from gdviz.training import theta
 
 __all__ = ["DeeperLayersPanel"]
@@ -58,7 +58,7 @@ class DeeperLayersPanel(ModePanel):
                 for l in range(1, len(snap.sizes) - 1)]
         self._mats = mats
         parts = [a.ravel() for W, b in mats for a in (W, b)]
-        m = self._scale.update(scale_of(np.concatenate(parts)))
+        m = self._scale.update(scales.scale_of(np.concatenate(parts)))
         for (img_w, img_b), (W, b) in zip(self.images, mats):
             img_w.setImage(W, levels=(-m, m))
             img_b.setImage(b.reshape(-1, 1), levels=(-m, m))

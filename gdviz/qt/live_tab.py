@@ -94,6 +94,29 @@ class LiveTab(QSplitter):
         self.left_split.setSizes([int(top * 0.6), top - int(top * 0.6)])
         self.right_split.setSizes([int(top * 0.36), top - int(top * 0.36)])
 
+    def emphasise(self, name: str | None) -> None:
+        """Give panel ``name`` the larger share of its splitters (None: the usual shares),
+        so the panel a lesson chapter talks about is readable on a small projector."""
+        self.initial_splits()
+        w, h = self.width(), self.height()
+        if name is None or w <= 0 or h <= 0:
+            return
+        top = int(h * 0.68)
+        if name == "cost":
+            top = int(h * 0.45)
+            self.setSizes([top, h - top])
+        elif name in ("hidden_weights", "deeper_layers", "activations", "output"):
+            top = int(h * 0.8)
+            self.setSizes([top, h - top])
+        if name in ("hidden_weights", "deeper_layers"):
+            self.top_split.setSizes([int(w * 0.6), w - int(w * 0.6)])
+            big = int(top * 0.72)
+            self.left_split.setSizes([big, top - big] if name == "hidden_weights" else [top - big, big])
+        elif name in ("activations", "output"):
+            self.top_split.setSizes([int(w * 0.42), w - int(w * 0.42)])
+            big = int(top * 0.7)
+            self.right_split.setSizes([top - big, big] if name == "output" else [big, top - big])
+
     def drawable(self, name: str, window: QWidget) -> bool:
         """True when panel ``name`` would be seen in ``window`` (its frame is not hidden)."""
         return self.frames[name].isVisibleTo(window)

@@ -4,22 +4,13 @@ heatmap that shows through NaN pixels (:func:`board_item`)."""
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.qt import colours, scales, widgets
+from gdviz.qt import colours, widgets
 from gdviz.training import theta
 
-__all__ = ["ModePanel", "board_item", "scale_of"]
-
-
-def scale_of(values: np.ndarray, q: float = 99.0) -> float:
-    """The colour scale the values ask for: their ``q``-th percentile of |v|, or NaN when
-    all are zero (−∇C before the first step), which leaves the smoothed scale alone."""
-    return scales.robust_max(values, q) if np.any(values) else math.nan
+__all__ = ["ModePanel", "board_item"]
 
 
 def board_item(shape) -> QtWidgets.QGraphicsItem:

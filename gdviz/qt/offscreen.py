@@ -70,9 +70,10 @@ def render_recording_png(recording_path, out, step: int, panel: str | None = Non
     """Draw ``step`` of a recording in an offscreen window; save the window, or one panel, as PNG.
 
     Raises ``ValueError`` for an unknown panel or step, ``RecordingError`` for a
-    bad recording, ``OSError`` when the image cannot be written.
+    bad recording, ``OSError`` when the image cannot be written, ``LimitError``
+    for a size over the limits (before any window).
     """
-    limits.check_image_size(*(int(v) for v in size), "a window")  # LimitError (a ValueError)
+    limits.check_image_size(*(int(v) for v in size), "a window")
     with open_recording(recording_path) as rec:  # refuse a bad file before any window
         n_steps, name = rec.n_steps, rec.dataset_name
     if not 0 <= int(step) <= n_steps:

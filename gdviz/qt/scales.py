@@ -6,13 +6,20 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
 
 from gdviz.render import robust_max
 from gdviz.training.scales import nice_ticks
 
-__all__ = ["robust_max", "symmetric_levels", "LevelSmoother", "BarSync", "number_bar", "nice_ceiling", "nice_top", "doubling", "fmt"]
+__all__ = ["robust_max", "scale_of", "symmetric_levels", "LevelSmoother", "BarSync", "number_bar", "nice_ceiling",
+           "nice_top", "doubling", "fmt"]
+
+
+def scale_of(values, q: float = 99.0) -> float:
+    """The colour scale the values ask for: their ``q``-th percentile of |v|, or NaN when
+    all are zero (−∇C before the first step), which leaves a smoothed scale alone."""
+    return robust_max(values, q) if np.any(values) else math.nan
 
 
 def symmetric_levels(arr, q: float = 99.0) -> tuple[float, float]:
@@ -91,17 +98,15 @@ class BarSync:
 
 def number_bar(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
     """Numbers on a colour bar for its levels ``(lo, hi)``: ticks at a 1-2-5 step with
-    only the digits the step resolves, and an axis wide enough for the widest one."""
+    only the digits the step resolves, on an axis that widens to its widest label
+    (in whatever font presenter mode gives it)."""
     ticks = nice_ticks(lo, hi, 5)
     if not ticks:
         return
-    axis = bar.axis
-    axis.setTicks([ticks, []])
-    fm = QtGui.QFontMetrics(axis.style.get("tickFont") or QtWidgets.QApplication.font())
-    wide = max(fm.horizontalAdvance(text) for _, text in ticks)
-    width = wide + max(axis.style.get("tickLength", 4), 0) + axis.style.get("tickTextOffset", [5, 2])[0] + 4
-    if width != axis.width():
-        axis.setWidth(width)
+    bar.axis.setTicks([ticks, []])
+    if bar.axis.fixedWidth is not None:
+        bar.axis.setWidth(None)  # a fixed width hid the labels that did not fit
+        bar.axis.setStyle(autoReduceTextSpace=False)  # grows to fit, never shrinks back: no relayout per frame
 
 
 def nice_ceiling(x: float, minimum: float = 1e-6) -> float:

@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
 from gdviz.qt.deeper_layers import DeeperLayersPanel
-from gdviz.qt.mode_panel import ModePanel, board_item, scale_of
+from gdviz.qt.mode_panel import ModePanel, board_item
 from gdviz.training import theta
 
 __all__ = ["HiddenWeightsPanel", "DeeperLayersPanel", "ModePanel"]
@@ -153,6 +153,7 @@ class HiddenWeightsPanel(ModePanel):
         self.bar_canvas.setFixedWidth(78)
         self.bar = widgets.colour_bar()
         self.bar_canvas.addItem(self.bar)
+        self.bar.axis.geometryChanged.connect(self._fit_bar)  # its numbers widen it
         self.bar_note = widgets.note_label("", size=8)
         self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
                                    | QtCore.Qt.AlignmentFlag.AlignTop)
@@ -210,12 +211,12 @@ class HiddenWeightsPanel(ModePanel):
         m4 = buf.reshape(g.rows, g.py, g.cols, g.px)
         m4[:, g.ty:g.ty + g.h, :, g.tx:g.tx + g.w] = (
             tiles.reshape(g.rows, g.cols, g.h, g.w).transpose(0, 2, 1, 3))
-        m = self._scale.update(scale_of(W))
+        m = self._scale.update(scales.scale_of(W))
 
         # Bias gauges, in the same image: a bar from the middle, right/red for +,
         # left/blue for −, full length = ±mb. They have their own scale mb, so the
         # value written is b·m/mb: its colour is then that of b on a ±mb colour bar.
-        mb = self._bias_scale.update(scale_of(b, 100.0))
+        mb = self._bias_scale.update(scales.scale_of(b, 100.0))
         bb = np.full(g.rows * g.cols, np.nan, np.float32)
         bb[:g.n] = b
         if g.picture:
@@ -241,6 +242,12 @@ class HiddenWeightsPanel(ModePanel):
             self._broken = broken
             self.status.setText("Some values are not numbers (training diverged): shown grey."
                                 if broken else " ")
+
+    def _fit_bar(self) -> None:
+        """Keep the colour bar's numbers in sight: its canvas grows with their axis."""
+        need = int(self.bar.axis.width() + self.bar.getAxis("left").width()) + 14 + 30
+        if need > self.bar_canvas.width() or (self.bar_canvas.width() > 78 and need < self.bar_canvas.width()):
+            self.bar_canvas.setFixedWidth(max(78, need))
 
     def set_image_shape(self, shape: tuple[int, int] | None) -> None:
         """The input images' (H, W) when they are not square (784 is shown as 28×28)."""

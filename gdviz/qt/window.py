@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from gdviz.data import load_sample
 from gdviz.qt import checkpoints, colours
 from gdviz.qt import export as export_mod
+from gdviz.qt import lesson_mode
 from gdviz.qt import replay as replay_mod
 from gdviz.qt import settings as settings_mod
 from gdviz.qt.banner import DivergenceBanner
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
         colours.apply_pyqtgraph_defaults()
         self.engine_controller = EngineController(self, engine, on_replaced=self._session_replaced)
         if session is None:
-            session = self.engine_controller.wrap(TrainingSession(dataset or load_sample(), config or LESSON))
+            session = self.engine_session(TrainingSession(dataset or load_sample(), config or LESSON))
         self.engine_controller.session = session
         self.last_snapshot = None
         self.frames = 0  # snapshots taken from the mailbox (or rendered directly)
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.data.show_current()
         self.replay = replay_mod.attach(self)
         self.exporter = export_mod.attach(self, self.replay)
+        self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
         self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
 
@@ -161,8 +163,12 @@ class MainWindow(QMainWindow):
     engine_note = property(lambda self: self.engine_controller.note,
                            doc="Why the window fell back to the thread engine, if it did.")
 
+    def engine_session(self, session: TrainingSession):
+        """``session`` as this window's engine runs it (see :meth:`EngineController.wrap`)."""
+        return self.engine_controller.wrap(session)
+
     def replace_session(self, session) -> None:
-        """Train with ``session`` from now on (e.g. from a checkpoint)."""
+        """Swap in a new session (e.g. from a checkpoint): stop, rewire, start."""
         self.engine_controller.replace(session)
 
     def _session_replaced(self, session) -> None:
