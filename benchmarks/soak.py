@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 #: η typed into its field: good ones, and what a student might type by mistake.
 LR_TEXTS = ("3", "0.5", "1", "10", "0.03", "100", "1e-3", "0,5", "abc", "-1", "0", "1e9", "", " 2 ", "nan",
-            "1e-5", "3.", ".5", "∞", "1" * 40)
+            "1e-5", "3.", ".5", "∞", "η=1", "1" * 40)
 #: Hidden layers typed into the network field (applied with Reset); 1024 is the window's limit.
 HIDDEN_TEXTS = ("16,16", "16,16", "32", "64,32", "10", "30,30,30", "", "100", "1024", "abc", "0", "-4",
                 "5000", "16,,16")
@@ -78,6 +78,7 @@ class Soak:
     errors: list = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
     samples: list = field(default_factory=list)
+    chosen: int = 0  # actions the driver chose (one may send several events)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -137,11 +138,26 @@ class Soak:
             return False
         QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
         if text:
-            QTest.keyClicks(edit, text)
+            self.type_text(edit, text)
         else:
             QTest.keyClick(edit, Qt.Key.Key_Backspace)
         QTest.keyClick(edit, Qt.Key.Key_Return)
         return True
+
+    def type_text(self, widget, text: str) -> None:
+        """Type ``text`` (QTest.keyClicks aborts on a character outside ASCII: those are sent as
+        key events that carry the character, as an input method would)."""
+        QTest, Qt, _P, QApplication = self._qt()
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QKeyEvent
+
+        for ch in text:
+            if ch.isascii() and ch.isprintable():
+                QTest.keyClicks(widget, ch)
+                continue
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier,
+                                                         ch))
 
     def controls_visible(self) -> bool:
         """Make the controls dock visible (Ctrl+K, as the presenter bar says) when it is not."""
@@ -254,6 +270,7 @@ class Soak:
         def qt_messages(kind, _context, text):
             if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
                 self.errors.append(f"Qt: {text}")
+                print(f"Qt: {text}", file=sys.stderr, flush=True)  # (a fatal one aborts next)
             elif kind == QtMsgType.QtWarningMsg:
                 self.warnings[f"Qt warning: {text[:200]}"] += 1
 
@@ -283,9 +300,10 @@ class Soak:
         self.samples.append(row)
         return row
 
-    def run(self, seconds: float, *, sample_every: float = 10.0, on_sample=None) -> dict:
-        """Random actions for ``seconds``; a memory sample every ``sample_every`` s (and at the
-        start and end). Returns :meth:`summary`."""
+    def run(self, seconds: float, *, max_actions: int | None = None, sample_every: float = 10.0,
+            on_sample=None) -> dict:
+        """Random actions for ``seconds`` (or until ``max_actions`` were chosen); a memory sample
+        every ``sample_every`` s (and at the start and end). Returns :meth:`summary`."""
         restore = self._install_hooks()
         try:
             t0 = time.perf_counter()
@@ -297,9 +315,10 @@ class Soak:
                     if on_sample is not None:
                         on_sample(row)
                     next_sample = now + sample_every
-                if now - t0 >= seconds:
+                if now - t0 >= seconds or (max_actions is not None and self.chosen >= max_actions):
                     break
                 action = self.rng.choices(self.actions, weights=self._weights)[0][1]
+                self.chosen += 1
                 try:
                     action()
                 except Exception:  # noqa: BLE001 - the driver's own failure is an error too
@@ -358,7 +377,8 @@ class Soak:
     def summary(self) -> dict:
         first = self.samples[0] if self.samples else {}
         last = self.samples[-1] if self.samples else {}
-        return {"seed": self.seed, "actions": sum(self.counts.values()), "by_action": dict(self.counts),
+        return {"seed": self.seed, "actions": sum(self.counts.values()), "chosen": self.chosen,
+                "by_action": dict(self.counts),
                 "errors": list(self.errors), "warnings": dict(self.warnings),
                 "window_rss_mb": {"start": first.get("window_rss_mb"), "end": last.get("window_rss_mb")},
                 "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
@@ -386,6 +406,7 @@ def main(argv=None) -> int:
     p.add_argument("--warmup", type=float, default=120.0, help="seconds before the flat-memory check starts")
     p.add_argument("--engine", choices=("process", "thread"), default=None)
     p.add_argument("--no-big", action="store_true", help="leave out the 100 and 1024-neuron networks")
+    p.add_argument("--no-trim", action="store_true", help="stop the window's heap trimming (to compare)")
     p.add_argument("--json-out", default=None)
     a = p.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -396,6 +417,8 @@ def main(argv=None) -> int:
     from gdviz.qt.window import MainWindow
 
     window = MainWindow(engine=a.engine)
+    if a.no_trim and getattr(window, "_trim_timer", None) is not None:
+        window._trim_timer.stop()
     window.resize(1600, 1000)
     window.show()
     window.activateWindow()

@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--view", default=None, metavar="NAME",
                    help="a teaching view to show: gradient, step-size, landscape, example-cost, "
                         "sgd-vs-gd, generalisation, draw, or presenter (presenter mode)")
+    s.add_argument("--lesson", type=_positive_int("the chapter"), default=None, metavar="N",
+                   help="open chapter N (1-based) of the lesson as it opens in lesson mode (--steps is "
+                        "then the chapter's own)")
+    s.add_argument("--lesson-file", default=None, metavar="FILE.toml",
+                   help="the lesson to take --lesson from (default: the built-in lesson)")
+    s.add_argument("--presenter", action="store_true", help="in presenter mode (large type, for a projector)")
 
     # ---------------------------------------------------------------- export
     x = sub.add_parser("export", help="export a recording: weights animation, metrics CSV, or a picture",

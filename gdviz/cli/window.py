@@ -63,10 +63,18 @@ def cmd_screenshot(args) -> int:
     from gdviz.data import DataError
     from gdviz.training.config import SettingError
 
+    from gdviz.training.lesson import LessonError
+
     try:
-        path = screenshot(out, steps=args.steps, size=args.size, data=args.data,
-                          data_dir=args.data_dir, view=args.view)
-    except (DataError, SettingError) as exc:
+        if args.lesson is not None:
+            from gdviz.qt.app import lesson_screenshot
+
+            path = lesson_screenshot(out, args.lesson, size=args.size, lesson_file=args.lesson_file,
+                                     presenter=args.presenter, data_dir=args.data_dir)
+        else:
+            path = screenshot(out, steps=args.steps, size=args.size, data=args.data,
+                              data_dir=args.data_dir, view="presenter" if args.presenter else args.view)
+    except (DataError, SettingError, LessonError) as exc:
         raise UsageError(str(exc)) from None
     except ValueError as exc:  # e.g. an unknown --view name, a size too small
         raise UsageError(str(exc)) from None

@@ -172,7 +172,7 @@ def test_the_window_functions_refuse_huge_sizes_before_any_window():
     """Called directly (not through the CLI), the Qt entry points check the same limit first."""
     pytest.importorskip("PySide6")
     from gdviz.qt.app import screenshot
-    from gdviz.qt.export import render_recording_png
+    from gdviz.qt.offscreen import render_recording_png
 
     with pytest.raises(limits.LimitError, match="MAX_IMAGE_WIDTH"):
         screenshot("x.png", size=(100_000, 100_000))
