@@ -9,7 +9,11 @@ The plan is ``;``-separated: ``wait S`` (seconds), ``key NAME`` (press the
 shortcut of the action whose text is NAME, e.g. ``key Run``, ``key Landscape``,
 ``key Presenter mode``; the keys reach the focused widget, as a user's do),
 ``key view:NAME`` (the teaching view ``NAME``), ``click NAME`` (the menu
-item NAME, e.g. ``click Full MNIST``), ``mark LABEL`` (a time stamp), ``quit``. Example::
+item NAME, e.g. ``click Full MNIST``), ``open-idx FOLDER`` (the Data menu's
+"Open IDX folder…" once FOLDER is chosen in its dialog: it reads the files
+in the GUI thread), ``use-mnist FOLDER`` (the Data menu's "Full MNIST" when
+the files are cached: read in a background thread, then handed over),
+``mark LABEL`` (a time stamp), ``quit``. Example::
 
     key view:landscape; wait 1; key Run; mark run; wait 6; quit
 
@@ -46,7 +50,7 @@ def parse_plan(text: str) -> list[tuple[str, str]]:
         if not part:
             continue
         verb, _, arg = part.partition(" ")
-        if verb not in ("wait", "key", "click", "mark", "quit"):
+        if verb not in ("wait", "key", "click", "open-idx", "use-mnist", "mark", "quit"):
             raise ValueError(f"GDVIZ_BENCH_PLAN: unknown step {part!r}")
         if verb == "wait":
             float(arg)
@@ -110,9 +114,13 @@ class _Probe:
         if not rec["ticks"]:
             rec["first_tick_wall"] = time.time()
         rec["ticks"].append(round(t, 6))
+        if getattr(self, "loaded", None) is not None:  # (see _use_mnist)
+            dataset, self.loaded = self.loaded, None
+            self.window.set_dataset(dataset)
+            rec["marks"].append((round(self.now(), 6), "switched"))
         session = self.window.session
         rec["steps"].append((round(t, 6), int(session.step_count)))
-        if "ready" not in rec and not session.busy:  # the training engine has answered
+        if "ready" not in rec and (not session.busy or rec["steps"][-1][1] > 0):  # the engine has answered
             rec["ready"] = round(t, 6)
 
     def next_step(self) -> None:
@@ -130,18 +138,35 @@ class _Probe:
                 return
             if verb == "mark":
                 self.record["marks"].append((round(self.now(), 6), arg))
-            elif verb in ("key", "click"):
+            elif verb in ("key", "click", "open-idx", "use-mnist"):
                 try:
                     if verb == "key":
                         _press(self.window, arg)
-                    else:
+                    elif verb == "click":
                         _action(self.window, arg, shortcut=False).trigger()
+                    elif verb == "open-idx":  # the Data menu's "Open IDX folder…" once it is chosen
+                        self.window.open_idx_folder(arg)
+                    else:
+                        self._use_mnist(arg)
                 except ValueError as exc:
                     self.record["errors"].append(str(exc))
                 self.record["marks"].append((round(self.now(), 6), f"{verb} {arg}"))
             elif verb == "quit":
                 break
         self.finish()
+
+    def _use_mnist(self, folder: str) -> None:
+        """What the Data menu's "Full MNIST" does when the files are in the cache: read them
+        in a background thread, then ``window.set_dataset`` (the GUI thread; see tick)."""
+        import threading
+
+        from gdviz.data import load_idx_dir
+
+        def load():
+            self.loaded = load_idx_dir(folder)
+
+        self.loaded = None
+        threading.Thread(target=load, name="gdviz-bench-load", daemon=True).start()
 
     def finish(self) -> None:
         self.timer.stop()
