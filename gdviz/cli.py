@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from gdviz import __version__
+from gdviz import __version__, preflight
 
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -293,6 +293,7 @@ def _open_window(data, data_dir, config=None) -> int:
     if not _has_display():
         raise UsageError("no display to open the window on (DISPLAY is not set); "
                          "use 'gdviz train --headless', or 'gdviz screenshot' to render the window to a file")
+    preflight.exit_if_qt_cannot_start()  # missing X11 libraries: say which, exit 1 (not Qt's abort)
     try:
         from gdviz.qt.app import run_app
     except ImportError as exc:
