@@ -76,6 +76,11 @@ def _batch(text):
     return check_batch_size(text)
 
 
+def _pace(text):
+    from gdviz.training.config import parse_pace
+    return parse_pace(text)
+
+
 def _hidden(text):
     from gdviz.training.config import parse_hidden
     return parse_hidden(text)
@@ -176,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gd = whole training set per step; sgd = mini-batches; momentum = sgd + momentum 0.9")
     t.add_argument("--lr", type=_arg(_lr), default=None, metavar="η", help="learning rate η")
     t.add_argument("--batch", type=_arg(_batch), default=None, metavar="N", help="mini-batch size")
+    t.add_argument("--pace", type=_arg(_pace), default=None, metavar="STEPS_PER_SECOND|max",
+                   help="steps per second in the window (default: the pace used last, 10 at first); "
+                        "'max' = as fast as possible")
     t.add_argument("--epochs", type=_positive_int("the number of epochs"), default=None, metavar="N",
                    help=f"passes over the training set (default {DEFAULT_EPOCHS}; --headless only)")
     t.add_argument("--seed", type=_int("the seed"), default=None, help="random seed (initial θ and shuffles)")
@@ -288,7 +296,7 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
 
 
-def _open_window(data, data_dir, config=None) -> int:
+def _open_window(data, data_dir, config=None, pace=None) -> int:
     _check_data_dir(data_dir)
     if not _has_display():
         raise UsageError("no display to open the window on (DISPLAY is not set); "
@@ -303,7 +311,7 @@ def _open_window(data, data_dir, config=None) -> int:
     from gdviz.training.config import SettingError
 
     try:
-        return int(run_app(data=data, data_dir=data_dir, config=config) or 0)
+        return int(run_app(data=data, data_dir=data_dir, config=config, pace=pace) or 0)
     except (DataError, SettingError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -333,7 +341,9 @@ def cmd_train(args) -> int:
         if extras:
             verb = "applies" if len(extras) == 1 else "apply"
             raise UsageError(f"{', '.join(extras)} only {verb} to training in the terminal: add --headless")
-        return _open_window(args.data, args.data_dir, config)
+        return _open_window(args.data, args.data_dir, config, pace=args.pace)
+    if args.pace is not None:
+        raise UsageError("--pace only applies to the window (--headless trains as fast as it can)")
     return train_headless(args, config)
 
 

@@ -41,6 +41,7 @@ from gdviz.training import (
     check_lr,
     parse_hidden,
 )
+from gdviz.training.config import DEFAULT_PACE
 
 __all__ = [
     "MAX_HIDDEN",
@@ -48,6 +49,7 @@ __all__ = [
     "ControlPanel",
     "eval_interval",
     "format_lr",
+    "format_pace",
     "lr_to_slider",
     "nice_lr_steps",
     "slider_to_lr",
@@ -122,6 +124,14 @@ def format_lr(lr: float) -> str:
     return f"{lr:g}"
 
 
+def format_pace(steps_per_second: float) -> str:
+    """``"10 steps/s"``, ``"1 step/s"`` or ``"max speed"`` (0)."""
+    sps = float(steps_per_second)
+    if sps <= 0:
+        return "max speed"
+    return f"{sps:g} step{'s' if sps != 1 else ''}/s"
+
+
 def eval_interval(n_train: int, batch_size: int, optimizer: str = "sgd") -> int:
     """Steps between test evaluations: about a quarter of an epoch (0 for full-batch GD)."""
     if optimizer == "gd":
@@ -181,6 +191,8 @@ class ControlPanel(QWidget):
         self._run_clicked_at = -1e9
         self._snap = None
         self._lr_error = False
+        #: the pace to come back to after fast-forward (steps/s, > 0)
+        self.watch_pace = float(self.config.steps_per_second) or DEFAULT_PACE
         self._make_actions()
         self._build_ui()
         self.set_config(self.config)
@@ -206,6 +218,10 @@ class ControlPanel(QWidget):
                                   self.step_once)
         self.epoch_action = action("Epoch", QKeySequence("Shift+Right"),
                                    "Train to the end of the current epoch and pause", self.step_epoch)
+        self.fast_action = action("⏩ As fast as possible", QKeySequence("F"),
+                                  "Fast-forward: train as fast as the computer can (again: back to the "
+                                  "pace chosen below)", self._fast_toggled, checkable=True)
+        self.fast_action.setShortcuts([QKeySequence("F"), QKeySequence("Shift+Space")])
         self.reset_action = action("Reset", QKeySequence("Ctrl+R"),
                                    "Back to step 0 with the same initial weights "
                                    "(and the network settings below)", self.reset)
@@ -217,7 +233,7 @@ class ControlPanel(QWidget):
                                     lambda: self.nudge_lr(-1))
 
     def actions_for_menu(self) -> list[QAction]:
-        return [self.run_action, self.step_action, self.epoch_action, None, self.faster_action,
+        return [self.run_action, self.step_action, self.epoch_action, self.fast_action, None, self.faster_action,
                 self.slower_action, None, self.reset_action, self.reseed_action]
 
     # ------------------------------------------------------------------ layout
@@ -257,8 +273,11 @@ class ControlPanel(QWidget):
             self.speed_combo.addItem(text, sps)
         self.speed_combo.setToolTip("Steps per second; slow speeds let a class follow single steps")
         self.speed_combo.currentIndexChanged.connect(self._speed_changed)
-        grid.addWidget(QLabel("Speed"), 3, 0)
+        grid.addWidget(QLabel("Pace"), 3, 0)
         grid.addWidget(self.speed_combo, 3, 1)
+        self.fast_button = button(self.fast_action)
+        self.fast_button.setObjectName("FastButton")
+        grid.addWidget(self.fast_button, 4, 0, 1, 2)
         outer.addWidget(box)
 
         # ---- learning rate
@@ -376,7 +395,7 @@ class ControlPanel(QWidget):
         outer.addWidget(self.message_label)
         outer.addStretch(1)
         self.hints = QLabel("<b>Space</b> run / pause &nbsp; <b>→</b> one step<br>"
-                            "<b>Shift+→</b> to the end of the epoch<br>"
+                            "<b>Shift+→</b> to the end of the epoch &nbsp; <b>F</b> fast<br>"
                             "<b>Ctrl+↑ / ↓</b> larger / smaller η<br>"
                             "<b>Ctrl+R</b> reset &nbsp; <b>Ctrl+1/2/3</b> w / −∇C / Δθ")
         self.hints.setObjectName("Hints")
@@ -403,6 +422,9 @@ class ControlPanel(QWidget):
                 self.speed_combo.addItem(f"{config.steps_per_second:g} steps / s", float(config.steps_per_second))
                 idx = self.speed_combo.count() - 1
             self.speed_combo.setCurrentIndex(idx)
+            if config.steps_per_second > 0:
+                self.watch_pace = float(config.steps_per_second)
+            self._show_fast(config.steps_per_second == 0)
             self.hidden_edit.setText(",".join(str(h) for h in config.hidden))
             self.activation_combo.setCurrentIndex(max(0, self.activation_combo.findData(config.activation)))
             self.cost_combo.setCurrentIndex(max(0, self.cost_combo.findData(config.cost)))
@@ -570,8 +592,37 @@ class ControlPanel(QWidget):
         sps = float(self.speed_combo.itemData(index))
         self.session.set_speed(sps)
         self.config = replace(self.config, steps_per_second=sps)
+        if sps > 0:
+            self.watch_pace = sps
+        self._show_fast(sps == 0)
         self.show_message("Training as fast as possible." if sps == 0 else
                           f"Training at {sps:g} step{'s' if sps != 1 else ''} per second.")
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Train at ``steps_per_second`` (0: as fast as possible), shown in the pace box."""
+        sps = float(steps_per_second)
+        idx = self.speed_combo.findData(sps)
+        if idx < 0:
+            self.speed_combo.addItem(f"{sps:g} steps / s", sps)
+            idx = self.speed_combo.count() - 1
+        if idx == self.speed_combo.currentIndex():
+            self._speed_changed(idx)
+        else:
+            self.speed_combo.setCurrentIndex(idx)  # sends it
+
+    def _fast_toggled(self, on: bool) -> None:
+        """Fast-forward on: as fast as possible, running; off: back to the watch pace."""
+        if on:
+            self.set_pace(0.0)
+            if not self.run_action.isChecked():
+                self.run()
+        else:
+            self.set_pace(self.watch_pace)
+
+    def _show_fast(self, on: bool) -> None:
+        self.fast_action.blockSignals(True)
+        self.fast_action.setChecked(on)
+        self.fast_action.blockSignals(False)
 
     def _batch_changed(self, value: int) -> None:
         try:

@@ -8,7 +8,8 @@ Layout of version 2 (:data:`SETTINGS_VERSION`), organisation and application
     window/state               QByteArray  QMainWindow.saveState() (docks, toolbars)
     training/lr                float       η (LR_MIN … LR_MAX)
     training/batch_size        int         mini-batch size ≥ 1
-    training/speed             float       steps per second, 0 = as fast as possible
+    training/speed             float       the pace: steps per second, 0 = as fast as possible
+                                           (fast-forward is not stored: the pace it returns to is)
     view/theme                 str         "light" (the only look gdviz has now) or "dark"
     view/fps                   int         display rate, 1 … 60
     view/log_cost              bool        log-scale cost axis
@@ -46,7 +47,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from gdviz.qt.menus import find_action, find_menu, insert_into
-from gdviz.training.config import LESSON, SettingError, check_batch_size, check_lr
+from gdviz.training.config import DEFAULT_PACE, LESSON, MAX_PACE, SettingError, check_batch_size, check_lr
 
 __all__ = [
     "AUTOSAVE_NAME", "AppSettings", "DEFAULTS", "MAX_RECENT", "SETTINGS_VERSION", "SettingsController",
@@ -80,7 +81,7 @@ class AppSettings:
     window_state: bytes | None = field(default=None, repr=False)
     lr: float = LESSON.lr
     batch_size: int = LESSON.batch_size
-    speed: float = LESSON.steps_per_second
+    speed: float = DEFAULT_PACE
     theme: str = "light"
     data: str = "sample"
     data_dir: str = ""
@@ -230,7 +231,7 @@ def load_settings(qs: QSettings | None = None, *, write_migration: bool = True) 
         except SettingError:
             batch = d.batch_size
         speed = _float(v(K_SPEED), d.speed)
-        if speed < 0:
+        if not 0 <= speed <= MAX_PACE:
             speed = d.speed
         version = stored_version(qs)
         return AppSettings(
@@ -295,7 +296,8 @@ def read_from_window(window) -> AppSettings:
     return AppSettings(
         geometry=bytes(window.saveGeometry().data()) or None,
         window_state=bytes(window.saveState().data()) or None,
-        lr=float(cfg.lr), batch_size=int(cfg.batch_size), speed=float(cfg.steps_per_second),
+        # the pace to watch at, not a fast-forward that was on when the window closed
+        lr=float(cfg.lr), batch_size=int(cfg.batch_size), speed=float(window.controls.watch_pace),
         theme=theme if theme in THEMES else "light",
         data=data, data_dir=data_dir,
         display_rate=int(getattr(window, "fps", DEFAULT_FPS)),
@@ -331,9 +333,7 @@ def apply_to_window(window, s: AppSettings, *, training: bool = True, data: bool
         if s.batch_size != c.config.batch_size and c.config.optimizer != "gd":
             c.batch_spin.setValue(int(s.batch_size))  # clamped to the training set; sends it
         if float(s.speed) != float(c.config.steps_per_second):
-            i = c.speed_combo.findData(float(s.speed))
-            if i >= 0:
-                c.speed_combo.setCurrentIndex(i)  # sends it
+            c.set_pace(float(s.speed))  # sends it
     if data:
         if s.data == "mnist" and getattr(window.session.dataset, "name", "") != "mnist":
             window.use_full_mnist()

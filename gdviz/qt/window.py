@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdviz.qt.controls import ControlPanel, format_lr
+from gdviz.qt.controls import ControlPanel, format_lr, format_pace
 from gdviz.qt.cost_panel import CostPanel
 from gdviz.qt.worker import TrainingThread, engine_choice, share_the_gil
 from gdviz.qt.views import VIEW_HZ, VIEWS, create_view
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         # Presenter mode shows the keys on screen, so the class sees what is pressed.
         self.presenter_bar = QLabel(
             "<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
-            " &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
+            " &nbsp;·&nbsp; <b>F</b> fast &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
             " <b>Alt+0…7</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp; <b>F5</b> leave presenter mode")
         self.presenter_bar.setObjectName("PresenterBar")
         self.presenter_bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -445,7 +445,8 @@ class MainWindow(QMainWindow):
         self.status_epoch = label("Completed epochs and progress through the current one", 100)
         self.status_step = label("Updates of θ so far", 80)
         self.status_examples = label("Training examples used so far (counting repeats)", 130)
-        self.status_speed = label("Training speed in examples per second", 110)
+        self.status_speed = label("The pace (steps per second; F: as fast as possible) and the "
+                                  "training examples used per second", 190)
         self.status_params = label("Number of weights and biases in θ", 110)
         self.status_accuracy = label("Share of the test digits the network gets right (last evaluation)", 120)
         self.status_data = label("The data being trained on")
@@ -677,7 +678,8 @@ class MainWindow(QMainWindow):
         self.status_epoch.setText(f"epoch {snap.epoch} + {100 * snap.epoch_fraction:.0f}%")
         self.status_step.setText(f"step {snap.step:,}")
         self.status_examples.setText(f"{snap.examples_seen:,} examples seen")
-        self.status_speed.setText(f"{snap.samples_per_s:,.0f} samples/s" if snap.running else "— samples/s")
+        rate = f"{snap.samples_per_s:,.0f} samples/s" if snap.running and snap.samples_per_s > 0 else "— samples/s"
+        self.status_speed.setText(f"{format_pace(snap.steps_per_second)} · {rate}")
         sizes = "-".join(str(s) for s in snap.sizes)
         self.status_params.setText(f"{snap.n_params:,} parameters")
         self.status_params.setToolTip(f"{sizes} network, {snap.activation}, cost {snap.cost_name}, "
@@ -980,7 +982,8 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         rows = [
             ("Space", "run / pause"), ("→", "one step (one mini-batch)"),
-            ("Shift+→", "to the end of the epoch"), ("Ctrl+↑ / Ctrl+↓", "larger / smaller η"),
+            ("Shift+→", "to the end of the epoch"), ("F or Shift+Space", "as fast as possible / back to the pace"),
+            ("Ctrl+↑ / Ctrl+↓", "larger / smaller η"),
             ("↑ / ↓ in the η field", "next / previous η"), ("PgUp / PgDn in the η field", "η × 10 / ÷ 10"),
             ("Ctrl+R", "reset to the same initial weights"), ("Ctrl+Shift+R", "new random initial weights"),
             ("Ctrl+1 / 2 / 3", "weights / −∇C / Δθ"), ("Ctrl+L", "log-scale cost"),

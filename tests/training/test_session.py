@@ -314,6 +314,36 @@ def test_speed_limit_paces_the_steps(tiny):
         t.join(5)
 
 
+def test_samples_per_second_is_the_pace_times_the_batch(tiny):
+    """Wall-clock examples per second: at 20 steps/s of 10 examples about 200, never 0 and never
+    the compute-only rate of tens of thousands."""
+    s = TrainingSession(tiny, TrainConfig(steps_per_second=20, batch_size=10))
+    t = _serve(s)
+    try:
+        s.run()
+        assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.samples_per_s > 0, timeout=20)
+        rate = s.mailbox.peek().samples_per_s
+        assert 40 < rate < 260, rate
+        s.set_speed(0.0)
+        assert _wait(lambda: s.mailbox.peek().samples_per_s > 2_000, timeout=20)
+        s.pause()
+    finally:
+        s.stop()
+        t.join(5)
+
+
+def test_steps_asked_for_do_not_wait_for_the_pace(tiny):
+    """→ and "to the end of the epoch" go at once: an epoch of 60 steps at 1 step/s does not take a minute."""
+    s = TrainingSession(tiny, TrainConfig(steps_per_second=1, batch_size=10))
+    t = _serve(s)
+    try:
+        s.step_epoch()
+        assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.step == 60 and not s.busy, timeout=30)
+    finally:
+        s.stop()
+        t.join(5)
+
+
 def test_stop_wakes_a_paused_loop_at_once(tiny):
     s = TrainingSession(tiny, LESSON)
     t = _serve(s)
