@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from gdviz.qt.controls import ControlPanel, format_lr, format_pace
 from gdviz.qt.cost_panel import CostPanel
+from gdviz.qt.keys import give_keys_back
 from gdviz.qt.worker import TrainingThread, engine_choice, share_the_gil
 from gdviz.qt.views import VIEW_HZ, VIEWS, create_view
 from gdviz.training import LESSON, TrainConfig, TrainingSession
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.exporter = export_mod.attach(self)
         # None: nothing is read or stored (tests); the app passes the user's settings.
         self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
+        give_keys_back(self)  # Enter/Escape in a field hand Space, → ... back to the window
 
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -589,6 +591,7 @@ class MainWindow(QMainWindow):
                 view.set_dataset_callback(self.set_dataset)
             if hasattr(view, "share_history"):  # |∇C| since the run began, not since the tab opened
                 view.share_history(self.norm_history)
+            give_keys_back(view)
             if getattr(self, "_presenter", False):
                 self._hide_notes(view)
             if hasattr(view, "ingest") and self.last_snapshot is not None:
