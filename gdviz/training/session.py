@@ -375,6 +375,7 @@ class TrainingSession:
         self._pending = 0
         self._run_id += 1
         self._dirty = True
+        self._evaluate_if_stale()  # the untrained network's cost and accuracy: the run's first point
 
     def _drain(self) -> None:
         """Apply the queued commands, at most ``MAX_COMMANDS_PER_BATCH`` (worker thread only).
@@ -394,6 +395,7 @@ class TrainingSession:
                 self._tp_start = None
             elif name == "pause":
                 self._running, self._pending = False, 0
+                self._evaluate_if_stale()
             elif name == "step":
                 self._running = False
                 self._tp_start = None
@@ -467,6 +469,8 @@ class TrainingSession:
         if self._pending:
             self._pending -= 1
         self._one_step()
+        if not (self._running or self._pending):
+            self._evaluate_if_stale()
         # The pace holds while running; steps asked for (→, to the end of the epoch) go at once.
         sps = self.config.steps_per_second if self._running else 0.0
         self._next_due = time.perf_counter() + 1.0 / sps if sps > 0 else 0.0
@@ -507,6 +511,16 @@ class TrainingSession:
             if evaluate_at_end:
                 self._epoch_evaluation()
         elif cfg.eval_every and self.step_count % cfg.eval_every == 0:
+            self._last_eval = self.evaluate()
+
+    def _evaluate_if_stale(self) -> None:
+        """Evaluate at θ now unless the last evaluation is of this step (or θ diverged).
+
+        Called when training stops (pause, the last of the steps asked for)
+        and at step 0, so every figure shown while paused is of the step shown.
+        """
+        ev = self._last_eval
+        if not self.diverged and (ev is None or ev.step != self.step_count):
             self._last_eval = self.evaluate()
 
     def _measure_throughput(self, now: float) -> None:

@@ -222,7 +222,7 @@ def test_evaluations_at_the_configured_interval(tiny):
     s = TrainingSession(tiny, TrainConfig(eval_every=20))
     _train(s, 60)  # 60 steps = one epoch of 600 digits
     snap = s.snapshot()
-    assert [e.step for e in snap.new_evals] == [20, 40, 60]
+    assert [e.step for e in snap.new_evals] == [0, 20, 40, 60]  # step 0: the untrained network
     assert [e[0] for e in snap.new_epoch_costs] == [1]
     assert 0 <= snap.last_eval.test_accuracy <= 1
 
@@ -339,6 +339,25 @@ def test_steps_asked_for_do_not_wait_for_the_pace(tiny):
     try:
         s.step_epoch()
         assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.step == 60 and not s.busy, timeout=30)
+    finally:
+        s.stop()
+        t.join(5)
+
+
+def test_a_paused_run_shows_the_evaluation_of_its_step(tiny):
+    """Step 0 is evaluated (the untrained network), and so is every step training stops at, so
+    the accuracy on screen while paused is of the step on screen."""
+    s = TrainingSession(tiny, TrainConfig(eval_every=0))
+    assert s.snapshot().last_eval.step == 0
+    t = _serve(s)
+    try:
+        s.step(7)
+        assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.step == 7 and not s.busy)
+        assert _wait(lambda: s.mailbox.peek().last_eval.step == 7)
+        s.run()
+        assert _wait(lambda: s.mailbox.peek().step > 30)
+        s.pause()
+        assert _wait(lambda: not s.busy and (p := s.mailbox.peek()).last_eval.step == p.step == s.step_count)
     finally:
         s.stop()
         t.join(5)
