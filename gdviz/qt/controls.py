@@ -177,6 +177,10 @@ class ControlPanel(QWidget):
     networkChanged = Signal()
     presetRequested = Signal(str)  # "lesson" or "best"
 
+    #: Asked before any reset with the function that does it: True to reset now, False when it
+    #: calls that function later or not at all (a recording asks first; see gdviz.qt.lesson_recording).
+    reset_guard = None
+
     #: After a Run/Pause click, snapshots published before the session saw it
     #: may still show the old state; trust the button for this long.
     RUN_STATE_GRACE_S = 0.3
@@ -218,7 +222,7 @@ class ControlPanel(QWidget):
                                   self.step_once)
         self.epoch_action = action("Epoch", QKeySequence("Shift+Right"),
                                    "Train to the end of the current epoch and pause", self.step_epoch)
-        self.fast_action = action("⏩ As fast as possible", QKeySequence("F"),
+        self.fast_action = action("▶▶ As fast as possible", QKeySequence("F"),
                                   "Fast-forward: train as fast as the computer can (again: back to the "
                                   "pace chosen below)", self._fast_toggled, checkable=True)
         self.fast_action.setShortcuts([QKeySequence("F"), QKeySequence("Shift+Space")])
@@ -395,7 +399,8 @@ class ControlPanel(QWidget):
         outer.addWidget(self.message_label)
         outer.addStretch(1)
         self.hints = QLabel("<b>Space</b> run / pause &nbsp; <b>→</b> one step<br>"
-                            "<b>Shift+→</b> to the end of the epoch &nbsp; <b>F</b> fast<br>"
+                            "<b>Shift+→</b> to the end of the epoch<br>"
+                            "<b>F</b> as fast as possible / back to the pace<br>"
                             "<b>Ctrl+↑ / ↓</b> larger / smaller η<br>"
                             "<b>Ctrl+R</b> reset &nbsp; <b>Ctrl+1/2/3</b> w / −∇C / Δθ")
         self.hints.setObjectName("Hints")
@@ -405,8 +410,9 @@ class ControlPanel(QWidget):
 
     # ------------------------------------------------------------------ state from outside
     def set_config(self, config: TrainConfig) -> None:
-        """Show ``config`` in every field (no command is sent)."""
+        """Show ``config`` in every field (no command is sent); a message about earlier settings goes."""
         self.config = config
+        self.show_message("")
         widgets = (self.lr_slider, self.lr_edit, self.batch_spin, self.optimizer_combo, self.speed_combo,
                    self.hidden_edit, self.activation_combo, self.cost_combo)
         for w in widgets:
@@ -684,8 +690,14 @@ class ControlPanel(QWidget):
         return replace(self.config, hidden=hidden, activation=self.activation_combo.currentData(),
                        cost=self.cost_combo.currentData())
 
+    def confirm_reset(self, proceed) -> bool:
+        """True when a reset may happen now (see ``reset_guard``)."""
+        return self.reset_guard is None or bool(self.reset_guard(proceed))
+
     def reset(self) -> None:
         """Step 0 with the same initial θ (or a new network, if its settings changed)."""
+        if not self.confirm_reset(self.reset):
+            return
         config = self._network_config()
         if config is None:
             return
@@ -697,6 +709,8 @@ class ControlPanel(QWidget):
 
     def reseed(self) -> None:
         """Step 0 with new random initial weights (and the network settings shown)."""
+        if not self.confirm_reset(self.reseed):
+            return
         config = self._network_config()
         if config is None:
             return

@@ -127,10 +127,13 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._set_dataset_widgets(session.dataset)
         from gdviz.qt import export as export_mod
+        from gdviz.qt import health_banner, lesson_recording
         from gdviz.qt import replay as replay_mod
         from gdviz.qt import settings as settings_mod
 
         self.replay = replay_mod.attach(self)
+        self.health_banner = health_banner.attach(self)  # a saturated or stuck network, in words
+        self.lesson_recording = lesson_recording.attach(self)  # record from step 0; Reset asks while recording
         self.exporter = export_mod.attach(self)
         # None: nothing is read or stored (tests); the app passes the user's settings.
         self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
@@ -446,11 +449,13 @@ class MainWindow(QMainWindow):
         self.status_state = label("Running or paused")
         self.status_epoch = label("Completed epochs and progress through the current one", 100)
         self.status_step = label("Updates of θ so far", 80)
+        self.status_lr = label("The learning rate η of the latest step", 60)
         self.status_examples = label("Training examples used so far (counting repeats)", 130)
         self.status_speed = label("The pace (steps per second; F: as fast as possible) and the "
                                   "training examples used per second", 190)
         self.status_params = label("Number of weights and biases in θ", 110)
-        self.status_accuracy = label("Share of the test digits the network gets right (last evaluation)", 120)
+        self.status_accuracy = label("Share of the test digits the network gets right, at the step of "
+                                     "the last evaluation (every step training stops at is evaluated)", 170)
         self.status_data = label("The data being trained on")
 
     # ================================================================== thread
@@ -669,6 +674,7 @@ class MainWindow(QMainWindow):
             self._status_at = t0
             self._update_status(snap)
         self._update_banner(snap)
+        self.health_banner.observe(snap)
         self.frames += 1
         self.render_seconds += time.perf_counter() - t0
         self.frameRendered.emit(snap.step)
@@ -680,6 +686,7 @@ class MainWindow(QMainWindow):
             self.status_state.setStyleSheet("color: #1a9850;" if snap.running else "color: #6b6b6b;")
         self.status_epoch.setText(f"epoch {snap.epoch} + {100 * snap.epoch_fraction:.0f}%")
         self.status_step.setText(f"step {snap.step:,}")
+        self.status_lr.setText(f"η = {format_lr(snap.lr)}")
         self.status_examples.setText(f"{snap.examples_seen:,} examples seen")
         rate = f"{snap.samples_per_s:,.0f} samples/s" if snap.running and snap.samples_per_s > 0 else "— samples/s"
         self.status_speed.setText(f"{format_pace(snap.steps_per_second)} · {rate}")
@@ -689,7 +696,7 @@ class MainWindow(QMainWindow):
                                       f"η = {format_lr(snap.lr)}, batch {snap.batch_size}, seed {snap.seed}")
         ev = snap.last_eval
         if ev is not None and math.isfinite(ev.test_accuracy):
-            self.status_accuracy.setText(f"test accuracy {100 * ev.test_accuracy:.1f}%")
+            self.status_accuracy.setText(f"test accuracy {100 * ev.test_accuracy:.1f}% (step {ev.step:,})")
         else:
             self.status_accuracy.setText("test accuracy —")
         if snap.message and snap.message != self._shown_message and not snap.diverged:
@@ -733,6 +740,8 @@ class MainWindow(QMainWindow):
 
     def apply_preset(self, name: str) -> None:
         """Set a named configuration (``PRESETS``) and go back to step 0, paused."""
+        if not self.controls.confirm_reset(lambda: self.apply_preset(name)):
+            return
         from dataclasses import replace
 
         from gdviz.training import PRESETS
@@ -744,9 +753,9 @@ class MainWindow(QMainWindow):
         self.session.pause()
         self.session.reset(config)
         self.controls.set_config(config)
-        self.statusBar().showMessage(
+        self.controls.show_message(
             f"{name.capitalize()} preset: {'-'.join(map(str, config.sizes()))}, {config.activation}, "
-            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}", 8000)
+            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}; back at step 0.")
 
     def set_presenter_mode(self, on: bool) -> None:
         """Large fonts, high contrast and the shortcuts on screen, for a projector."""
