@@ -356,7 +356,7 @@ def test_train_pace_opens_the_window_at_that_pace(fake_qt, capsys):
     assert main(["train", "--pace", "4"]) == 0
     assert main(["train", "--pace", "max"]) == 0
     assert [c[1]["pace"] for c in fake_qt.calls] == [4.0, 0.0]
-    for bad in ("fast-ish", "0", "-2", "nan"):
+    for bad in ("fast-ish", "0", "0.05", "-2", "nan"):
         err = _assert_one_line_error(main(["train", "--pace", bad]), capsys)
         assert "pace" in err
     err = _assert_one_line_error(main(["train", "--headless", "--pace", "3"]), capsys)

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from gdviz import limits
+
 __all__ = ["SCREENSHOT_VIEWS", "ensure_app", "run_app", "screenshot"]
 
 #: Named views for :func:`screenshot`: the teaching views (``gdviz.qt.views.VIEWS``,
@@ -78,9 +80,9 @@ def run_app(data: str = "sample", data_dir=None, config=None, pace: float | None
     dataset, problem = _load(data, data_dir, allow_download=False)
     window = MainWindow(dataset, _config(config), restore_settings=True if config is None else "view")
     if pace is None and config is not None:  # the command line chose the rest, not the pace
-        from gdviz.qt.settings import load_settings
+        from gdviz.qt.settings import load_settings, pace_steps_per_second
 
-        pace = load_settings(window._settings()).speed
+        pace = pace_steps_per_second(load_settings(window._settings()).pace)
     if pace is not None:
         window.controls.set_pace(pace)
     window.show()
@@ -113,6 +115,7 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     w, h = (int(v) for v in size)
     if w < 200 or h < 200:
         raise ValueError(f"size {w}x{h} is too small for the window")
+    limits.check_image_size(w, h, "a window")  # LimitError (a ValueError) before any window
     app = ensure_app()
     from gdviz.data import load_dataset
 

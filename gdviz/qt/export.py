@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
 
-from gdviz import render
+from gdviz import limits, render
 from gdviz.qt.menus import find_action, find_menu, insert_into
 
 __all__ = ["PANEL_TITLES", "ExportController", "attach", "export_panel", "export_metrics_csv",
@@ -263,6 +263,7 @@ def render_recording_png(recording_path, out, step: int, panel: str | None = Non
     from gdviz.qt.app import ensure_app
     from gdviz.training.recording import RecordingError, open_recording
 
+    limits.check_image_size(*(int(v) for v in size), "a window")  # LimitError (a ValueError)
     with open_recording(recording_path) as rec:  # refuse a bad file before any window
         n_steps, name = rec.n_steps, rec.dataset_name
     if not 0 <= int(step) <= n_steps:

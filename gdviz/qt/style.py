@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.core import parameter_layout
 from gdviz.render import robust_max  # noqa: F401 - shared with the Qt-free renderer
+from gdviz.training.scales import nice_ticks
 
 # ------------------------------------------------------------------ colours
 BACKGROUND = "#ffffff"  # plot background
@@ -205,7 +206,9 @@ class LevelSmoother:
 
     Rises quickly (values must not stay saturated), falls slowly, and only
     changes the *shown* value when it moved by more than ``tolerance`` (so the
-    colour bar's axis is not rebuilt every frame).
+    colour bar's axis is not rebuilt every frame). A target that is not a positive
+    number (e.g. NaN for an all-zero gradient before the first step) keeps the
+    scale where it is; before any real value the scale starts at the first one.
     """
 
     def __init__(self, rise: float = 0.5, fall: float = 0.08, tolerance: float = 0.03):
@@ -219,7 +222,10 @@ class LevelSmoother:
 
     def update(self, target: float) -> float:
         if not (target > 0 and math.isfinite(target)):
-            target = self._smooth if self._smooth is not None else 1.0
+            if self._smooth is None:
+                self.changed = False
+                return self.value
+            target = self._smooth
         if self._smooth is None:
             self._smooth = target
             self.value = target
@@ -258,8 +264,24 @@ class BarSync:
         if running and now - self._at < self.interval:
             return False
         bar.setLevels((-m, m), update_items=False)
+        number_bar(bar, -m, m)
         self.shown, self._at = m, now
         return True
+
+
+def number_bar(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
+    """Numbers on a colour bar for its levels ``(lo, hi)``: ticks at a 1-2-5 step with
+    only the digits the step resolves, and an axis wide enough for the widest one."""
+    ticks = nice_ticks(lo, hi, 5)
+    if not ticks:
+        return
+    axis = bar.axis
+    axis.setTicks([ticks, []])
+    fm = QtGui.QFontMetrics(axis.style.get("tickFont") or QtWidgets.QApplication.font())
+    wide = max(fm.horizontalAdvance(text) for _, text in ticks)
+    width = wide + max(axis.style.get("tickLength", 4), 0) + axis.style.get("tickTextOffset", [5, 2])[0] + 4
+    if width != axis.width():
+        axis.setWidth(width)
 
 
 def nice_ceiling(x: float, minimum: float = 1e-6) -> float:
@@ -608,18 +630,19 @@ class HeatImage(QtWidgets.QGraphicsItem):
         if data is None or data.size == 0:
             return None
         lo, hi = self._levels
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            lo, hi = 0.0, 1.0  # (unusable levels, e.g. the scale of an all-NaN array)
         span = hi - lo if hi > lo else 1.0
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             t = np.subtract(data, lo, dtype=np.float32)
             t *= np.float32(256.0 / span)
-        bad = ~np.isfinite(data) if data.dtype.kind == "f" else np.zeros(0, bool)
         np.clip(t, 0.0, 255.0, out=t)
-        if bad.any():
-            t[bad] = 0.0
-            argb = self._table[t.astype(np.uint8)]
-            argb[bad] = 0
-        else:
-            argb = self._table[t.astype(np.uint8)]
+        np.nan_to_num(t, copy=False, nan=0.0)  # NaN data, or ±inf times a scale that underflowed to 0
+        argb = self._table[t.astype(np.uint8)]
+        if data.dtype.kind == "f":
+            bad = ~np.isfinite(data)
+            if bad.any():
+                argb[bad] = 0
         h, w = argb.shape
         self._argb = argb  # the QImage uses this buffer
         # Premultiplied: the format Qt paints without converting it first.

@@ -31,6 +31,12 @@ MIN_TILE_PX = 72  # on-screen height of one tile row (picture + label + bias) wh
 LABEL_PT = 7.5  # size of the "neuron j" labels above the tiles
 
 
+def _scale_of(values: np.ndarray, q: float = 99.0) -> float:
+    """The colour scale the values ask for: their ``q``-th percentile of |v|, or NaN when
+    all are zero (−∇C before the first step), which leaves the smoothed scale alone."""
+    return style.robust_max(values, q) if np.any(values) else math.nan
+
+
 def _board(shape) -> QtWidgets.QGraphicsItem:
     """The grey board behind a heatmap (a QRectF or QPainterPath): shows through NaN pixels."""
     if isinstance(shape, QtGui.QPainterPath):
@@ -276,12 +282,12 @@ class HiddenWeightsPanel(_ModePanel):
         m4 = buf.reshape(g.rows, g.py, g.cols, g.px)
         m4[:, g.ty:g.ty + g.h, :, g.tx:g.tx + g.w] = (
             tiles.reshape(g.rows, g.cols, g.h, g.w).transpose(0, 2, 1, 3))
-        m = self._scale.update(style.robust_max(W))
+        m = self._scale.update(_scale_of(W))
 
         # Bias gauges, in the same image: a bar from the middle, right/red for +,
         # left/blue for −, full length = ±mb. They have their own scale mb, so the
         # value written is b·m/mb: its colour is then that of b on a ±mb colour bar.
-        mb = self._bias_scale.update(style.robust_max(b, 100.0))
+        mb = self._bias_scale.update(_scale_of(b, 100.0))
         bb = np.full(g.rows * g.cols, np.nan, np.float32)
         bb[:g.n] = b
         if g.picture:
@@ -517,7 +523,7 @@ class DeeperLayersPanel(_ModePanel):
                 for l in range(1, len(snap.sizes) - 1)]
         self._mats = mats
         parts = [a.ravel() for W, b in mats for a in (W, b)]
-        m = self._scale.update(style.robust_max(np.concatenate(parts)))
+        m = self._scale.update(_scale_of(np.concatenate(parts)))
         for (img_w, img_b), (W, b) in zip(self.images, mats):
             img_w.setImage(W, levels=(-m, m))
             img_b.setImage(b.reshape(-1, 1), levels=(-m, m))

@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
 
 from gdviz.qt.controls import ControlPanel, format_lr, format_pace
 from gdviz.qt.cost_panel import CostPanel
+from gdviz.qt.engine import EngineController
 from gdviz.qt.keys import give_keys_back
-from gdviz.qt.worker import TrainingThread, engine_choice, share_the_gil
+from gdviz.qt.worker import share_the_gil
 from gdviz.qt.views import VIEW_HZ, VIEWS, create_view
 from gdviz.training import LESSON, TrainConfig, TrainingSession
 from gdviz.training.analysis import NormHistory
@@ -82,16 +83,14 @@ class MainWindow(QMainWindow):
         from gdviz.qt import style
 
         style.apply_pyqtgraph_defaults()
-        self.engine = engine_choice(engine)
-        self.engine_note = ""  # why the window fell back to the thread engine, if it did
+        self.engine_controller = EngineController(self, engine, on_replaced=self._session_replaced)
         if session is None:
             if dataset is None:
                 from gdviz.data import load_sample
 
                 dataset = load_sample()
-            session = self._engine_session(TrainingSession(dataset, config or LESSON))
-        self.session = session
-        self.thread: TrainingThread | None = None
+            session = self.engine_controller.wrap(TrainingSession(dataset, config or LESSON))
+        self.engine_controller.session = session
         self.last_snapshot = None
         self.frames = 0  # snapshots taken from the mailbox (or rendered directly)
         self.render_seconds = 0.0  # GUI time spent rendering
@@ -146,7 +145,7 @@ class MainWindow(QMainWindow):
         if restore_settings:
             # "view": the command line chose the training settings, keep them
             self._restore_settings(training=restore_settings != "view")
-        self._start_thread()
+        self.engine_controller.start()
         self.timer.start()
 
     # ================================================================== layout
@@ -458,60 +457,19 @@ class MainWindow(QMainWindow):
                                      "the last evaluation (every step training stops at is evaluated)", 170)
         self.status_data = label("The data being trained on")
 
-    # ================================================================== thread
-    def _start_thread(self) -> None:
-        self.thread = TrainingThread(self.session)
-        self.thread.start()
+    # ================================================================== engine
+    # (gdviz.qt.engine owns the session, its worker thread and their faults)
+    session = property(lambda self: self.engine_controller.session, doc="The training session shown.")
+    thread = property(lambda self: self.engine_controller.thread, doc="The worker thread serving it.")
+    engine = property(lambda self: self.engine_controller.kind, doc='"process" or "thread".')
+    engine_note = property(lambda self: self.engine_controller.note,
+                           doc="Why the window fell back to the thread engine, if it did.")
 
-    def _stop_thread(self) -> None:
-        if self.thread is not None:
-            self.thread.shutdown()
+    def _replace_session(self, session) -> None:
+        self.engine_controller.replace(session)
 
-    def _engine_session(self, session: TrainingSession):
-        """``session`` as the engine chosen for this window will run it: itself
-        (``thread``), or a :class:`RemoteSession` with its data, settings and
-        initial θ (``process``; the thread engine if no process can start)."""
-        if self.engine != "process":
-            return session
-        from gdviz.training.remote import EngineError, RemoteSession
-
-        try:
-            # started by the worker thread's serve(): the first paint never waits for it
-            return RemoteSession.like(session, start=False)
-        except (EngineError, OSError) as exc:  # e.g. no pipe: too many open files
-            self.engine = "thread"
-            self.engine_note = f"Training runs in a thread of this window ({exc})."
-            return session
-
-    def _check_engine(self) -> None:
-        """If the training process died, say so and start a new one at the last θ shown."""
-        thread = self.thread
-        if thread is None or thread.error is None or thread.isRunning():
-            return
-        error, thread.error = thread.error, None
-        from gdviz.training.remote import EngineStartError
-
-        if isinstance(error, EngineStartError):  # no process can start here: train in a thread
-            self.engine = "thread"
-            self.engine_note = f"Training runs in a thread of this window ({error})."
-            self.statusBar().showMessage(self.engine_note, 10000)
-            self._replace_session(self.session.in_process())
-            return
-        snap = self.last_snapshot
-        old = self.session
-        # (the last θ shown may be of the shape before a change the process never applied)
-        fits = snap is not None and not snap.diverged and snap.n_params == old.net.n_params
-        fresh = TrainingSession(old.dataset, old.config, initial_theta=snap.theta if fits else None)
-        self._replace_session(self._engine_session(fresh))
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        self.show_error("Training stopped unexpectedly",
-                        f"The training engine stopped ({first_line}). A new one has started from the "
-                        f"weights shown last; its step count starts again at 0.")
-
-    def _replace_session(self, session: TrainingSession) -> None:
-        """Swap in a new session (e.g. from a checkpoint): stop, rewire, start."""
-        self._stop_thread()
-        self.session = session
+    def _session_replaced(self, session) -> None:
+        """Rewire the controls, panels and views to a new session (the engine calls this)."""
         self.controls.session = session
         self.controls.set_config(session.config)
         self.controls.set_dataset(session.dataset)  # (also sends the evaluation interval)
@@ -522,7 +480,6 @@ class MainWindow(QMainWindow):
         self.last_snapshot = None
         self._shown.clear()
         self._update_view_context()
-        self._start_thread()
 
     # ================================================================== frames
     def set_display_rate(self, fps: int) -> None:
@@ -547,7 +504,7 @@ class MainWindow(QMainWindow):
             self._ingest(snap)
         else:
             self.controls.sync_run_state()
-            self._check_engine()
+            self.engine_controller.check()
         latest = self.last_snapshot
         if latest is None or self.isMinimized():
             return snap is not None
@@ -939,7 +896,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             ckpt = load_checkpoint(path)
-            session = self._engine_session(session_from_checkpoint(ckpt, self.session.dataset))
+            session = self.engine_controller.wrap(session_from_checkpoint(ckpt, self.session.dataset))
         except (CheckpointError, OSError) as exc:
             self.show_error("Could not open the checkpoint", str(exc))
             return False
@@ -1049,7 +1006,7 @@ class MainWindow(QMainWindow):
             self._download.cancel()
         for view in self.views.values():
             view.shutdown()
-        self._stop_thread()
+        self.engine_controller.stop()
         self.settings_controller.on_close()  # autosave.npz when "Autosave on quit" is on
         self.replay.on_close()  # finishes a recording in progress, closes a replayed file
         if getattr(self, "_presenter", False):  # the app's fonts are shared: give them back

@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.core import Network, parameter_layout, to_unit, validate_sizes
+from gdviz.core import (
+    Network,
+    describe_parameter,
+    locate_parameter,
+    parameter_layout,
+    to_unit,
+    validate_sizes,
+)
 from gdviz.data import Dataset
 from gdviz.training.landscape import (
     DEFAULT_S_VALUES,
@@ -48,7 +55,7 @@ from gdviz.training.snapshot import Evaluation, frozen
 
 __all__ = [
     # gradient as numbers
-    "ParameterChange", "locate_parameter", "top_parameters",
+    "ParameterChange", "locate_parameter", "describe_parameter", "top_parameters",
     "GradientHistogram", "gradient_histogram", "SortedMagnitudes", "sorted_magnitudes",
     "GradientNorms", "gradient_norms", "NormHistory",
     # cost around θ
@@ -102,24 +109,6 @@ class ParameterChange:
     label: str
 
 
-def locate_parameter(net_or_sizes, index: int) -> tuple[int, str, int, int | None]:
-    """``(layer, kind, neuron, input)`` of θ[index]; ``input`` is None for a bias."""
-    for slot in parameter_layout(_sizes(net_or_sizes)):
-        if slot.start <= index < slot.stop:
-            off = int(index) - slot.start
-            if slot.kind == "b":
-                return slot.layer, "b", off, None
-            j, k = divmod(off, slot.shape[1])
-            return slot.layer, "W", j, k
-    raise IndexError(index)
-
-
-def _label(layer, kind, neuron, inp) -> str:
-    if kind == "b":
-        return f"b{layer}[{neuron}]: bias of layer {layer + 1} neuron {neuron}"
-    return f"W{layer}[{neuron}, {inp}]: layer {layer + 1} neuron {neuron} ← input {inp}"
-
-
 def top_parameters(net_or_sizes, grad, k: int = 10) -> tuple[ParameterChange, ...]:
     """The ``k`` components of −∇C with the largest magnitude, largest first.
 
@@ -135,9 +124,10 @@ def top_parameters(net_or_sizes, grad, k: int = 10) -> tuple[ParameterChange, ..
     idx = idx[np.argsort(-mag[idx], kind="stable")]
     out = []
     for i in idx:
-        layer, kind, neuron, inp = locate_parameter(net_or_sizes, int(i))
+        sizes = _sizes(net_or_sizes)
+        layer, kind, neuron, inp = locate_parameter(sizes, int(i))
         out.append(ParameterChange(int(i), layer, kind, neuron, inp, float(-g[i]),
-                                   _label(layer, kind, neuron, inp)))
+                                   describe_parameter(sizes, int(i))))
     return tuple(out)
 
 

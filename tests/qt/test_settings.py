@@ -93,7 +93,9 @@ def test_unreadable_version_and_bad_values_fall_back_without_exception(ini):
                        "window/state": 17}.items():
         ini.setValue(key, value)
     s = st.load_settings(reopen(ini))
-    assert s == replace(st.DEFAULTS, recent_checkpoints=("[not json",))  # a plain string is one path
+    # a plain string is one path; a display rate above the limit is clamped to it, the rest dropped
+    assert s == replace(st.DEFAULTS, recent_checkpoints=("[not json",), display_rate=60)
+    assert len(s.warnings) == 9 and any("display rate 1000 is above 60" in w for w in s.warnings)
     ini2 = reopen(ini)
     for value in ("1e9", "nan", "inf", "0"):
         ini2.setValue("training/lr", value)

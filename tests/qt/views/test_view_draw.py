@@ -141,3 +141,39 @@ def test_demo_draws_a_centred_seven(qtbot, tiny):
     cy, cx = center_of_mass(view.input.reshape(28, 28))
     assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
     view.shutdown()
+
+
+class PaintRects(QtCore.QObject):
+    """Records the rectangle of every paint event of a widget."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.rects: list = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt's name
+        if e.type() == QtCore.QEvent.Type.Paint:
+            self.rects.append(e.rect())
+        return False
+
+
+def test_the_placeholder_goes_at_the_first_touch(qtbot, view, tiny):
+    """The first dot repaints the whole surface: the placeholder text must not stay
+    visible around the strokes (only the dot's own rectangle was repainted)."""
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.render(snap)
+    canvas = view.canvas
+    qtbot.wait(20)
+    seen = PaintRects(canvas)
+    frame = canvas.frame()[0].toAlignedRect()
+    qtbot.mousePress(canvas, LEFT, pos=canvas.to_widget(40, 40).toPoint())
+    qtbot.waitUntil(lambda: bool(seen.rects), timeout=2000)
+    qtbot.wait(20)
+    assert any(r.contains(frame) for r in seen.rects), seen.rects
+    qtbot.mouseRelease(canvas, LEFT, pos=canvas.to_widget(40, 40).toPoint())
+    seen.rects.clear()
+    draw(qtbot, canvas, [(140, 60), (140, 100)])  # later strokes: only what they touch
+    qtbot.waitUntil(lambda: bool(seen.rects), timeout=2000)
+    qtbot.wait(20)
+    assert not any(r.contains(frame) for r in seen.rects)

@@ -230,28 +230,25 @@ def test_while_running_one_part_is_drawn_per_render_and_the_rest_catches_up(qtbo
     """A running session's snapshots are drawn a quarter of the view per render (the
     GUI thread pays for a quarter per frame); when no newer snapshot follows, the
     other parts catch up, and every snapshot's |∇C| is in the history."""
-    from gdviz.qt.views.gradient import PARTS
-
+    PARTS = view.PARTS
     s, snap = trained(tiny, steps=5)
     view.set_context(s, tiny)
     view.render(snap)  # stopped: everything at once
-    assert all(view._drawn[p] is snap for p in PARTS)
+    assert view.pending_parts() == []
     top0 = tuple(p.index for p in view.top)
     snaps = []
     for k in range(len(PARTS)):
         s.train_step()
         snaps.append(replace(s.snapshot(), running=True))
         view.render(snaps[-1])
-        assert view._drawn[PARTS[k]] is snaps[-1]
-        assert sum(view._drawn[p] is snaps[-1] for p in PARTS) == 1
+        # only PARTS[k] shows the newest snapshot
+        assert view.pending_parts() == [p for p in PARTS if p != PARTS[k]]
         if k == 0:  # the first-layer pictures are new, the table not yet
             W0, _ = style.layer_views(snaps[-1].grad, snaps[-1].sizes, 0)
             np.testing.assert_array_equal(view.first.tile(0), -W0[0].reshape(28, 28))
             assert tuple(p.index for p in view.top) == top0
-    # each part drew within the last len(PARTS) renders
-    assert {id(view._drawn[p]) for p in PARTS} <= {id(x) for x in snaps}
     last = snaps[-1]
-    qtbot.waitUntil(lambda: all(view._drawn[p] is last for p in PARTS), timeout=2000)
+    qtbot.waitUntil(lambda: view.pending_parts() == [], timeout=2000)
     W0, _ = style.layer_views(last.grad, last.sizes, 0)
     np.testing.assert_array_equal(view.first.tile(0), -W0[0].reshape(28, 28))
     order = np.argsort(-np.abs(last.grad.astype(np.float64)), kind="stable")[:10]
@@ -263,7 +260,9 @@ def test_while_running_one_part_is_drawn_per_render_and_the_rest_catches_up(qtbo
     done = s.snapshot()
     assert not done.running
     view.render(done)
-    assert all(view._drawn[p] is done for p in PARTS)
+    assert view.pending_parts() == []
+    np.testing.assert_array_equal(view.first.tile(0), -style.layer_views(done.grad, done.sizes, 0)[0][0]
+                                  .reshape(28, 28))
 
 
 def test_labels_grow_when_their_text_needs_more_lines(qtbot, view, tiny):

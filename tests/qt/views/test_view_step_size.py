@@ -115,7 +115,7 @@ def test_cost_at_eta_is_the_cost_after_a_real_sgd_step(qtbot, view, sample):
 def test_last_batch_slope_uses_snap_grad(qtbot, view, tiny):
     s, snap = trained(tiny)
     view.set_context(s, tiny)
-    view.setSlope("batch")
+    view.set_option("slope", "batch")
     r = shown_for(qtbot, view, snap, slope="batch")
     batch = fixed_eval_batch(tiny, n=EVAL_N)
     net = Network(snap.sizes)
@@ -132,10 +132,10 @@ def test_log_axis_shows_log10_of_the_cost(qtbot, view, tiny):
     s, snap = trained(tiny)
     view.set_context(s, tiny)
     r = shown_for(qtbot, view, snap)
-    view.setLogCost(True)
+    view.set_option("log_cost", True)
     np.testing.assert_allclose(view.curve.getData()[1], np.log10(r.slice.costs), rtol=1e-9)
     assert view.eta_marker.getData()[1][0] == pytest.approx(np.log10(r.slice.cost_at_lr))
-    view.setLogCost(False)
+    view.set_option("log_cost", False)
     np.testing.assert_allclose(view.curve.getData()[1], r.slice.costs)
 
 
@@ -181,17 +181,18 @@ def test_every_step_when_paused_and_at_most_4_hz_while_running(qtbot, view, tiny
     # running: a new step within 1/4 s is not submitted; after it, it is
     run = replace(snap, running=True, step=snap.step + 1)
     view.render(run)
-    seq = view._job._seq
+    key = view.job.key
     view.render(replace(run, step=run.step + 1))
-    assert view._job._seq == seq
+    assert view.job.key == key  # within 1/LIVE_HZ of the last request
     clock[0] += 1.0 / mod.LIVE_HZ + 1e-3
     view.render(replace(run, step=run.step + 2))
-    assert view._job._seq == seq + 1
+    assert view.job.key[1] == run.step + 2
+    sent = view.job.submitted_at
     # the same snapshot again: nothing new to compute
     view.render(replace(run, step=run.step + 2))
     clock[0] += 1.0
     view.render(replace(run, step=run.step + 2))
-    assert view._job._seq == seq + 1
+    assert view.job.submitted_at == sent
 
 
 def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tiny):
@@ -199,18 +200,20 @@ def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tin
     view.set_context(s, tiny)
     shown_for(qtbot, view, snap)
     drawn = []
-    orig = view._draw_part
-    view._draw_part = lambda part, r: (drawn.append(part), orig(part, r))
+    orig = view.draw_part
+    view.draw_part = lambda part, r: (drawn.append(part), orig(part, r))
     s.train_step()
     run = replace(s.snapshot(), running=True)
-    qtbot.waitUntil(lambda: (view.render(run), view.shown.step == run.step)[1], timeout=15000)
-    assert drawn == [mod.PARTS[0]]  # the curve first, the rest on the next renders
+    # rendered until the slice is asked for (≤ LIVE_HZ while running); drawn when it comes
+    qtbot.waitUntil(lambda: (view.render(run), view.job.key[1] == run.step)[1], timeout=3000)
+    qtbot.waitUntil(lambda: view.shown.step == run.step, timeout=15000)
+    assert drawn == [view.PARTS[0]]  # the curve first, the rest on the next renders
     _, y = view.curve.getData()
     np.testing.assert_allclose(y, view.shown.slice.costs, rtol=1e-6)
     view.render(run)
-    assert drawn == list(mod.PARTS[:2])
+    assert drawn == list(view.PARTS[:2])
     # no further render: the timer draws what is left
-    qtbot.waitUntil(lambda: drawn == list(mod.PARTS), timeout=2000)
+    qtbot.waitUntil(lambda: drawn == list(view.PARTS), timeout=2000)
     _, ey = view.eta_marker.getData()
     assert ey[0] == pytest.approx(view.shown.slice.cost_at_lr, rel=1e-6)
     assert "η = " in view.verdict_text()
@@ -218,7 +221,7 @@ def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tin
     drawn.clear()
     s.train_step()
     shown_for(qtbot, view, s.snapshot())
-    assert drawn == list(mod.PARTS)
+    assert drawn == list(view.PARTS)
 
 
 def test_hidden_view_submits_nothing(qtbot, tiny):
@@ -228,7 +231,7 @@ def test_hidden_view_submits_nothing(qtbot, tiny):
         s, snap = trained(tiny, steps=2)
         v.set_context(s, tiny)
         v.render(snap)
-        assert v._job._seq == 0 and v._job.result() is None
+        assert v.job.key is None and not v.job.pending
     finally:
         v.shutdown()
 
@@ -268,18 +271,18 @@ def test_nan_theta_renders_and_says_so(qtbot, view, tiny):
     nan = frozen(np.full(snap.n_params, np.nan, np.float32))
     bad = replace(snap, theta=nan, grad=nan, step=snap.step + 1)
     for slope in ("eval", "batch"):
-        view.setSlope(slope)
+        view.set_option("slope", slope)
         shown_for(qtbot, view, bad, slope=slope)
         assert "not a number" in view.verdict_text()
         view.grab()
-    assert view._job.error == ""
+    assert view.job.error == ""
 
 
 def test_new_dataset_new_batch(qtbot, view, tiny, sample):
     s, _ = trained(tiny, steps=2)
     view.set_context(s, tiny)
-    b1 = view._batch
+    b1 = view.batch
     view.set_context(s, tiny)
-    assert view._batch is b1  # built once per dataset
+    assert view.batch is b1  # built once per dataset
     view.set_context(s, sample)
-    assert view._batch is not b1 and view._batch.n == EVAL_N
+    assert view.batch is not b1 and view.batch.n == EVAL_N

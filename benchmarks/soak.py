@@ -1,0 +1,421 @@
+"""Soak: a seeded random user drives the real window for a long time; does memory stay flat?
+
+The driver (:class:`Soak`) sends what a person would through Qt's test API
+(QTest key and mouse events): Space, →, Shift+→, Ctrl+R, the view keys
+(Ctrl+1/2/3, Ctrl+L, Ctrl+E, Ctrl+↑/↓, Ctrl+K, Alt+0…9), η typed into its
+field (bad values too), clicks on the tabs, presenter mode (F5), a new
+network size typed and applied with Reset, a batch size typed, strokes on the
+drawing canvas, and window resizes. It records every action, every error
+(an exception in a slot or a thread, an error dialog, the training process
+gone) and every Python warning, and samples the resident memory (VmRSS,
+VmHWM from ``/proc/<pid>/status``) of the window's process and of the
+training process (the app's default engine trains in a child process).
+
+    python benchmarks/soak.py --minutes 30 --seed 1           # JSON lines, then a summary
+    python benchmarks/soak.py --minutes 2 --engine thread
+
+Offscreen unless ``QT_QPA_PLATFORM`` says otherwise. The short run in CI is
+``tests/qt/test_soak.py``; the figures of a long run are in
+``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+#: η typed into its field: good ones, and what a student might type by mistake.
+LR_TEXTS = ("3", "0.5", "1", "10", "0.03", "100", "1e-3", "0,5", "abc", "-1", "0", "1e9", "", " 2 ", "nan",
+            "1e-5", "3.", ".5", "∞", "1" * 40)
+#: Hidden layers typed into the network field (applied with Reset); 1024 is the window's limit.
+HIDDEN_TEXTS = ("16,16", "16,16", "32", "64,32", "10", "30,30,30", "", "100", "1024", "abc", "0", "-4",
+                "5000", "16,,16")
+BATCH_TEXTS = ("10", "1", "32", "100", "600", "0", "abc", "99999999999")
+SIZES = ((1280, 720), (1366, 768), (1600, 1000), (1920, 1080), (1024, 700))
+
+
+def proc_status(pid: int | str = "self") -> dict[str, float]:
+    """VmRSS and VmHWM of process ``pid`` in MB ({} when it cannot be read)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    out[line.split(":")[0]] = int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def training_pid(window) -> int | None:
+    """The pid of the process that trains, or None when training runs in the window's process."""
+    proc = getattr(window.session, "process", None)
+    try:
+        return int(proc.pid) if proc is not None and proc.pid and proc.is_alive() else None
+    except (ValueError, AttributeError):
+        return None
+
+
+@dataclass
+class Soak:
+    """A seeded random user of ``window``. Call :meth:`run`; read :attr:`counts`,
+    :attr:`errors`, :attr:`warnings` and :attr:`samples`."""
+
+    window: object
+    seed: int = 0
+    big_networks: bool = True  # also type 1024 and 100 hidden neurons (the heaviest the window allows)
+    counts: Counter = field(default_factory=Counter)
+    errors: list = field(default_factory=list)
+    warnings: Counter = field(default_factory=Counter)
+    samples: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.rng = random.Random(self.seed)
+        from PySide6.QtCore import Qt
+
+        K = Qt.Key
+        M = Qt.KeyboardModifier
+        self.keys = {  # name -> (key, modifiers)
+            "Space": (K.Key_Space, M.NoModifier), "Right": (K.Key_Right, M.NoModifier),
+            "Shift+Right": (K.Key_Right, M.ShiftModifier), "Ctrl+R": (K.Key_R, M.ControlModifier),
+            "Ctrl+1": (K.Key_1, M.ControlModifier), "Ctrl+2": (K.Key_2, M.ControlModifier),
+            "Ctrl+3": (K.Key_3, M.ControlModifier), "Ctrl+L": (K.Key_L, M.ControlModifier),
+            "Ctrl+E": (K.Key_E, M.ControlModifier), "Ctrl+Up": (K.Key_Up, M.ControlModifier),
+            "Ctrl+Down": (K.Key_Down, M.ControlModifier), "Ctrl+K": (K.Key_K, M.ControlModifier),
+            "F5": (K.Key_F5, M.NoModifier),
+        }
+        for i in range(10):
+            self.keys[f"Alt+{i}"] = (getattr(K, f"Key_{i}"), M.AltModifier)
+        # (weight, action): roughly what a teacher does in a lesson, with more variety
+        self.actions = [
+            (14, self.a_space), (14, self.a_right), (3, self.a_shift_right), (5, self.a_reset),
+            (8, self.a_view_key), (10, self.a_tab_click), (6, self.a_alt_view), (8, self.a_type_lr),
+            (3, self.a_presenter), (4, self.a_network), (3, self.a_batch), (4, self.a_resize),
+            (4, self.a_draw), (6, self.a_wait),
+        ]
+        self._weights = [w for w, _ in self.actions]
+
+    # ------------------------------------------------------------------ plumbing
+    def _qt(self):
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        return QTest, Qt, QPoint, QApplication
+
+    def key(self, name: str, target=None) -> None:
+        """Press ``name`` where the keyboard focus is (as a person's key press goes)."""
+        QTest, _Qt, _P, QApplication = self._qt()
+        key, mods = self.keys[name]
+        target = target or QApplication.focusWidget() or self.window
+        QTest.keyClick(target, key, mods)
+        self.counts[f"key {name}"] += 1
+
+    def click(self, widget, pos=None) -> bool:
+        """A left click on ``widget`` (its centre), if a person could see it."""
+        QTest, Qt, _P, _A = self._qt()
+        if widget is None or not widget.isVisible() or not widget.isEnabled():
+            return False
+        QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         pos if pos is not None else widget.rect().center())
+        return True
+
+    def type_into(self, edit, text: str) -> bool:
+        """Click into a field, select all, type ``text`` and press Enter."""
+        QTest, Qt, _P, _A = self._qt()
+        if not self.click(edit):
+            return False
+        QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        if text:
+            QTest.keyClicks(edit, text)
+        else:
+            QTest.keyClick(edit, Qt.Key.Key_Backspace)
+        QTest.keyClick(edit, Qt.Key.Key_Return)
+        return True
+
+    def controls_visible(self) -> bool:
+        """Make the controls dock visible (Ctrl+K, as the presenter bar says) when it is not."""
+        w = self.window
+        if not w.controls_dock.isVisible():
+            self.key("Ctrl+K", target=w)
+            self.wait(30)
+        return w.controls_dock.isVisible()
+
+    def wait(self, ms: int) -> None:
+        QTest, *_ = self._qt()
+        QTest.qWait(int(ms))
+
+    # ------------------------------------------------------------------ actions
+    def a_space(self):
+        self.key("Space")
+
+    def a_right(self):
+        self.key("Right")
+
+    def a_shift_right(self):
+        self.key("Shift+Right")
+
+    def a_reset(self):
+        self.key("Ctrl+R")
+
+    def a_view_key(self):
+        self.key(self.rng.choice(["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+L", "Ctrl+E", "Ctrl+Up", "Ctrl+Down",
+                                  "Ctrl+Up", "Ctrl+Down", "Ctrl+K"]))
+
+    def a_alt_view(self):
+        self.key(f"Alt+{self.rng.randrange(10)}", target=self.window)
+
+    def a_tab_click(self):
+        bar = self.window.tabs.tabBar()
+        i = self.rng.randrange(bar.count())
+        if self.click(bar, bar.tabRect(i).center()):
+            self.counts["click tab"] += 1
+
+    def a_type_lr(self):
+        if self.controls_visible() and self.type_into(self.window.controls.lr_edit, self.rng.choice(LR_TEXTS)):
+            self.counts["type η"] += 1
+
+    def a_presenter(self):
+        self.key("F5", target=self.window)
+
+    def a_network(self):
+        choices = HIDDEN_TEXTS if self.big_networks else tuple(t for t in HIDDEN_TEXTS if t not in ("1024", "100"))
+        c = self.window.controls
+        if self.controls_visible() and self.type_into(c.hidden_edit, self.rng.choice(choices)):
+            self.click(c.reset_button)
+            self.counts["network + Reset"] += 1
+
+    def a_batch(self):
+        if self.controls_visible() and self.type_into(self.window.controls.batch_spin,
+                                                      self.rng.choice(BATCH_TEXTS)):
+            self.counts["type batch size"] += 1
+
+    def a_resize(self):
+        w, h = self.rng.choice(SIZES)
+        self.window.resize(w, h)
+        self.counts["resize"] += 1
+
+    def a_draw(self):
+        """A stroke on the drawing canvas when the Draw tab is shown (else show it)."""
+        QTest, Qt, QPoint, _A = self._qt()
+        view = self.window.current_view()
+        canvas = getattr(view, "canvas", None)
+        if canvas is None or not canvas.isVisible():
+            self.key("Alt+7", target=self.window)
+            return
+        r = canvas.rect()
+        pts = [QPoint(self.rng.randrange(r.width()), self.rng.randrange(r.height())) for _ in range(6)]
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
+        for p in pts[1:]:
+            QTest.mouseMove(canvas, p, 5)
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
+        self.counts["draw stroke"] += 1
+
+    def a_wait(self):
+        self.wait(self.rng.choice([100, 300, 1000]))
+        self.counts["watch"] += 1
+
+    # ------------------------------------------------------------------ errors
+    def _check_dialogs(self) -> None:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        for top in QApplication.topLevelWidgets():
+            if isinstance(top, QMessageBox) and top.isVisible():
+                self.errors.append(f"dialog: {top.windowTitle()}: {top.text()[:200]}")
+                top.close()
+
+    def _install_hooks(self):
+        from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+        old_hook, old_thread_hook, old_show = sys.excepthook, threading.excepthook, warnings.showwarning
+
+        def hook(kind, value, tb):
+            self.errors.append("exception: " + "".join(traceback.format_exception(kind, value, tb))[-1500:])
+
+        def thread_hook(args):
+            self.errors.append(f"exception in thread {args.thread.name if args.thread else '?'}: "
+                               + "".join(traceback.format_exception(args.exc_type, args.exc_value,
+                                                                    args.exc_traceback))[-1500:])
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            where = filename.split("gdviz" + os.sep, 1)[-1]
+            self.warnings[f"{category.__name__} at {where}:{lineno}: {message}"] += 1
+
+        def qt_messages(kind, _context, text):
+            if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+                self.errors.append(f"Qt: {text}")
+            elif kind == QtMsgType.QtWarningMsg:
+                self.warnings[f"Qt warning: {text[:200]}"] += 1
+
+        sys.excepthook, threading.excepthook, warnings.showwarning = hook, thread_hook, show
+        old_qt = qInstallMessageHandler(qt_messages)
+        warnings.simplefilter("default")
+
+        def restore():
+            sys.excepthook, threading.excepthook, warnings.showwarning = old_hook, old_thread_hook, old_show
+            qInstallMessageHandler(old_qt)
+
+        return restore
+
+    # ------------------------------------------------------------------ the run
+    def sample(self, t0: float) -> dict:
+        pid = training_pid(self.window)
+        me, child = proc_status(), (proc_status(pid) if pid else {})
+        row = {"t_s": round(time.perf_counter() - t0, 1), "actions": sum(self.counts.values()),
+               "errors": len(self.errors),
+               "window_rss_mb": round(me.get("VmRSS", float("nan")), 1),
+               "window_hwm_mb": round(me.get("VmHWM", float("nan")), 1),
+               "training_pid": pid,
+               "training_rss_mb": round(child["VmRSS"], 1) if "VmRSS" in child else None,
+               "training_hwm_mb": round(child["VmHWM"], 1) if "VmHWM" in child else None,
+               "step": getattr(self.window.last_snapshot, "step", None),
+               "hidden": list(getattr(self.window.last_snapshot, "sizes", ())[1:-1])}
+        self.samples.append(row)
+        return row
+
+    def run(self, seconds: float, *, sample_every: float = 10.0, on_sample=None) -> dict:
+        """Random actions for ``seconds``; a memory sample every ``sample_every`` s (and at the
+        start and end). Returns :meth:`summary`."""
+        restore = self._install_hooks()
+        try:
+            t0 = time.perf_counter()
+            next_sample = t0
+            while True:
+                now = time.perf_counter()
+                if now >= next_sample:
+                    row = self.sample(t0)
+                    if on_sample is not None:
+                        on_sample(row)
+                    next_sample = now + sample_every
+                if now - t0 >= seconds:
+                    break
+                action = self.rng.choices(self.actions, weights=self._weights)[0][1]
+                try:
+                    action()
+                except Exception:  # noqa: BLE001 - the driver's own failure is an error too
+                    self.errors.append("driver: " + traceback.format_exc()[-1500:])
+                self.wait(self.rng.choice([20, 50, 100, 150, 250]))
+                self._check_dialogs()
+            self.settle()
+            row = self.sample(t0)
+            if on_sample is not None:
+                on_sample(row)
+        finally:
+            restore()
+        return self.summary()
+
+    def settle(self) -> None:
+        """Leave presenter mode, show the controls and the live tab, and pause (by key)."""
+        w = self.window
+        if w.presenter_action.isChecked():
+            self.key("F5", target=w)
+        self.controls_visible()
+        self.key("Alt+0", target=w)
+        w.tabs.setFocus()
+        self.wait(100)
+        for _ in range(3):
+            if not w.session.running:
+                break
+            self.key("Space", target=w)
+            self.wait(300)
+        self._check_dialogs()
+
+    def still_responds(self, timeout_s: float = 15.0) -> tuple[bool, str]:
+        """Press → (focus on the tabs) and wait for that step to be shown; a 16 ms timer must fire."""
+        from PySide6.QtCore import QTimer
+
+        w = self.window
+        fired = []
+        QTimer.singleShot(16, lambda: fired.append(time.perf_counter()))
+        t0 = time.perf_counter()
+        while not fired and time.perf_counter() - t0 < timeout_s:
+            self.wait(10)
+        if not fired:
+            return False, "a 16 ms timer did not fire"
+        end = time.perf_counter() + timeout_s
+        while time.perf_counter() < end and (w.session.running or w.session.busy):
+            self.wait(50)
+        before = w.last_snapshot.step if w.last_snapshot is not None else -1
+        w.tabs.setFocus()
+        self.key("Right", target=w.tabs)
+        while time.perf_counter() < end:
+            snap = w.last_snapshot
+            if snap is not None and snap.step > before:
+                return True, f"stepped from {before} to {snap.step}"
+            self.wait(20)
+        return False, f"→ did not step (still at {before})"
+
+    def summary(self) -> dict:
+        first = self.samples[0] if self.samples else {}
+        last = self.samples[-1] if self.samples else {}
+        return {"seed": self.seed, "actions": sum(self.counts.values()), "by_action": dict(self.counts),
+                "errors": list(self.errors), "warnings": dict(self.warnings),
+                "window_rss_mb": {"start": first.get("window_rss_mb"), "end": last.get("window_rss_mb")},
+                "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
+
+
+def warmed_up(samples: list, warmup_s: float) -> dict:
+    """RSS after warm-up (first sample at or past ``warmup_s``) and at the end, and the growth."""
+    after = next((s for s in samples if s["t_s"] >= warmup_s), samples[-1])
+    end = samples[-1]
+    out = {"warmup_s": warmup_s}
+    for k in ("window_rss_mb", "training_rss_mb"):
+        later = [s[k] for s in samples if s["t_s"] >= warmup_s and s[k] is not None]
+        out[k] = {"start": samples[0][k], "after_warmup": after[k], "end": end[k],
+                  "max_after_warmup": max(later) if later else None,
+                  "growth_after_warmup": (round(end[k] - after[k], 1)
+                                          if end[k] is not None and after[k] is not None else None)}
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--minutes", type=float, default=10.0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sample-every", type=float, default=15.0, help="seconds between memory samples")
+    p.add_argument("--warmup", type=float, default=120.0, help="seconds before the flat-memory check starts")
+    p.add_argument("--engine", choices=("process", "thread"), default=None)
+    p.add_argument("--no-big", action="store_true", help="leave out the 100 and 1024-neuron networks")
+    p.add_argument("--json-out", default=None)
+    a = p.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gdviz-soak-config-")  # never the user's settings
+    from gdviz.qt.app import ensure_app
+
+    app = ensure_app()
+    from gdviz.qt.window import MainWindow
+
+    window = MainWindow(engine=a.engine)
+    window.resize(1600, 1000)
+    window.show()
+    window.activateWindow()
+    soak = Soak(window, seed=a.seed, big_networks=not a.no_big)
+    soak.wait(500)
+    summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every,
+                       on_sample=lambda row: print(json.dumps(row), flush=True))
+    ok, how = soak.still_responds()
+    summary["still_responds"] = ok
+    summary["responds"] = how
+    summary["memory"] = warmed_up(soak.samples, min(a.warmup, a.minutes * 60.0 / 2))
+    summary["samples"] = soak.samples
+    window.close()
+    app.processEvents()
+    print(json.dumps({k: v for k, v in summary.items() if k != "samples"}, indent=1))
+    if a.json_out:
+        with open(a.json_out, "w") as fh:
+            json.dump(summary, fh, indent=1)
+    return 0 if ok and not summary["errors"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""A short soak in CI: a seeded random user (benchmarks/soak.py) drives the real window with
+QTest keys and mouse for ~25 s — keys, η typed (bad values too), tabs, presenter mode, network
+sizes, resizes, strokes on the canvas — while the network trains in its own process. Nothing
+may raise, no error dialog may be left, and afterwards the window still answers → with a step."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+REPO = Path(__file__).resolve().parents[2]
+SECONDS = 25.0
+
+
+def load_soak():
+    spec = importlib.util.spec_from_file_location("gdviz_soak", REPO / "benchmarks" / "soak.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # (its dataclass looks itself up there)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_random_user_for_25_seconds(qtbot, sample, seed):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from gdviz.qt.window import MainWindow
+
+    soak = load_soak()
+    win = MainWindow(sample)  # the app's default engine: training in a child process
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    try:
+        qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=15_000)
+        driver = soak.Soak(win, seed=seed, big_networks=False)
+        summary = driver.run(SECONDS, sample_every=5.0)
+        assert summary["actions"] > 60, summary["by_action"]
+        assert summary["errors"] == []
+        # every kind of action happened
+        kinds = {k.split(" ")[0] for k in summary["by_action"]}
+        assert {"key", "type", "click", "network", "resize"} <= kinds, summary["by_action"]
+        assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        ok, how = driver.still_responds()
+        assert ok, how
+        if win.engine == "process":
+            assert soak.training_pid(win) is not None  # the training process is alive
+            assert driver.samples[-1]["training_rss_mb"] is not None
+        assert driver.samples[-1]["window_rss_mb"] > 0
+    finally:
+        win.close()
