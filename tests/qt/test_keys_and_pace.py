@@ -174,4 +174,4 @@ def test_the_fast_button_starts_a_paused_run_and_the_pace_is_remembered(qtbot, m
     qtbot.waitUntil(lambda: not window.session.running, timeout=WAIT)
     press(qtbot, Qt.Key.Key_F)
     window.save_settings()  # while fast-forwarding: the pace to come back to is what is kept
-    assert settings_mod.load_settings(QSettings("gdviz", "gdviz")).speed == 2.0
+    assert settings_mod.load_settings(QSettings("gdviz", "gdviz")).pace == 2.0

@@ -16,7 +16,7 @@ WAIT = 15_000
 def window(qtbot, tiny):
     from gdviz.qt.window import MainWindow
 
-    win = MainWindow(tiny, None)
+    win = MainWindow(tiny, None, engine="thread")  # (the process engine has its own tests)
     qtbot.addWidget(win)
     win.resize(1280, 720)
     win.show()
