@@ -226,6 +226,7 @@ class ControlPanel(QWidget):
                                   "Fast-forward: train as fast as the computer can (again: back to the "
                                   "pace chosen below)", self._fast_toggled, checkable=True)
         self.fast_action.setShortcuts([QKeySequence("F"), QKeySequence("Shift+Space")])
+        self.fast_action.setIconText("▶▶ As fast as possible (F)")  # the button; menus show the key themselves
         self.reset_action = action("Reset", QKeySequence("Ctrl+R"),
                                    "Back to step 0 with the same initial weights "
                                    "(and the network settings below)", self.reset)
@@ -400,7 +401,6 @@ class ControlPanel(QWidget):
         outer.addStretch(1)
         self.hints = QLabel("<b>Space</b> run / pause &nbsp; <b>→</b> one step<br>"
                             "<b>Shift+→</b> to the end of the epoch<br>"
-                            "<b>F</b> as fast as possible / back to the pace<br>"
                             "<b>Ctrl+↑ / ↓</b> larger / smaller η<br>"
                             "<b>Ctrl+R</b> reset &nbsp; <b>Ctrl+1/2/3</b> w / −∇C / Δθ")
         self.hints.setObjectName("Hints")
