@@ -69,6 +69,7 @@ class LessonRecording(QObject):
         elif menu is not None:
             insert_into(menu, [self.action])
         self.replay.recordingChanged.connect(self._update_action)
+        self.replay.modeChanged.connect(self._update_action)
         window.controls.reset_guard = self.guard
         window.frameRendered.connect(self._frame_rendered)
 
