@@ -283,13 +283,15 @@ class Soak:
         self.samples.append(row)
         return row
 
-    def run(self, seconds: float, *, sample_every: float = 10.0, on_sample=None) -> dict:
-        """Random actions for ``seconds``; a memory sample every ``sample_every`` s (and at the
-        start and end). Returns :meth:`summary`."""
+    def run(self, seconds: float, *, sample_every: float = 10.0, on_sample=None,
+            max_actions: int | None = None) -> dict:
+        """Random actions for ``seconds`` (or until ``max_actions`` were done, if given first);
+        a memory sample every ``sample_every`` s (and at the start and end). Returns :meth:`summary`."""
         restore = self._install_hooks()
         try:
             t0 = time.perf_counter()
             next_sample = t0
+            done = 0
             while True:
                 now = time.perf_counter()
                 if now >= next_sample:
@@ -297,8 +299,9 @@ class Soak:
                     if on_sample is not None:
                         on_sample(row)
                     next_sample = now + sample_every
-                if now - t0 >= seconds:
+                if now - t0 >= seconds or (max_actions is not None and done >= max_actions):
                     break
+                done += 1
                 action = self.rng.choices(self.actions, weights=self._weights)[0][1]
                 try:
                     action()

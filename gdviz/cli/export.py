@@ -70,7 +70,7 @@ def cmd_export(args) -> int:
 
 def _export_png(args, out: Path) -> int:
     try:
-        from gdviz.qt.export import render_recording_png
+        from gdviz.qt.offscreen import render_recording_png
     except ImportError as exc:
         raise UsageError(f"--png needs the window ({exc}); install PySide6-Essentials") from None
     from gdviz.training.recording import RecordingError

@@ -50,7 +50,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     ``(N,)`` uint8). The header is read and checked against the limits of
     :mod:`gdviz.limits` (dimensions, bytes, free memory) before any data is
     read or decompressed, and the data is decompressed straight into the
-    array, so memory never exceeds the declared size plus about 1 MiB. Any
+    array, so memory never exceeds the declared size (twice for big-endian
+    multi-byte types, converted to native order) plus about 1 MiB. Any
     problem -- missing, unreadable, not IDX, corrupt gzip, unknown type
     code, over a limit, truncated, trailing bytes -- raises
     :class:`DataError` naming the file.

@@ -6,7 +6,6 @@ none yet. ``screenshot`` works offscreen (``QT_QPA_PLATFORM=offscreen``).
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -21,23 +20,10 @@ SCREENSHOT_VIEWS: tuple[str, ...] = ("gradient", "step-size", "landscape", "exam
 
 
 def ensure_app(argv: list[str] | None = None):
-    """The running ``QApplication``, created (named "gdviz") if needed."""
-    from PySide6.QtWidgets import QApplication
+    """The running ``QApplication``, created if needed (:func:`gdviz.qt.qapp.ensure_app`)."""
+    from gdviz.qt import qapp
 
-    from gdviz.qt.worker import share_the_gil
-
-    share_the_gil()
-    app = QApplication.instance()
-    if app is None:
-        QApplication.setApplicationName("gdviz")
-        QApplication.setOrganizationName("gdviz")
-        QApplication.setApplicationDisplayName("gdviz")
-        app = QApplication(list(argv) if argv is not None else [sys.argv[0] if sys.argv else "gdviz"])
-    app.setApplicationName("gdviz")
-    from gdviz.qt.style import apply_pyqtgraph_defaults
-
-    apply_pyqtgraph_defaults()
-    return app
+    return qapp.ensure_app(argv)
 
 
 def _load(data: str, data_dir, *, allow_download: bool):
@@ -116,19 +102,12 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     if w < 200 or h < 200:
         raise ValueError(f"size {w}x{h} is too small for the window")
     limits.check_image_size(w, h, "a window")  # LimitError (a ValueError) before any window
-    app = ensure_app()
     from gdviz.data import load_dataset
+    from gdviz.qt.offscreen import offscreen_window, save_png, settle
 
+    app = ensure_app()
     dataset = load_dataset(data, data_dir, progress=False)  # DataError propagates
-    from gdviz.qt.window import MainWindow
-
-    window = MainWindow(dataset)
-    try:
-        window.setMinimumSize(200, 200)
-        window.resize(w, h)
-        window.show()
-        app.processEvents()
-        window._initial_splits()
+    with offscreen_window(dataset, (w, h)) as window:
         if steps:
             window.session.step(steps)
         last_step, last_change = -1, time.perf_counter()
@@ -150,35 +129,22 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
             window.set_presenter_mode(True)
         elif view is not None:
             _show_view_settled(app, window, view, timeout)
-        # One more event round so layouts and repaints settle, then the final frame.
-        for _ in range(3):
-            app.processEvents()
+        settle()
         window.render(window.last_snapshot)
         app.processEvents()
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return window.save_screenshot(out)
-    finally:
-        window.close()
-        window.deleteLater()
-        app.processEvents()
+        return save_png(window, out)
 
 
 def _show_view_settled(app, window, name: str, timeout: float) -> None:
     """Show teaching view ``name`` and wait until its background jobs have a result."""
-    from gdviz.qt.background import LatestJob
-
     view = window.show_view(name)
-    if hasattr(view, "demo"):
-        view.demo()  # e.g. the drawing view draws a digit so the picture is not empty
-    jobs = [j for j in vars(view).values() if isinstance(j, LatestJob)]
+    view.demo()  # e.g. the drawing view draws a digit so the picture is not empty
     end = time.perf_counter() + min(timeout, 20.0)
     settled = 0
     while time.perf_counter() < end:
         view.render(window.last_snapshot)
         app.processEvents()
-        done = all(j.result() is not None and not j.busy for j in jobs)
-        settled = settled + 1 if done else 0
+        settled = settled + 1 if not view.jobs_pending() else 0
         if settled >= 3:
             break
         time.sleep(0.05)

@@ -8,7 +8,6 @@ previous value.
 
 from __future__ import annotations
 
-import math
 import secrets
 import time
 from dataclasses import replace
@@ -32,7 +31,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdviz.core import OPTIMIZERS, count_parameters
+from gdviz.core import OPTIMIZERS
+from gdviz.qt.control_values import (
+    NICE_LR_STEPS,
+    SLIDER_MAX,
+    SLIDER_PER_DECADE,
+    describe_network,
+    eval_interval,
+    format_lr,
+    format_pace,
+    lr_to_slider,
+    nice_lr_steps,
+    slider_to_lr,
+)
 from gdviz.training import (
     LR_MAX,
     LR_MIN,
@@ -65,13 +76,8 @@ SPEEDS: tuple[tuple[str, float], ...] = (
     ("2 steps / s", 2.0),
     ("1 step / s", 1.0),
 )
-SLIDER_PER_DECADE = 100
-_LOG_MIN = math.log10(LR_MIN)
-_DECADES = math.log10(LR_MAX) - _LOG_MIN
 #: Biggest hidden layer the window accepts (the panels draw one image per neuron).
 MAX_HIDDEN = 1024
-#: Evaluate the test set about this many times per epoch.
-EVALS_PER_EPOCH = 4
 
 ACTIVATION_TITLES = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU"}
 COST_TITLES = {"mse": "squared error", "ce": "cross-entropy"}
@@ -94,55 +100,6 @@ QLabel#ControlMessage[error="true"] { color: #b2182b; }
 QLabel#Hints { color: #6b6b6b; }
 """
 
-
-def lr_to_slider(lr: float) -> int:
-    lr = min(max(float(lr), LR_MIN), LR_MAX)
-    return round((math.log10(lr) - _LOG_MIN) * SLIDER_PER_DECADE)
-
-
-def slider_to_lr(pos: int) -> float:
-    """The η at slider position ``pos``, rounded to two significant digits."""
-    lr = 10.0 ** (_LOG_MIN + pos / SLIDER_PER_DECADE)
-    return min(max(float(f"{lr:.2g}"), LR_MIN), LR_MAX)
-
-
-def nice_lr_steps() -> list[float]:
-    """1, 1.5, 2, 3, 5, 7 × 10^k from LR_MIN to LR_MAX (the Up/Down key stops)."""
-    out = []
-    for exp in range(math.floor(math.log10(LR_MIN)), math.ceil(math.log10(LR_MAX)) + 1):
-        for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.0):
-            v = float(f"{m * 10.0**exp:.3g}")
-            if LR_MIN <= v <= LR_MAX:
-                out.append(v)
-    return out
-
-
-_NICE = nice_lr_steps()
-
-
-def format_lr(lr: float) -> str:
-    return f"{lr:g}"
-
-
-def format_pace(steps_per_second: float) -> str:
-    """``"10 steps/s"``, ``"1 step/s"`` or ``"max speed"`` (0)."""
-    sps = float(steps_per_second)
-    if sps <= 0:
-        return "max speed"
-    return f"{sps:g} step{'s' if sps != 1 else ''}/s"
-
-
-def eval_interval(n_train: int, batch_size: int, optimizer: str = "sgd") -> int:
-    """Steps between test evaluations: about a quarter of an epoch (0 for full-batch GD)."""
-    if optimizer == "gd":
-        return 0  # every step is a whole epoch, evaluated at its end anyway
-    steps_per_epoch = max(1, math.ceil(n_train / max(1, batch_size)))
-    return max(1, round(steps_per_epoch / EVALS_PER_EPOCH))
-
-
-def describe_network(n_in: int, hidden: tuple[int, ...], n_out: int = 10) -> str:
-    sizes = (n_in, *hidden, n_out)
-    return f"{'-'.join(map(str, sizes))}: {count_parameters(sizes):,} parameters"
 
 
 class _LrKeys(QObject):
@@ -299,7 +256,7 @@ class ControlPanel(QWidget):
         self.lr_edit.editingFinished.connect(self.apply_lr_text)
         self.lr_edit.installEventFilter(_LrKeys(self))
         self.lr_slider = QSlider(Qt.Orientation.Horizontal)
-        self.lr_slider.setRange(0, round(_DECADES * SLIDER_PER_DECADE))
+        self.lr_slider.setRange(0, SLIDER_MAX)
         self.lr_slider.setSingleStep(10)
         self.lr_slider.setPageStep(SLIDER_PER_DECADE)
         self.lr_slider.setTickInterval(SLIDER_PER_DECADE)
@@ -522,15 +479,15 @@ class ControlPanel(QWidget):
         self.run_action.blockSignals(False)
         self._update_run_text()
 
-    def _show_paused(self) -> None:
+    def show_paused(self) -> None:
         self._set_run_button(False)
 
     def step_once(self) -> None:
-        self._show_paused()
+        self.show_paused()
         self.session.step(1)
 
     def step_epoch(self) -> None:
-        self._show_paused()
+        self.show_paused()
         self.session.step_epoch()
 
     def apply_lr_text(self) -> bool:
@@ -555,9 +512,9 @@ class ControlPanel(QWidget):
             new = lr * 10.0 if direction > 0 else lr / 10.0
             new = min(max(float(f"{new:.3g}"), LR_MIN), LR_MAX)
         elif direction > 0:
-            new = next((v for v in _NICE if v > lr * (1 + 1e-9)), LR_MAX)
+            new = next((v for v in NICE_LR_STEPS if v > lr * (1 + 1e-9)), LR_MAX)
         else:
-            new = next((v for v in reversed(_NICE) if v < lr * (1 - 1e-9)), LR_MIN)
+            new = next((v for v in reversed(NICE_LR_STEPS) if v < lr * (1 - 1e-9)), LR_MIN)
         self._set_lr(new, from_slider=False)
 
     def _slider_moved(self, pos: int) -> None:
@@ -701,7 +658,7 @@ class ControlPanel(QWidget):
         config = self._network_config()
         if config is None:
             return
-        self._show_paused()
+        self.show_paused()
         self.session.reset(config)
         self.config = config
         self._network_edited()
@@ -715,7 +672,7 @@ class ControlPanel(QWidget):
         if config is None:
             return
         seed = secrets.randbelow(2**31)
-        self._show_paused()
+        self.show_paused()
         if config == self.config:
             self.session.reseed(seed)
         else:

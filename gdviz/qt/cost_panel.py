@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdviz.qt import style
+from gdviz.qt import colours, fonts, widgets
 from gdviz.training.series import EMA_WARMUP, GrowingSeries, PeakPyramid, ema
 
 __all__ = ["OVERLAY_COLORS", "CostPanel"]
@@ -99,11 +99,11 @@ class CostPanel(QWidget):
 
     # ------------------------------------------------------------------ UI
     def _build_ui(self) -> None:
-        layout = style.panel_layout(self)
+        layout = widgets.panel_layout(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(10)
-        self.title = style.title_label("Cost and accuracy")
+        self.title = widgets.title_label("Cost and accuracy")
         self.title.setWordWrap(False)
         self.title.setToolTip(
             "Faint line: the cost of every mini-batch. Dark line: its moving average. "
@@ -111,7 +111,7 @@ class CostPanel(QWidget):
             "which the network never trains on.")
         bar.addWidget(self.title)
         self.legend = QLabel(_legend_html())
-        self.legend.setFont(style.font(8.5))
+        self.legend.setFont(fonts.font(8.5))
         self.legend.setToolTip(self.title.toolTip())
         bar.addWidget(self.legend)
         bar.addStretch(1)
@@ -132,7 +132,7 @@ class CostPanel(QWidget):
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.setFollow)
         for w in (self.x_steps, self.x_epochs, self.log_box, self.follow_box):
-            w.setFont(style.font(8.5))
+            w.setFont(fonts.font(8.5))
         toggles = QHBoxLayout()
         toggles.setSpacing(6)
         for w in (self.x_steps, self.x_epochs, self.log_box, self.follow_box):
@@ -140,7 +140,7 @@ class CostPanel(QWidget):
         bar.addLayout(toggles)
         layout.addLayout(bar)
 
-        self.graphics = style.plot_widget()
+        self.graphics = widgets.plot_widget()
         self.graphics.setMinimumHeight(120)
         layout.addWidget(self.graphics, 1)
 
@@ -161,7 +161,7 @@ class CostPanel(QWidget):
             item.setDownsampling(auto=False)
             item.setClipToView(False)
         # Legend entries of overlaid runs only (the panel's own curves are named in the title bar).
-        self.overlay_legend = pg.LegendItem(offset=(-8, 8), labelTextSize="8pt", labelTextColor=style.FOREGROUND,
+        self.overlay_legend = pg.LegendItem(offset=(-8, 8), labelTextSize="8pt", labelTextColor=colours.FOREGROUND,
                                             brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(200, 200, 200))
         self.overlay_legend.setParentItem(cp.vb)
         self.overlay_legend.setVisible(False)
@@ -177,7 +177,7 @@ class CostPanel(QWidget):
                                       symbolBrush=TEST, symbolPen=None, name="test")
         for plot in (cp, ap):
             for side in ("left", "bottom"):
-                style.style_axis(plot.getAxis(side))
+                fonts.style_axis(plot.getAxis(side))
                 # Outward ticks and no grid: an axis whose rectangle reaches into
                 # the plot repaints with every new step (measured: 3x the paint time).
                 plot.getAxis(side).setStyle(tickLength=5)
@@ -222,7 +222,7 @@ class CostPanel(QWidget):
         else:
             self.cost_plot.showLabel("bottom", False)
         for plot in (self.cost_plot, self.acc_plot):
-            style.style_axis(plot.getAxis("bottom"))
+            fonts.style_axis(plot.getAxis("bottom"))
             plot.getAxis("bottom").setStyle(tickLength=5)
 
     def resizeEvent(self, event) -> None:
@@ -240,7 +240,7 @@ class CostPanel(QWidget):
         self.cost_plot.setLogMode(y=on)
         self._ranges.clear()
         self.cost_plot.setLabel("left", "cost (log scale)" if on else "cost")
-        style.style_axis(self.cost_plot.getAxis("left"))
+        fonts.style_axis(self.cost_plot.getAxis("left"))
         self.cost_plot.getAxis("left").setStyle(tickLength=5)
         self._apply_ranges()
 
@@ -438,6 +438,11 @@ class CostPanel(QWidget):
         self._changed = set()
         self._update_curves()
         self._apply_ranges()
+
+    def forget_run(self) -> None:
+        """Forget the history and its run: the next snapshot starts a new one, whatever its run id."""
+        self.clear()
+        self._run_id = None
 
     #: Draws per second of the plots while the session trains. Painting holds
     #: the GIL (every ms of it is lost training) and a loss curve needs no 30 Hz:

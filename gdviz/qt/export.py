@@ -13,8 +13,6 @@ entry to each panel's right-click menu.
 * CSV and GIF come from :mod:`gdviz.render` (no Qt), the same code as
   ``gdviz export``; MP4 only when ``imageio-ffmpeg`` is installed.
 
-:func:`render_recording_png` draws one step of a recording in an offscreen
-window (``gdviz export REC --png OUT --step N [--panel NAME]``).
 """
 
 from __future__ import annotations
@@ -23,31 +21,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QPainter
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from gdviz import limits, render
+from gdviz import render
+from gdviz.qt.live_tab import PANEL_TITLES
 from gdviz.qt.menus import find_action, find_menu, insert_into
 
 __all__ = ["PANEL_TITLES", "ExportController", "attach", "export_panel", "export_metrics_csv",
-           "export_animation", "render_recording_png"]
-
-#: Readable names of the window's panels (others: their key with spaces).
-PANEL_TITLES = {
-    "hidden_weights": "First-layer weights",
-    "deeper_layers": "Deeper layers",
-    "activations": "Activations",
-    "output": "Output",
-    "cost": "Cost and accuracy",
-}
-
+           "export_animation"]
 
 def panel_title(name: str) -> str:
     return PANEL_TITLES.get(name, name.replace("_", " ").capitalize())
 
 
-def attach(window) -> "ExportController":
-    """Add File ▸ Export and each panel's "Export panel…" to ``window``; return the controller."""
-    return ExportController(window)
+def attach(window, replay=None) -> "ExportController":
+    """Add File ▸ Export and each panel's "Export panel…" to ``window``; return the controller.
+    ``replay`` (a :class:`~gdviz.qt.replay.ReplayController`) offers its open recording to animate."""
+    return ExportController(window, replay)
 
 
 # ====================================================================== files
@@ -113,10 +103,11 @@ def export_animation(recording, out, fps: float = 10.0, every: int | None = None
 class ExportController(QObject):
     """File ▸ Export and the panels' "Export panel…" (see the module docstring)."""
 
-    def __init__(self, window):
+    def __init__(self, window, replay=None):
         super().__init__(window)
         self.setObjectName("ExportController")
         self.window = window
+        self.replay = replay
         self.last_context_menu: QMenu | None = None
         self._panel_actions: dict[str, QAction] = {}
         self.menu = QMenu("&Export", window)
@@ -206,9 +197,6 @@ class ExportController(QObject):
                 path += ".csv"
             self.export_metrics(path)
 
-    def _replay(self):
-        return self.window.findChild(QObject, "ReplayController")
-
     def export_animation(self, recording, out, fps: float = 10.0, every: int | None = None) -> int | None:
         """Write the weights animation; the number of frames (None after a message box)."""
         from gdviz.training.recording import RecordingError
@@ -230,8 +218,7 @@ class ExportController(QObject):
     def animation_dialog(self) -> None:
         from gdviz.training.recording import SUFFIX
 
-        replay = self._replay()
-        recording = getattr(replay, "recording", None)
+        recording = self.replay.recording if self.replay is not None else None
         if recording is None:
             src, _ = QFileDialog.getOpenFileName(self.window, "Recording to animate", "",
                                                  f"gdviz recordings (*{SUFFIX});;All files (*)")
@@ -249,66 +236,3 @@ class ExportController(QObject):
             if Path(out).suffix.lower() not in (".gif", ".mp4"):
                 out += ".mp4" if "mp4" in chosen.lower() else ".gif"
             self.export_animation(recording, out)
-
-
-# ====================================================================== offscreen (CLI)
-def render_recording_png(recording_path, out, step: int, panel: str | None = None,
-                         size: tuple[int, int] = (1600, 1000)) -> Path:
-    """Draw ``step`` of a recording in an offscreen window; save the window, or one panel, as PNG.
-
-    Raises ``ValueError`` for an unknown panel, ``RecordingError`` for a bad
-    recording, ``OSError`` when the image cannot be written.
-    """
-    from gdviz.data import load_sample
-    from gdviz.qt.app import ensure_app
-    from gdviz.training.recording import RecordingError, open_recording
-
-    limits.check_image_size(*(int(v) for v in size), "a window")  # LimitError (a ValueError)
-    with open_recording(recording_path) as rec:  # refuse a bad file before any window
-        n_steps, name = rec.n_steps, rec.dataset_name
-    if not 0 <= int(step) <= n_steps:
-        raise ValueError(f"step {step} is outside the recording (0…{n_steps:,})")
-    app = ensure_app()
-    from gdviz.qt.replay import attach as attach_replay
-    from gdviz.qt.window import MainWindow
-
-    dataset = load_sample()
-    if name == "mnist":
-        try:
-            from gdviz.data import load_mnist
-            from gdviz.data.download import check_cached
-
-            if all(s == "ok" for s in check_cached().values()):
-                dataset = load_mnist(progress=False)
-        except Exception:  # noqa: BLE001 - the sample's digits will do
-            pass
-    window = MainWindow(dataset)
-    try:
-        if panel is not None and panel not in window.panels:
-            raise ValueError(f"unknown panel {panel!r}; choose one of {', '.join(window.panels)}")
-        window.setMinimumSize(200, 200)
-        window.resize(*size)
-        window.show()
-        app.processEvents()
-        if hasattr(window, "_initial_splits"):
-            window._initial_splits()
-        replay = window.findChild(QObject, "ReplayController") or attach_replay(window)
-        if not replay.open_recording(recording_path, int(step), quiet=True):
-            raise RecordingError(f"{recording_path}: could not be replayed")
-        for _ in range(3):
-            app.processEvents()
-        replay.show_step(int(step))
-        app.processEvents()
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        widget = window if panel is None else window.panels[panel]
-        if not widget.grab().save(str(out), "PNG"):
-            raise OSError(f"{out}: could not write the image")
-        return out
-    finally:
-        replay = window.findChild(QObject, "ReplayController")
-        if replay is not None:
-            replay.on_close()
-        window.close()
-        window.deleteLater()
-        QApplication.processEvents()

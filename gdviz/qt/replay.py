@@ -601,8 +601,7 @@ class ReplayController(QObject):
         if same:
             w.cost_panel.restore_state(live["cost"])
         else:  # the session was replaced meanwhile (e.g. a checkpoint): a new history
-            w.cost_panel.clear()
-            w.cost_panel._run_id = None
+            w.cost_panel.forget_run()
         self._set_live_controls(True)
         # take() rather than peek(): a snapshot left in the mailbox would be merged into the
         # next one and its steps counted twice. Already taken: peek() is one the panel has seen.

@@ -68,7 +68,7 @@ __all__ = [
     "FullGradient", "full_gradient", "gradient_cosine",
     # errors and generalisation
     "confusion_matrix", "Misclassified", "misclassified", "AccuracyGap", "accuracy_gap",
-    "subset_dataset", "shuffled_labels_dataset",
+    "subset_dataset", "shuffled_labels_dataset", "dataset_kind",
 ]
 
 
@@ -502,6 +502,29 @@ def accuracy_gap(evals: Iterable[Evaluation]) -> AccuracyGap:
                        frozen(tr - te), frozen(trc), frozen(tec), frozen(tec - trc))
 
 
+_SUBSET, _SHUFFLED = "-subset", "-shuffled-labels"  # name suffixes of the experiments' datasets
+_KINDS = {"sample": "embedded sample", "mnist": "full MNIST"}
+
+
+def dataset_kind(name: str) -> tuple[str, str]:
+    """``(source, words)`` for a dataset ``name``: the source it was made from
+    ("sample", "mnist" or the name itself) and a few words for a status bar.
+
+    ``"mnist-subset500"`` → ``("mnist", "full MNIST, only 500 training digits")``;
+    ``"sample-shuffled-labels"`` → ``("sample", "embedded sample, labels shuffled")``.
+    """
+    name = str(name)
+    for source, words in _KINDS.items():
+        if name == source:
+            return source, words
+        rest = name[len(source):] if name.startswith(source) else ""
+        if rest.startswith(_SUBSET) and rest[len(_SUBSET):].isdigit():
+            return source, f"{words}, only {int(rest[len(_SUBSET):]):,} training digits"
+        if rest == _SHUFFLED:
+            return source, f"{words}, labels shuffled"
+    return name, name
+
+
 def subset_dataset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
     """A stratified subset of ``n`` training digits (each digit in its original
     proportion, largest-remainder rounding); the test set is unchanged.
@@ -523,7 +546,7 @@ def subset_dataset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
         for c, t in zip(classes, take)
     ]))
     return Dataset(
-        name=f"{dataset.name}-subset{n}",
+        name=f"{dataset.name}{_SUBSET}{n}",
         train_images=dataset.train_images[idx], train_labels=labels[idx],
         test_images=dataset.test_images, test_labels=dataset.test_labels,
         description=f"{n:,} training digits (stratified, seed {seed}) of {dataset.name}; "
@@ -540,7 +563,7 @@ def shuffled_labels_dataset(dataset: Dataset, seed: int = 0) -> Dataset:
     """
     perm = np.random.default_rng(seed).permutation(len(dataset.train_labels))
     return Dataset(
-        name=f"{dataset.name}-shuffled-labels",
+        name=f"{dataset.name}{_SHUFFLED}",
         train_images=dataset.train_images, train_labels=np.asarray(dataset.train_labels)[perm],
         test_images=dataset.test_images, test_labels=dataset.test_labels,
         description=f"{dataset.name} with its training labels shuffled (seed {seed}): "

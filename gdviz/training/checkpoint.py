@@ -18,6 +18,11 @@ key           array                       meaning
 ``extra``     0-d unicode (JSON object)   anything the caller adds (may be ``{}``)
 ============  ==========================  =========================================
 
+Reads check before allocating: every member's ``.npy`` header is read first
+(shape, type, no pickle) and held to the limits of :mod:`gdviz.limits` (layer
+sizes, ``MAX_PARAMETERS`` for θ, ``MAX_CHECKPOINT_TEXT_BYTES`` for the rest,
+the free memory) and to the size of its zip member.
+
 Writes are atomic: the archive goes to a temporary file in the same folder
 which then replaces the target in one ``os.replace``; on any error the
 temporary file is removed and an existing checkpoint is left untouched.

@@ -62,8 +62,9 @@ def _label(v: float, step: float, big: float) -> str:
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[tuple[float, str]]:
-    """At most ``n`` (and at least two) ticks ``(value, label)`` on [lo, hi] at a 1-2-5
-    step, each label with just the decimals the step resolves ("0.0015", "−2e−6", "0").
+    """About ``n`` ticks (at most ``max(n, 5)``, never fewer than two) ``(value, label)``
+    on [lo, hi] at a 1-2-5 step, each label with just the decimals the step resolves
+    ("0.0015", "−2e−6", "0").
     Empty for a range that is not finite or has no width."""
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi)) or not hi > lo:
@@ -71,6 +72,8 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[tuple[float, str]]:
     big = max(abs(lo), abs(hi))
     step = _nice_step((hi - lo) / max(1, n - 1), up=True)
     while True:
+        if step < 1e-12 * big:
+            return []  # a range below rounding: no number tells its ticks apart
         first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
         if last - first >= 1:
             break

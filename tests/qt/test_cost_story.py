@@ -51,7 +51,7 @@ def test_the_cost_plot_tells_the_story_from_step_0(qtbot, window, tmp_path):
     assert panel.test_cost_curve.opts["symbol"] is not None
     top = panel.cost_plot.vb.viewRange()[1][1]
     assert top >= y[0]
-    assert "(step 0)" in window.status_accuracy.text()
+    assert "(step 0)" in window.status.accuracy.text()
     qtbot.waitUntil(lambda: colour_pixels(panel.graphics, cp_mod.TEST) > 5, timeout=WAIT)
 
     # one step (→): something is drawn for it

@@ -116,8 +116,9 @@ def test_space_and_right_reach_the_window_from_every_widget_but_a_text_field(qtb
     for w in window.findChildren(QWidget):
         if w.focusPolicy() == Qt.FocusPolicy.NoFocus or isinstance(w, QLineEdit):
             continue
-        pages = [p for p in window._view_pages.values() if p.isAncestorOf(w)]
-        window.tabs.setCurrentWidget(pages[0]) if pages else window.tabs.setCurrentIndex(0)
+        tabs = window.tabs
+        pages = [tabs.widget(i) for i in range(tabs.count()) if tabs.widget(i).isAncestorOf(w)]
+        tabs.setCurrentWidget(pages[0]) if pages else tabs.setCurrentIndex(0)
         if not w.isVisible():
             continue
         w.setFocus()
@@ -140,22 +141,22 @@ def test_a_fresh_start_runs_at_a_watchable_pace_and_f_fast_forwards(qtbot, make_
     c = window.controls
     assert c.config.steps_per_second == DEFAULT_PACE
     assert c.speed_combo.currentText() == "10 steps / s"
-    qtbot.waitUntil(lambda: "10 steps/s" in window.status_speed.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "10 steps/s" in window.status.speed.text(), timeout=WAIT)
     press(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.last_snapshot.running and window.last_snapshot.step >= 3, timeout=WAIT)
     qtbot.waitUntil(lambda: window.last_snapshot.samples_per_s > 0, timeout=WAIT)
     # samples/s agrees with the pace (10 steps/s of 10 digits), not with the computer's top speed
     assert 20 < window.last_snapshot.samples_per_s < 130
-    assert "samples/s" in window.status_speed.text() and "— samples/s" not in window.status_speed.text()
+    assert "samples/s" in window.status.speed.text() and "— samples/s" not in window.status.speed.text()
     assert window.session.step_count < 200
     press(qtbot, Qt.Key.Key_F)  # fast-forward
     assert c.fast_action.isChecked() and c.speed_combo.currentData() == 0.0
     qtbot.waitUntil(lambda: window.last_snapshot.steps_per_second == 0.0
-                    and "max speed" in window.status_speed.text(), timeout=WAIT)
+                    and "max speed" in window.status.speed.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: window.session.step_count > 500, timeout=WAIT)
     press(qtbot, Qt.Key.Key_F)  # and back to the pace
     assert not c.fast_action.isChecked() and c.speed_combo.currentData() == DEFAULT_PACE
-    qtbot.waitUntil(lambda: "10 steps/s" in window.status_speed.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "10 steps/s" in window.status.speed.text(), timeout=WAIT)
     assert window.last_snapshot.running
 
 

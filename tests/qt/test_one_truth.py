@@ -43,12 +43,12 @@ def test_after_the_lesson_preset_the_dock_no_longer_speaks_of_the_old_eta(qtbot,
     c = window.controls
     type_lr(qtbot, window, "100")
     assert "η = 100 from the next step" in c.message_label.text()
-    qtbot.waitUntil(lambda: window.status_lr.text() == "η = 100", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.status.lr.text() == "η = 100", timeout=WAIT)
     qtbot.mouseClick(c.lesson_button, Qt.MouseButton.LeftButton)
     assert c.lr_edit.text() == "3"
     assert "100" not in c.message_label.text()
     assert "η = 3" in c.message_label.text()
-    qtbot.waitUntil(lambda: window.last_snapshot.lr == 3.0 and window.status_lr.text() == "η = 3", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.last_snapshot.lr == 3.0 and window.status.lr.text() == "η = 3", timeout=WAIT)
 
 
 def test_paused_numbers_name_the_step_they_belong_to(qtbot, window):
@@ -60,9 +60,9 @@ def test_paused_numbers_name_the_step_they_belong_to(qtbot, window):
     snap = window.last_snapshot
     window.render(snap)
     ev = snap.last_eval
-    assert window.status_step.text() == f"step {snap.step:,}"
-    assert window.status_accuracy.text() == f"test accuracy {100 * ev.test_accuracy:.1f}% (step {snap.step:,})"
-    assert window.status_lr.text() == "η = 3"
+    assert window.status.step.text() == f"step {snap.step:,}"
+    assert window.status.accuracy.text() == f"test accuracy {100 * ev.test_accuracy:.1f}% (step {snap.step:,})"
+    assert window.status.lr.text() == "η = 3"
     # the cost panel's newest evaluation is the same one
     assert window.cost_panel.evals.last("step") == snap.step
     assert window.cost_panel.evals.last("test_acc") == pytest.approx(100 * ev.test_accuracy)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import threading
@@ -11,42 +10,12 @@ import numpy as np
 import pytest
 
 from gdviz.training import remote as remote_mod
-from gdviz.training.config import LESSON, SettingError
+from gdviz.training.config import SettingError
 
+from process_helpers import WATCHDOG_S, Stopped
 from remote_helpers import idle, wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP/SIGCONT")
-
-#: A stopped process is continued by a watchdog after this long, so a test that
-#: would block cannot hang the suite; it then fails because the watchdog fired.
-WATCHDOG_S = 60.0
-
-
-class Stopped:
-    """SIGSTOP a process; SIGCONT it on exit or when the watchdog fires."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.fired = threading.Event()
-        self._watchdog = threading.Timer(WATCHDOG_S, self._cont, args=(True,))
-        self._watchdog.daemon = True
-
-    def _cont(self, fired: bool = False) -> None:
-        if fired:
-            self.fired.set()
-        try:
-            os.kill(self.pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
-
-    def __enter__(self):
-        os.kill(self.pid, signal.SIGSTOP)
-        self._watchdog.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._watchdog.cancel()
-        self._cont()
 
 
 def test_commands_to_a_stopped_process_never_wait(served):

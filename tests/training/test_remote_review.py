@@ -183,7 +183,7 @@ def test_a_replaced_engine_starts_a_new_gradient_history(qtbot, tiny):
         assert win.norm_history.steps.max() <= 5
     finally:
         win.close()
-        for box in win._message_boxes:
+        for box in win.message_boxes:
             box.close()
 
 
@@ -216,7 +216,7 @@ def test_an_engine_that_dies_right_after_a_new_network_shape_is_replaced(qtbot, 
                         timeout=int(WAIT * 1000))
     finally:
         win.close()
-        for box in win._message_boxes:
+        for box in win.message_boxes:
             box.close()
 
 

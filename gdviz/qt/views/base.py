@@ -15,7 +15,8 @@ value)``. The base owns the machinery every view needs:
 * **catch-up when shown** — ``on_shown()`` runs when the tab becomes visible;
 * **shutdown** — stops every timer and job the view made through the base;
 * **declared hooks** for the window: ``ingest``, ``share_history``,
-  ``set_dataset_callback`` (no-ops unless a view overrides them).
+  ``set_dataset_callback``, ``demo`` (no-ops unless a view overrides them)
+  and ``jobs_pending``.
 
 Only plain Python objects cross from a job's thread to the GUI, through a lock
 (see :mod:`gdviz.qt.background`); no Qt signal carries them.
@@ -209,6 +210,13 @@ class LessonView(QtWidgets.QWidget):
 
     def set_dataset_callback(self, fn) -> None:
         """``fn(dataset)`` switches the window to another dataset (generalisation experiments)."""
+
+    def demo(self) -> None:
+        """Put something on show for a screenshot (e.g. draw a digit)."""
+
+    def jobs_pending(self) -> bool:
+        """True while a background job of this view may still bring a result."""
+        return any(job.pending for job in self._jobs)
 
     # ------------------------------------------------------------------ hooks for views
     def context_changed(self) -> None:

@@ -385,7 +385,7 @@ class DrawView(LessonView):
 
     def _update_footer(self, snap) -> None:
         ev = snap.last_eval
-        acc = (f", test accuracy {100 * ev.test_accuracy:.1f} %"
+        acc = (f" (test accuracy {100 * ev.test_accuracy:.1f} % at step {ev.step:,})"
                if ev is not None and math.isfinite(ev.test_accuracy) else "")
         text = (f"The network as it is at step {snap.step:,}{acc}. It learnt from MNIST's digits "
                 "(centred, upright, thick pen): draw large and in the middle. Keep training "

@@ -29,7 +29,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import style
-from gdviz.qt.views.plot_items import Bars, Heat, same, set_title, set_y
+from gdviz.qt.views.plot_items import Bars, Heat, same, set_title, set_y, wish_cmap
 from gdviz.qt.views.base import LessonView
 from gdviz.training.analysis import example_wishes
 from gdviz.training.example_words import hidden_words, wish_words
@@ -49,17 +49,6 @@ INTRO_CE = ("With the cross-entropy cost, one digit's cost is C = −ln a of the
             "(the outputs are softmax probabilities that add up to 1): the less sure the network is "
             "of the right answer, the higher C. Training lowers the average of C over all "
             "training digits; each digit only says which way it would like the outputs to go.")
-_WISH_HEX = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#f7f7f7",
-             "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837"]
-
-
-def wish_cmap() -> pg.ColorMap:
-    """Red (wants down) → near-white (no wish) → green (wants up)."""
-    hexes = list(_WISH_HEX)
-    hexes[4], hexes[6] = "#fddbc7", "#d9f0d3"  # no yellow tint near zero
-    return pg.ColorMap(np.linspace(0, 1, len(hexes)), [pg.mkColor(h) for h in hexes])
-
-
 class ExampleCostView(LessonView):
     """The current example's cost C = Σ (a_j − y_j)² and what it asks of the network.
 
@@ -458,8 +447,8 @@ class ExampleCostView(LessonView):
             if self._term_top.changed:
                 set_y(self.term_plot, 0, style.nice_ceiling(max(top, 0.5) * 1.05), self.term_bars)
         term_name = "(aⱼ − yⱼ)²" if mse else "−yⱼ ln aⱼ"
-        set_title(self._keys, self.term_plot, f"cost terms {term_name}; their sum is this digit's cost "
-                                        f"C = <b>{style.fmt(w.cost)}</b>", style.FOREGROUND)
+        set_title(self._keys, self.term_plot, f"cost terms {term_name}, sum C = <b>{style.fmt(w.cost)}</b>",
+                  style.FOREGROUND)
         wish = np.asarray(w.output_wishes, dtype=np.float64)
         self._set_bars("wish", self.wish_bars, wish, [UP if v >= 0 else DOWN for v in wish])
         self.wish_text.parentWidget().setText(wish_words(wish, w.label, a))
@@ -472,7 +461,7 @@ class ExampleCostView(LessonView):
         if self._changed("compare", widths.tobytes()):
             self.compare_bars.setOpts(width=widths)
         n_avg = len(self._recent)
-        names = ["this digit (C)",
+        names = ["this digit (sum C)",
                  f"last {n_avg} mini-batches" if n_avg else "recent mini-batches",
                  "all training data" if ev is None else
                  f"training data, step {ev.step:,}"]
@@ -504,7 +493,8 @@ class ExampleCostView(LessonView):
                 text = (f"This digit costs {r:.1f}× the average: the network does worse than usual "
                         "on it, so it asks for bigger changes.")
             elif r <= 1 / 1.5:
-                text = (f"This digit costs {w.cost / ref:.2f}× the average: the network already "
+                share = f"{r:.2f}×" if r >= 0.01 else "less than a hundredth of"
+                text = (f"This digit costs {share} the average: the network already "
                         "handles it better than most.")
             else:
                 text = "This digit costs about as much as an average training digit."

@@ -1,5 +1,5 @@
-"""Plot items of the One example view: bars and heat images that skip updates which
-change nothing, and plot titles that change often without a new layout."""
+"""Plot items of the One example view: its colour map, bars and heat images that skip
+updates which change nothing, and plot titles that change often without a new layout."""
 
 from __future__ import annotations
 
@@ -9,10 +9,21 @@ from PySide6 import QtCore, QtGui
 
 from gdviz.qt import style
 
-__all__ = ["Bars", "Heat", "same", "set_title", "set_y"]
+__all__ = ["Bars", "Heat", "same", "set_title", "set_y", "wish_cmap"]
+
+_WISH_HEX = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#f7f7f7",
+             "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837"]
+
+
+def wish_cmap() -> pg.ColorMap:
+    """Red (wants down) → near-white (no wish) → green (wants up)."""
+    hexes = list(_WISH_HEX)
+    hexes[4], hexes[6] = "#fddbc7", "#d9f0d3"  # no yellow tint near zero
+    return pg.ColorMap(np.linspace(0, 1, len(hexes)), [pg.mkColor(h) for h in hexes])
 
 
 def same(a, b) -> bool:
+    """``a == b`` as one bool (False when they cannot be compared so)."""
     try:
         return bool(a == b)
     except (TypeError, ValueError):
@@ -20,7 +31,7 @@ def same(a, b) -> bool:
 
 
 class Bars(style.BarsItem):
-    """One bar per output: :class:`~gdviz.qt.style.BarsItem` that also lists its brushes in ``opts["brushes"]``
+    """:class:`~gdviz.qt.style.BarsItem` that also lists its brushes in ``opts["brushes"]``
     (as pyqtgraph's BarGraphItem does) and spans its plot's whole y range."""
 
     def setPositions(self, x) -> None:

@@ -39,7 +39,7 @@ MAX_DOTS = 60  # the cosine line shows dots on its points up to this many
 LINE = "#1f4e79"
 POINTS = (31, 78, 121, 90)
 TILE_GAP = 4  # image pixels between the two neuron pictures
-COS_TITLE = "cosine at each measured step{since} (dashed: 1 = exactly downhill)"
+COS_TITLE = "cosine at each step measured{since} · dashed: 1 = exactly downhill"
 
 
 class SgdVsGdView(LessonView):
@@ -277,8 +277,8 @@ class SgdVsGdView(LessonView):
     def ingest(self, snap) -> None:
         """Every snapshot: a new run starts a new line; while hidden, measure now and then."""
         self._follow(snap)
-        if not self.isVisible():
-            self._measure(snap, self.hidden_interval)
+        if not self.isVisible():  # at most a sixth of a core, however long one measurement takes
+            self._measure(snap, max(self.hidden_interval, 5 * self.job.seconds))
 
     def render(self, snap) -> None:
         self._follow(snap)
@@ -361,7 +361,7 @@ class SgdVsGdView(LessonView):
         first = int(steps[0]) if steps.size else None
         if first != self._since:  # say where the line starts when it is not the run's start
             self._since = first
-            since = f", since step {first:,} (when this tab first saw the run)" if first and first > 1 else ""
+            since = f" since step {first:,}" if first and first > 1 else ""
             self.cos_plot.setTitle(COS_TITLE.format(since=since), size="8.5pt", color=style.MUTED)
         if steps.size:
             lo, hi = float(steps[0]), float(steps[-1])

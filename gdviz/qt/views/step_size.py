@@ -382,7 +382,7 @@ class StepSizeView(LessonView):
         x_lr = _log10(sl.lr)
         ok0 = math.isfinite(y0)
         # η
-        uphill = math.isfinite(y_lr) and ok0 and sl.cost_at_lr > sl.cost0
+        uphill = math.isfinite(y_lr) and ok0 and sl.cost_at_lr > sl.cost0 and not r.flat
         colour = UPHILL if uphill else ETA
         show_eta = math.isfinite(x_lr)
         self.eta_line.setVisible(show_eta)

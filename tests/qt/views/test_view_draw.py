@@ -177,3 +177,19 @@ def test_the_placeholder_goes_at_the_first_touch(qtbot, view, tiny):
     qtbot.waitUntil(lambda: bool(seen.rects), timeout=2000)
     qtbot.wait(20)
     assert not any(r.contains(frame) for r in seen.rects)
+
+
+def test_the_footer_names_the_step_of_its_accuracy(qtbot, view, tiny):
+    from gdviz.training.config import TrainConfig
+    from gdviz.training.session import TrainingSession
+
+    s = TrainingSession(tiny, TrainConfig(eval_every=5))
+    for _ in range(7):
+        s.train_step()
+    snap = s.snapshot()
+    view.set_context(s, tiny)
+    view.render(snap)
+    ev = snap.last_eval
+    assert ev.step == 5
+    assert "at step 7" in view.footer.text()
+    assert f"test accuracy {100 * ev.test_accuracy:.1f} % at step 5" in view.footer.text()

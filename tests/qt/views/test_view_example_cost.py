@@ -221,4 +221,4 @@ def test_every_bar_of_the_comparison_has_its_name(qtbot, view, tiny):
     finally:
         p.end()
     assert len(drawn) == 3
-    assert {"this digit (C)", "training data, step 123,456"} <= drawn
+    assert {"this digit (sum C)", "training data, step 123,456"} <= drawn

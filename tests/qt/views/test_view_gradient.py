@@ -24,7 +24,7 @@ from gdviz.training.analysis import (  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import assert_drawn, pixels, trained  # noqa: E402
+from qt_helpers import assert_drawn, pixels, shown_numbers, trained  # noqa: E402
 
 
 @pytest.fixture
@@ -280,3 +280,32 @@ def test_labels_grow_when_their_text_needs_more_lines(qtbot, view, tiny):
         qtbot.waitUntil(lambda b=box, h=h0: b.height() > h, timeout=2000)
         assert label.size() == box.size()
         assert label.height() >= label.heightForWidth(label.width())
+
+
+def test_colour_scale_follows_the_gradient_from_the_first_step(qtbot, lesson_window):
+    """Opened before the first step (−∇C all zeros), then one step with →: the pictures'
+    colour scale is the gradient's own (its 99th percentile of |g|, not ±1 left from
+    the zeros), and both colour bars print numbers on both sides of zero."""
+    from PySide6.QtCore import Qt
+
+    win = lesson_window
+    qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    view = win.current_view()
+    assert isinstance(view, GradientView)
+    qtbot.waitUntil(lambda: view.snap is not None and view.snap.step == 0, timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_Right)  # one step
+    qtbot.waitUntil(lambda: view.snap is not None and view.snap.step == 1
+                    and not view.pending_parts(), timeout=15000)
+    snap = view.snap
+    W0, _ = style.layer_views(snap.grad, snap.sizes, 0, negate=True)
+    deep = np.concatenate([a.ravel() for l in range(1, len(snap.sizes) - 1)
+                           for a in style.layer_views(snap.grad, snap.sizes, l, negate=True)])
+    for panel, image, values in ((view.first, view.first.image, W0),
+                                 (view.deeper, view.deeper.images[0][0], deep)):
+        lo, hi = image.getLevels()
+        m = style.robust_max(values)
+        assert lo == -hi and 0.7 * m <= hi <= 1.5 * m, (hi, m)
+        shown = shown_numbers(qtbot, panel.bar.axis, at_least=3)
+        assert min(shown) < 0 < max(shown), shown  # numbers below and above zero
+        assert max(abs(v) for v in shown) <= hi * 1.001
+        assert max(abs(v) for v in shown) >= 0.4 * hi

@@ -5,6 +5,7 @@ should be (never while hidden), and a diverged θ renders."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -22,8 +23,9 @@ from gdviz.training.analysis import (  # noqa: E402
     project_path,
     top_parameters,
 )
+from gdviz.training.cost_around import map_display  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import pixels, trained as _trained  # noqa: E402
+from qt_helpers import drawn_tick_labels, pixels, shown_numbers, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
@@ -156,7 +158,7 @@ def test_follows_theta_every_two_seconds_while_training(qtbot, view, tiny, monke
     view.set_context(s, tiny)
     view.set_option("extent", "± 20")
     f = frame_for(qtbot, view, snap)
-    clock = [1000.0]
+    clock = [time.perf_counter() + 1000.0]  # later than any request made so far
     monkeypatch.setattr(mod, "_clock", lambda: clock[0])
     view.job.submitted_at = clock[0]
     s.train_step()
@@ -295,3 +297,28 @@ def test_opened_again_it_maps_theta_now(qtbot, lesson_window):
     qtbot.waitUntil(lambda: view.frame.step == 6, timeout=20000)
     qtbot.waitUntil(lambda: "Map of step 6" in view.progress.text(), timeout=5000)
     np.testing.assert_allclose(view.path_coords()[-1], (0.0, 0.0), atol=1e-9)
+
+
+def test_the_colour_bar_has_numbers_even_on_flat_ground(qtbot, view, tiny):
+    """The colour bar is numbered within the map's levels; a map that changes by only
+    5·10⁻¹⁴ (a saturated network) gets a readable scale, numbers with few decimals
+    and no contour lines tracing the rounding noise."""
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    f = frame_for(qtbot, view, snap)
+    lo, hi = view.image.getLevels()
+    shown = shown_numbers(qtbot, view.bar.axis)
+    assert all(lo - 1e-9 <= v <= hi + 1e-9 for v in shown) and len(shown) >= 2
+    noise = np.random.default_rng(1).uniform(0.0, 5e-14, f.land.costs.shape)
+    costs = frozen(0.45 + noise, np.float64)
+    flat = replace(f, land=replace(f.land, costs=costs, center_cost=0.45), step=f.step + 1,
+                   shown={log: map_display(costs, log, f.extent, flat=True) for log in (False, True)})
+    assert flat.flat
+    view.result_ready(view.job, flat)  # as a finished job hands it over
+    lo, hi = view.image.getLevels()
+    assert hi - lo >= 1e-3 * 0.45
+    shown = shown_numbers(qtbot, view.bar.axis)
+    assert min(shown) < 0.45 < max(shown)
+    assert all(len(t.split(".")[1]) <= 5 for t in drawn_tick_labels(view.bar.axis) if "." in t)
+    assert view.contour.getData()[0] is None or view.contour.getData()[0].size == 0
+    assert "does not change anywhere" in view.info.text()

@@ -44,7 +44,7 @@ def test_generalisation_and_the_status_bar_agree_at_a_paused_step(qtbot, window)
     qtbot.waitUntil(lambda: view.result is not None and view.result.step == every, timeout=WAIT)
     ev = window.last_snapshot.last_eval
     acc = f"{100 * ev.test_accuracy:.1f}"
-    assert window.status_accuracy.text() == f"test accuracy {acc}% (step {every:,})"
+    assert window.status.accuracy.text() == f"test accuracy {acc}% (step {every:,})"
     qtbot.waitUntil(lambda: f"At step {every:,}:" in view.readout.text(), timeout=WAIT)
     assert f"test {acc} %" in view.readout.text()
     assert f"at step {every:,}: {acc} %" in view.matrix_note.text()
@@ -53,4 +53,4 @@ def test_generalisation_and_the_status_bar_agree_at_a_paused_step(qtbot, window)
     qtbot.waitUntil(lambda: view.result.step == every + 3, timeout=WAIT)
     qtbot.waitUntil(lambda: f"At step {every + 3:,}:" in view.readout.text(), timeout=WAIT)
     assert f"at step {every + 3:,}:" in view.matrix_note.text()
-    assert window.status_accuracy.text().endswith(f"(step {every:,})")
+    assert window.status.accuracy.text().endswith(f"(step {every:,})")

@@ -220,8 +220,11 @@ def test_keeps_measuring_while_hidden_so_the_line_is_whole_when_shown_again(qtbo
     for _ in range(5):
         s.train_step()
         snap = s.snapshot()
-        view.ingest(snap)
-        qtbot.waitUntil(lambda: view.history.last("step") == snap.step, timeout=10_000)
+
+        def measured():  # the window ingests every snapshot it takes; here: the same again
+            view.ingest(snap)
+            return view.history.last("step") == snap.step
+        qtbot.waitUntil(measured, timeout=10_000)
     assert view.history.view("step").tolist() == [3, 4, 5, 6, 7, 8]
     view.show()
     qtbot.waitExposed(view)

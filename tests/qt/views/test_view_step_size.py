@@ -5,6 +5,7 @@ sends η to the session."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from gdviz.qt.views.step_size import EVAL_N, StepSizeView, slider_to_lr  # noqa:
 from gdviz.training.analysis import fixed_eval_batch, step_size_slice  # noqa: E402
 from gdviz.training.config import SettingError  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import pixels, trained as _trained  # noqa: E402
+from qt_helpers import drawn_tick_labels, pixels, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
@@ -171,7 +172,7 @@ def test_every_step_when_paused_and_at_most_4_hz_while_running(qtbot, view, tiny
     s, snap = trained(tiny, steps=3)
     view.set_context(s, tiny)
     shown_for(qtbot, view, snap)
-    clock = [1000.0]
+    clock = [time.perf_counter() + 1000.0]  # later than any request made so far
     monkeypatch.setattr(mod, "_clock", lambda: clock[0])
     # paused, stepping: every new step is computed
     for _ in range(3):
@@ -286,3 +287,26 @@ def test_new_dataset_new_batch(qtbot, view, tiny, sample):
     assert view.batch is b1  # built once per dataset
     view.set_context(s, sample)
     assert view.batch is not b1 and view.batch.n == EVAL_N
+
+
+def test_a_rise_of_5e_minus_14_is_flat_and_the_axis_prints_few_digits(qtbot, view, tiny):
+    """A saturated network's slice that changes by 5·10⁻¹⁴ is drawn as a flat line on an
+    axis of at least a thousandth of the cost, labelled with a handful of decimals."""
+    s, snap = trained(tiny, steps=2)
+    view.set_context(s, tiny)
+    r = shown_for(qtbot, view, snap)
+    sl = r.slice
+    costs = frozen(np.full(sl.s.size, 0.45) + np.linspace(0.0, 5e-14, sl.s.size), np.float64)
+    flat = replace(r, slice=replace(sl, costs=costs, cost0=0.45, cost_at_lr=0.45 + 5e-14,
+                                    best_s=float(sl.s[0]), best_cost=0.45), step=r.step + 1)
+    view.result_ready(view.job, flat)  # as a finished job hands it over
+    lo, hi = view.plot.getViewBox().viewRange()[1]
+    assert hi - lo >= 1e-3 * 0.45
+    axis = view.plot.getAxis("left")
+    qtbot.waitUntil(lambda: len(drawn_tick_labels(axis)) >= 2, timeout=2000)
+    labels = drawn_tick_labels(axis)
+    assert all(len(t.split(".")[1]) <= 5 for t in labels if "." in t), labels
+    assert "ground is flat" in view.verdict_text()
+    assert view.best_marker.getData()[0].size == 0  # no "best step" on flat ground
+    brush = view.eta_marker.points()[0].brush().color()
+    assert (brush.red(), brush.green(), brush.blue()) == mod.ETA  # not "uphill" either

@@ -1,0 +1,142 @@
+"""Scales and numbers: symmetric colour levels that do not flicker, stable axis
+ranges, and short human-readable numbers."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+
+from gdviz.render import robust_max
+from gdviz.training.scales import nice_ticks
+
+__all__ = ["robust_max", "scale_of", "symmetric_levels", "LevelSmoother", "BarSync", "number_bar", "nice_ceiling", "fmt"]
+
+
+def scale_of(values, q: float = 99.0) -> float:
+    """The colour scale the values ask for: their ``q``-th percentile of |v|, or NaN when
+    all are zero (−∇C before the first step), which leaves a smoothed scale alone."""
+    return robust_max(values, q) if np.any(values) else math.nan
+
+
+def symmetric_levels(arr, q: float = 99.0) -> tuple[float, float]:
+    """``(-m, m)`` with m = :func:`robust_max` — zero always maps to the middle colour."""
+    m = robust_max(arr, q)
+    return (-m, m)
+
+
+class LevelSmoother:
+    """Smooths a colour scale across frames so it does not flicker.
+
+    Rises quickly (values must not stay saturated), falls slowly, and only
+    changes the *shown* value when it moved by more than ``tolerance`` (so the
+    colour bar's axis is not rebuilt every frame). A target that is not a positive
+    number (e.g. NaN for an all-zero gradient before the first step) keeps the
+    scale where it is; before any real value the scale starts at the first one.
+    """
+
+    def __init__(self, rise: float = 0.5, fall: float = 0.08, tolerance: float = 0.03):
+        self.rise, self.fall, self.tolerance = rise, fall, tolerance
+        self.reset()
+
+    def reset(self) -> None:
+        self._smooth: float | None = None
+        self.value: float = 1.0
+        self.changed = True
+
+    def update(self, target: float) -> float:
+        if not (target > 0 and math.isfinite(target)):
+            if self._smooth is None:
+                self.changed = False
+                return self.value
+            target = self._smooth
+        if self._smooth is None:
+            self._smooth = target
+            self.value = target
+            self.changed = True
+            return self.value
+        rate = self.rise if target > self._smooth else self.fall
+        self._smooth += rate * (target - self._smooth)
+        self.changed = abs(self._smooth - self.value) > self.tolerance * self.value
+        if self.changed:
+            self.value = self._smooth
+        return self.value
+
+
+class BarSync:
+    """Keeps a colour bar's scale in step with its image's symmetric levels ±m.
+
+    A new range rebuilds the bar's axis (tick layout and text: ~0.25 ms of Python,
+    and painting holds the interpreter lock), so while training runs the bar
+    follows at most every ``interval`` seconds; the image itself follows every
+    frame. When not running (paused, stepping) it follows at once.
+    """
+
+    def __init__(self, interval: float = 0.2):
+        self.interval = interval
+        self.reset()
+
+    def reset(self) -> None:
+        self.shown: float | None = None
+        self._at = -math.inf
+
+    def sync(self, bar: pg.ColorBarItem, m: float, running: bool = False) -> bool:
+        """Show ±``m`` on ``bar`` if it is due; True when the bar changed."""
+        if m == self.shown:
+            return False
+        now = time.perf_counter()
+        if running and now - self._at < self.interval:
+            return False
+        bar.setLevels((-m, m), update_items=False)
+        number_bar(bar, -m, m)
+        self.shown, self._at = m, now
+        return True
+
+
+def number_bar(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
+    """Numbers on a colour bar for its levels ``(lo, hi)``: ticks at a 1-2-5 step with
+    only the digits the step resolves, on an axis that widens to its widest label
+    (in whatever font presenter mode gives it)."""
+    ticks = nice_ticks(lo, hi, 5)
+    if not ticks:
+        return
+    bar.axis.setTicks([ticks, []])
+    if bar.axis.fixedWidth is not None:
+        bar.axis.setWidth(None)  # a fixed width hid the labels that did not fit
+        bar.axis.setStyle(autoReduceTextSpace=False)  # grows to fit, never shrinks back: no relayout per frame
+
+
+def nice_ceiling(x: float, minimum: float = 1e-6) -> float:
+    """Smallest 1-2-5 × 10^k that is ≥ x (a stable axis range); ``minimum`` if x is not usable."""
+    if not (math.isfinite(x) and x > minimum):
+        return minimum
+    e = math.floor(math.log10(x))
+    for f in (1.0, 2.0, 5.0, 10.0):
+        v = f * 10.0 ** e
+        if v >= x * (1 - 1e-9):
+            return v
+    return 10.0 ** (e + 1)
+
+
+def fmt(x: float) -> str:
+    """A short human number: 0.123, −0.00423, 12.3, 1.23e+04, "not a number"."""
+    x = float(x)
+    if not math.isfinite(x):
+        return "not a number" if math.isnan(x) else ("+∞" if x > 0 else "−∞")
+    ax = abs(x)
+    if x == 0:
+        s = "0"
+    elif ax >= 1e4 or ax < 1e-4:
+        s = f"{x:.2e}"
+    elif ax >= 100:
+        s = f"{x:.0f}"
+    elif ax >= 10:
+        s = f"{x:.1f}".rstrip("0").rstrip(".")
+    elif ax >= 1:
+        s = f"{x:.2f}".rstrip("0").rstrip(".")
+    else:
+        s = f"{x:.3g}"
+    return s.replace("-", "−")
+
