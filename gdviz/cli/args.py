@@ -41,6 +41,11 @@ def _arg(check):
     return convert
 
 
+def _pace(text):
+    from gdviz.training.config import parse_pace
+    return parse_pace(text)
+
+
 def _lr(text):
     from gdviz.training.config import check_lr
     return check_lr(text)
@@ -159,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gd = whole training set per step; sgd = mini-batches; momentum = sgd + momentum 0.9")
     t.add_argument("--lr", type=_arg(_lr), default=None, metavar="η", help="learning rate η")
     t.add_argument("--batch", type=_arg(_batch), default=None, metavar="N", help="mini-batch size")
+    t.add_argument("--pace", type=_arg(_pace), default=None, metavar="STEPS_PER_SECOND|max",
+                   help="steps per second in the window (default: the pace used last, 10 at first); "
+                        "'max' = as fast as possible")
     t.add_argument("--epochs", type=_positive_int("the number of epochs"), default=None, metavar="N",
                    help=f"passes over the training set (default {DEFAULT_EPOCHS}; --headless only)")
     t.add_argument("--seed", type=_arg(_seed), default=None,

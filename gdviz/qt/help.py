@@ -12,7 +12,8 @@ __all__ = ["SHORTCUTS", "show_shortcuts", "show_about"]
 #: (keys, what they do), as the shortcuts box lists them.
 SHORTCUTS = (
     ("Space", "run / pause"), ("→", "one step (one mini-batch)"),
-    ("Shift+→", "to the end of the epoch"), ("Ctrl+↑ / Ctrl+↓", "larger / smaller η"),
+    ("Shift+→", "to the end of the epoch"), ("F or Shift+Space", "as fast as possible / back to the pace"),
+    ("Ctrl+↑ / Ctrl+↓", "larger / smaller η"),
     ("↑ / ↓ in the η field", "next / previous η"), ("PgUp / PgDn in the η field", "η × 10 / ÷ 10"),
     ("Ctrl+R", "reset to the same initial weights"), ("Ctrl+Shift+R", "new random initial weights"),
     ("Ctrl+1 / 2 / 3", "weights / −∇C / Δθ"), ("Ctrl+L", "log-scale cost"),

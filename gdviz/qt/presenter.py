@@ -15,7 +15,7 @@ DOCK_MIN_WIDTH = 1500  # narrower windows hide the controls dock
 
 #: The keys shown at the bottom of the window, so the class sees what is pressed.
 KEYS_HTML = ("<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
-             " &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
+             " &nbsp;·&nbsp; <b>F</b> fast &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
              " <b>Alt+0…9</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp;"
              " <b>F5</b> leave presenter mode")
 # (not QLabel: a style sheet colour would override the answer's green/red)

@@ -214,7 +214,8 @@ class ReplayController(QObject):
         return True
 
     def stop_recording(self, reason: str = "") -> Path | None:
-        """Finish the recording (the file appears under its final name); its path, or None on failure."""
+        """Finish the recording (the file appears under its final name); its path, or None on failure
+        or when no step was recorded (then no file is written, and the status bar says so)."""
         rec, self.recorder = self.recorder, None
         if rec is None:
             return None
@@ -226,6 +227,12 @@ class ReplayController(QObject):
         self.rec_label.hide()
         self._update_actions()
         self.recordingChanged.emit(False)
+        if rec.n_costs == 0:  # never a "0 steps" file
+            rec.abort()
+            why = f" ({reason})" if reason else ""
+            self.window.statusBar().showMessage(
+                f"Recording to {rec.path.name} discarded: no step was recorded{why}.", 10000)
+            return None
         try:
             path = rec.close()  # ...then the file is finished
         except (RecordingError, OSError) as exc:

@@ -27,7 +27,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from gdviz.data import load_sample
-from gdviz.qt import checkpoints, colours
+from gdviz.qt import checkpoints, colours, health_banner, lesson_recording
 from gdviz.qt import export as export_mod
 from gdviz.qt import lesson_mode
 from gdviz.qt import replay as replay_mod
@@ -36,6 +36,7 @@ from gdviz.qt.banner import DivergenceBanner
 from gdviz.qt.controls import ControlPanel
 from gdviz.qt.controls_dock import ControlsDock
 from gdviz.qt.engine import EngineController
+from gdviz.qt.keys import give_keys_back
 from gdviz.qt.lesson_tabs import LessonTabs
 from gdviz.qt.live_tab import LiveTab
 from gdviz.qt.menus import DISPLAY_RATES, WindowMenus
@@ -122,10 +123,13 @@ class MainWindow(QMainWindow):
             setattr(self, name, getattr(self.menus, name))
         self.data.show_current()
         self.replay = replay_mod.attach(self)
+        self.health_banner = health_banner.attach(self)  # a saturated or stuck network, in words
+        self.lesson_recording = lesson_recording.attach(self)  # record from step 0; Reset asks while recording
         self.exporter = export_mod.attach(self, self.replay)
         self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
         self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
+        give_keys_back(self)  # Enter/Escape in a field hand Space, → ... back to the window
 
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -264,6 +268,7 @@ class MainWindow(QMainWindow):
             self._status_at = t0
             self.status.show(snap)
         self.banner.show_for(snap)
+        self.health_banner.observe(snap)
         self.frames += 1
         self.render_seconds += time.perf_counter() - t0
         self.frameRendered.emit(snap.step)
@@ -288,6 +293,7 @@ class MainWindow(QMainWindow):
         view.set_dataset_callback(self.set_dataset)
         view.share_history(self.norm_history)  # |∇C| since the run began, not since the tab opened
         self.presenter.hide_notes(view)
+        give_keys_back(view)
         if self.last_snapshot is not None:
             # the evaluations so far, so its history starts with the run, not with the tab
             view.ingest(replace(self.last_snapshot, new_evals=tuple(self._evals_seen)))
@@ -305,6 +311,8 @@ class MainWindow(QMainWindow):
 
     def apply_preset(self, name: str) -> None:
         """Set a named configuration (``PRESETS``) and go back to step 0, paused."""
+        if not self.controls.confirm_reset(lambda: self.apply_preset(name)):
+            return
         cur = self.session.config
         config = replace(PRESETS[name], seed=cur.seed, steps_per_second=cur.steps_per_second,
                          eval_every=cur.eval_every)
@@ -312,9 +320,9 @@ class MainWindow(QMainWindow):
         self.session.pause()
         self.session.reset(config)
         self.controls.set_config(config)
-        self.statusBar().showMessage(
+        self.controls.show_message(
             f"{name.capitalize()} preset: {'-'.join(map(str, config.sizes()))}, {config.activation}, "
-            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}", 8000)
+            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}; back at step 0.")
 
     def restore_last_good(self) -> None:
         self.session.restore_last_finite()
