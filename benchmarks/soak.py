@@ -79,6 +79,7 @@ class Soak:
     warnings: Counter = field(default_factory=Counter)
     samples: list = field(default_factory=list)
     chosen: int = 0  # actions the driver chose (one may send several events)
+    references: list = field(default_factory=list)  # samples in the reference state
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -301,15 +302,20 @@ class Soak:
         return row
 
     def run(self, seconds: float, *, max_actions: int | None = None, sample_every: float = 10.0,
-            on_sample=None) -> dict:
+            on_sample=None, reference_at: float | None = None) -> dict:
         """Random actions for ``seconds`` (or until ``max_actions`` were chosen); a memory sample
-        every ``sample_every`` s (and at the start and end). Returns :meth:`summary`."""
+        every ``sample_every`` s (and at the start and end). With ``reference_at`` (seconds), a
+        :meth:`reference_sample` then and at the end. Returns :meth:`summary`."""
         restore = self._install_hooks()
         try:
             t0 = time.perf_counter()
             next_sample = t0
             while True:
                 now = time.perf_counter()
+                if reference_at is not None and now - t0 >= reference_at and not self.references:
+                    self.references.append(self.reference_sample(t0, "after warm-up"))
+                    if on_sample is not None:
+                        on_sample(self.references[-1])
                 if now >= next_sample:
                     row = self.sample(t0)
                     if on_sample is not None:
@@ -329,6 +335,10 @@ class Soak:
             row = self.sample(t0)
             if on_sample is not None:
                 on_sample(row)
+            if reference_at is not None:
+                self.references.append(self.reference_sample(t0, "end"))
+                if on_sample is not None:
+                    on_sample(self.references[-1])
         finally:
             restore()
         return self.summary()
@@ -348,6 +358,18 @@ class Soak:
             self.key("Space", target=w)
             self.wait(300)
         self._check_dialogs()
+
+    def reference_sample(self, t0: float, label: str, settle_s: float = 12.0) -> dict:
+        """Put the window in one reference state (lesson network 16,16 after Reset, paused, live
+        tab, normal mode), wait ``settle_s`` (longer than the window's 10 s heap trim), and
+        sample: two such samples compare like with like, whatever the random user left open."""
+        self.settle()
+        c = self.window.controls
+        self.type_into(c.hidden_edit, "16,16")
+        self.click(c.reset_button)
+        self.wait(int(settle_s * 1000))
+        row = dict(self.sample(t0), reference=label)
+        return row
 
     def still_responds(self, timeout_s: float = 15.0) -> tuple[bool, str]:
         """Press → (focus on the tabs) and wait for that step to be shown; a 16 ms timer must fire."""
@@ -380,6 +402,7 @@ class Soak:
         return {"seed": self.seed, "actions": sum(self.counts.values()), "chosen": self.chosen,
                 "by_action": dict(self.counts),
                 "errors": list(self.errors), "warnings": dict(self.warnings),
+                "references": list(self.references),
                 "window_rss_mb": {"start": first.get("window_rss_mb"), "end": last.get("window_rss_mb")},
                 "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
 
@@ -423,13 +446,20 @@ def main(argv=None) -> int:
     window.show()
     window.activateWindow()
     soak = Soak(window, seed=a.seed, big_networks=not a.no_big)
+    warmup = min(a.warmup, a.minutes * 60.0 / 2)
     soak.wait(500)
-    summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every,
+    summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every, reference_at=warmup,
                        on_sample=lambda row: print(json.dumps(row), flush=True))
     ok, how = soak.still_responds()
     summary["still_responds"] = ok
     summary["responds"] = how
-    summary["memory"] = warmed_up(soak.samples, min(a.warmup, a.minutes * 60.0 / 2))
+    summary["memory"] = warmed_up(soak.samples, warmup)
+    if len(soak.references) == 2:
+        a_, b_ = soak.references
+        summary["memory"]["reference_state"] = {
+            k: {"after_warmup": a_[k], "end": b_[k],
+                "growth": round(b_[k] - a_[k], 1) if a_[k] is not None and b_[k] is not None else None}
+            for k in ("window_rss_mb", "training_rss_mb")}
     summary["samples"] = soak.samples
     window.close()
     app.processEvents()

@@ -54,6 +54,7 @@ STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 PRESENTER_SCALE = 1.45  # presenter mode: every text this much larger
 PRESENTER_DOCK_MIN_WIDTH = 1500  # narrower windows hide the controls in presenter mode
+TRIM_EVERY_MS = 10_000  # freed heap memory goes back to the system this often (in a background thread)
 DEFAULT_SIZE = (1600, 1000)
 
 BANNER_STYLE = """
@@ -143,6 +144,14 @@ class MainWindow(QMainWindow):
             self._restore_settings(training=restore_settings != "view")
         self._start_thread()
         self.timer.start()
+        # Views, networks and panels of other sizes come and go; without this the heap keeps
+        # their freed memory and the process grows by ~100 MB in a session of changes.
+        from gdviz.training.memory import trim_heap_soon
+
+        self._trim_timer = QTimer(self)
+        self._trim_timer.setInterval(TRIM_EVERY_MS)
+        self._trim_timer.timeout.connect(trim_heap_soon)
+        self._trim_timer.start()
 
     # ================================================================== layout
     def _build_panels(self) -> None:
@@ -1030,6 +1039,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.timer.stop()
+        self._trim_timer.stop()
         if self._download is not None and not self._download.finished:
             self._download.cancel()
         for view in self.views.values():
