@@ -8,8 +8,8 @@ a GIF or CSV is the same file whichever way it was made.
 
 Colours: blue = negative, near-white = zero, red = positive, with symmetric
 levels ``(-m, m)`` (``m`` = the 99th percentile of ``|W[0]|`` in each frame),
-exactly the colormap of the window's weight panels (``gdviz.qt.style``;
-a test checks the two lists of colours are the same).
+the colormap of the window's weight panels: both take their colours from
+:mod:`gdviz.palette`.
 """
 
 from __future__ import annotations
@@ -21,19 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
+from gdviz.palette import BACKGROUND, BOARD, DIVERGING_HEX, FOREGROUND, rgb
+from gdviz.training.theta import image_shape
+
 __all__ = [
     "DIVERGING_HEX", "CSV_FIELDS", "diverging_lut", "colorize", "weights_mosaic", "gif_frame_steps",
     "recording_frames", "write_animation", "write_metrics_csv", "recording_metrics",
     "mp4_available",
 ]
 
-#: ColorBrewer RdBu (11 classes) reversed: blue (negative) -> white -> red (positive).
-#: The same list as ``gdviz.qt.style._DIVERGING_HEX``.
-DIVERGING_HEX = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
-                 "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f")
-BOARD_RGB = (0xC9, 0xC9, 0xC9)  # the grey between tiles (gdviz.qt.style.BOARD)
-INK_RGB = (0x33, 0x33, 0x33)  # caption text (gdviz.qt.style.FOREGROUND)
-PAPER_RGB = (0xFF, 0xFF, 0xFF)
+BOARD_RGB = rgb(BOARD)  # the grey between tiles
+INK_RGB = rgb(FOREGROUND)  # caption text
+PAPER_RGB = rgb(BACKGROUND)
 
 #: Columns of a metrics CSV (see :func:`write_metrics_csv`).
 CSV_FIELDS = ("event", "step", "epoch", "cost", "test_cost", "test_accuracy", "train_cost",
@@ -41,18 +40,13 @@ CSV_FIELDS = ("event", "step", "epoch", "cost", "test_cost", "test_accuracy", "t
 
 
 # ====================================================================== colours
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
 def diverging_lut(n: int = 257) -> np.ndarray:
     """``(n, 3)`` uint8: the diverging colormap sampled at ``n`` evenly spaced points.
 
     Linear interpolation in RGB between the 11 stops, as ``pyqtgraph.ColorMap`` does.
     An odd ``n`` (the default) has an entry exactly in the middle, so 0 is the middle colour.
     """
-    stops = np.array([_rgb(h) for h in DIVERGING_HEX], dtype=np.float64)
+    stops = np.array([rgb(h) for h in DIVERGING_HEX], dtype=np.float64)
     pos = np.linspace(0.0, 1.0, len(stops))
     x = np.linspace(0.0, 1.0, int(n))
     lut = np.stack([np.interp(x, pos, stops[:, c]) for c in range(3)], axis=1)
@@ -87,12 +81,6 @@ def colorize(values: np.ndarray, m: float) -> np.ndarray:
 
 
 # ====================================================================== the mosaic
-def _image_shape(n_in: int) -> tuple[int, int]:
-    """(H, W) of an input vector: square when it is a perfect square, else one row."""
-    side = math.isqrt(n_in)
-    return (side, side) if side * side == n_in else (1, n_in)
-
-
 def weights_mosaic(theta: np.ndarray, sizes: Sequence[int], *, cols: int | None = None,
                    scale: int = 3, levels: float | None = None, gap: int = 1) -> np.ndarray:
     """The first layer's weights ``W[0]`` as one RGB picture, ``(H, W, 3)`` uint8.
@@ -116,7 +104,7 @@ def weights_mosaic(theta: np.ndarray, sizes: Sequence[int], *, cols: int | None 
                          f"for layer sizes {'-'.join(map(str, sizes))}")
     W = theta[: n * n_in].reshape(n, n_in)
     m = float(levels) if levels is not None and levels > 0 else robust_max(W)
-    h, w = _image_shape(n_in)
+    h, w = image_shape(n_in)
     cols = max(1, min(n, int(cols) if cols else math.ceil(math.sqrt(n))))
     rows = math.ceil(n / cols)
     ph, pw = h + gap, w + gap  # pitch of a tile

@@ -31,3 +31,23 @@ def assert_drawn(widget, min_colours: int = 20, min_std: float = 10.0) -> None:
     colours = np.unique(px.reshape(-1, 3), axis=0)
     assert len(colours) > min_colours, f"only {len(colours)} colours: blank?"
     assert px.std() > min_std
+
+
+def drawn_tick_labels(axis) -> list[str]:
+    """The tick labels a pyqtgraph axis actually paints now (after its own fitting)."""
+    from PySide6 import QtGui as _QtGui
+
+    img = _QtGui.QImage(8, 8, _QtGui.QImage.Format.Format_ARGB32)
+    painter = _QtGui.QPainter(img)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _, _, text in specs[2]]
+
+
+def shown_numbers(qtbot, axis, at_least: int = 2, timeout: int = 2000) -> list[float]:
+    """The numbers an axis paints, once it paints ``at_least`` of them (it may need a
+    repaint to widen for its labels)."""
+    qtbot.waitUntil(lambda: len(drawn_tick_labels(axis)) >= at_least, timeout=timeout)
+    return [float(t.replace("−", "-")) for t in drawn_tick_labels(axis)]

@@ -7,6 +7,8 @@ from gdviz.core.network import (
     Network,
     ParamSlot,
     count_parameters,
+    describe_parameter,
+    locate_parameter,
     parameter_layout,
     to_unit,
     validate_sizes,
@@ -16,7 +18,8 @@ from gdviz.core.optim import OPTIMIZERS, Momentum, Plain, UpdateRule, make_updat
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation",
     "COSTS", "Cost", "CrossEntropy", "SquaredError", "get_cost",
-    "LESSON_SIZES", "Network", "ParamSlot", "count_parameters", "parameter_layout",
+    "LESSON_SIZES", "Network", "ParamSlot", "count_parameters", "describe_parameter",
+    "locate_parameter", "parameter_layout",
     "to_unit", "validate_sizes",
     "OPTIMIZERS", "Momentum", "Plain", "UpdateRule", "make_update_rule",
 ]

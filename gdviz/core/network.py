@@ -44,6 +44,32 @@ def parameter_layout(sizes: tuple[int, ...]) -> list[ParamSlot]:
     return slots
 
 
+def locate_parameter(sizes, index: int) -> tuple[int, str, int, int | None]:
+    """``(layer, kind, neuron, input)`` of θ[index]: the weight layer (0-based), "W" or
+    "b", the receiving neuron in layer ``layer + 1`` and the sending one (None for a bias)."""
+    for slot in parameter_layout(tuple(sizes)):
+        if slot.start <= index < slot.stop:
+            off = int(index) - slot.start
+            if slot.kind == "b":
+                return slot.layer, "b", off, None
+            j, k = divmod(off, slot.shape[1])
+            return slot.layer, "W", j, k
+    raise IndexError(f"θ has no parameter {index}")
+
+
+def describe_parameter(sizes, index: int) -> str:
+    """θ[index] in words, e.g. ``"W0[3, 7]: from pixel 7 to neuron 3 of hidden layer 1"``
+    or ``"b2[4]: the bias of output neuron 4"`` (the one description of a parameter)."""
+    layer, kind, neuron, inp = locate_parameter(sizes, index)
+    n_layers = len(tuple(sizes)) - 1
+    dest = (f"output neuron {neuron}" if layer + 1 == n_layers
+            else f"neuron {neuron} of hidden layer {layer + 1}")
+    if kind == "b":
+        return f"b{layer}[{neuron}]: the bias of {dest}"
+    src = f"pixel {inp}" if layer == 0 else f"neuron {inp} of hidden layer {layer}"
+    return f"W{layer}[{neuron}, {inp}]: from {src} to {dest}"
+
+
 def count_parameters(sizes) -> int:
     """Number of weights and biases: 13,002 for 784-16-16-10."""
     sizes = tuple(sizes)
@@ -98,17 +124,6 @@ class Network:
             view = vec[slot.start:slot.stop].reshape(slot.shape)
             (Ws if slot.kind == "W" else bs).append(view)
         return Ws, bs
-
-    def describe_parameter(self, index: int) -> str:
-        """Plain words for θ[index], e.g. ``"W1[3, 7]: layer 2 neuron 3 ← input 7"``."""
-        for slot in self.layout:
-            if slot.start <= index < slot.stop:
-                off = index - slot.start
-                if slot.kind == "b":
-                    return f"b{slot.layer}[{off}]: bias of layer {slot.layer + 1} neuron {off}"
-                j, k = divmod(off, slot.shape[1])
-                return f"W{slot.layer}[{j}, {k}]: layer {slot.layer + 1} neuron {j} ← input {k}"
-        raise IndexError(index)
 
     # ------------------------------------------------------------------ init
     def initialise(self, rng: np.random.Generator) -> None:

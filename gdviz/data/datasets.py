@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdviz import limits
 from gdviz.data.download import check_cached, default_cache_dir, fetch_mnist
 from gdviz.data.idx import DataError, read_idx
 
@@ -145,6 +146,9 @@ def load_idx_dir(path: str | os.PathLike) -> Dataset:
         img_file, lbl_file = files[f"{split}_images"], files[f"{split}_labels"]
         if images.ndim != 3 or images.dtype != np.uint8:
             raise DataError(f"{img_file}: expected uint8 images of shape (N, H, W), found {images.dtype} {images.shape}")
+        if images.shape[1] * images.shape[2] > limits.MAX_INPUT_SIZE:
+            raise DataError(f"{img_file}: images of {images.shape[1]:,}x{images.shape[2]:,} pixels are over the "
+                            f"limit of {limits.MAX_INPUT_SIZE:,} pixels per image (MAX_INPUT_SIZE)")
         if labels.ndim != 1 or labels.dtype != np.uint8:
             raise DataError(f"{lbl_file}: expected uint8 labels of shape (N,), found {labels.dtype} {labels.shape}")
         if len(images) != len(labels):

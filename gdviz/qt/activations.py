@@ -1,7 +1,7 @@
 """The hidden activations panel: how strongly each hidden neuron fires for the
 digit on show (one bar chart per hidden layer, bars coloured by their value).
 
-Cheap to repaint: one :class:`~gdviz.qt.style.BarsItem` per layer (a few
+Cheap to repaint: one :class:`~gdviz.qt.plot_items.BarsItem` per layer (a few
 fillRects, fixed bounds), static guide lines instead of an axis grid, outward
 axis ticks, so a new example repaints only the bars.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.qt import style
+from gdviz.qt import colours, fonts, plot_items, scales, widgets
 
 N_SHADES = 32  # brushes precomputed along the activation colormap
 
@@ -28,7 +28,7 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        style.apply_pyqtgraph_defaults()
+        colours.apply_pyqtgraph_defaults()
         self.setMinimumSize(320, 170)
         self._snap = None
         self._sizes = None
@@ -38,22 +38,22 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         self._guide_ys: tuple[float, ...] = ()
         self._ticks_shown = None
         self._acts: list[np.ndarray] = []
-        lay = style.panel_layout(self)
-        lay.addWidget(style.title_label("How strongly each hidden neuron fires for this digit"))
-        self.note = style.note_label("")
+        lay = widgets.panel_layout(self)
+        lay.addWidget(widgets.title_label("How strongly each hidden neuron fires for this digit"))
+        self.note = widgets.note_label("")
         lay.addWidget(self.note)
-        self.canvas = style.plot_widget()
+        self.canvas = widgets.plot_widget()
         self.canvas.ci.layout.setSpacing(2)
         lay.addWidget(self.canvas, 1)
-        self.status = style.status_label()
+        self.status = widgets.status_label()
         lay.addWidget(self.status)
         self.plots: list[pg.PlotItem] = []
-        self.bars: list[style.BarsItem] = []
+        self.bars: list[plot_items.BarsItem] = []
         self._guides: list = []
         self.empty = None
-        cm = style.sequential_cmap()
+        cm = colours.sequential_cmap()
         self._colors = [cm.map(v, mode="qcolor") for v in np.linspace(0.12, 1.0, N_SHADES)]
-        self._nan_color = QtGui.QColor(style.BOARD)
+        self._nan_color = QtGui.QColor(colours.BOARD)
         self.canvas.scene().sigMouseMoved.connect(self._hover)
 
     # ------------------------------------------------------------------ public
@@ -89,7 +89,7 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
             return -1.0, 1.0
         finite = [a[np.isfinite(a)] for a in acts]
         peak = max((float(np.abs(f).max()) for f in finite if f.size), default=1.0)
-        top = style.nice_ceiling(max(peak, 0.1))
+        top = scales.nice_ceiling(max(peak, 0.1))
         # Hysteresis: grow at once, shrink only when well below (no flicker).
         if self._top is None or top > self._top or top < 0.4 * self._top:
             self._top = top
@@ -108,23 +108,23 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
                           f"{words.get(activation, 'its output')}) for the current digit.")
         if not hidden:
             self.empty = self.canvas.addLabel("This network has no hidden layer.",
-                                              color=style.MUTED, size="10pt")
+                                              color=colours.MUTED, size="10pt")
             return
         for l, n in enumerate(hidden, start=1):
             # The layer's name reads horizontally beside its chart (fits short charts).
             self.canvas.addLabel(f"layer {l}", row=l - 1, col=0, size="9pt",
-                                 color=style.FOREGROUND, justify="right")
+                                 color=colours.FOREGROUND, justify="right")
             p = self.canvas.addPlot(row=l - 1, col=1)
-            style.fixed_view(p.getViewBox())
+            widgets.fixed_view(p.getViewBox())
             p.hideButtons()
-            style.style_axis(p.getAxis("left"))
-            style.style_axis(p.getAxis("bottom"))
+            fonts.style_axis(p.getAxis("left"))
+            fonts.style_axis(p.getAxis("bottom"))
             p.getAxis("left").setWidth(30)
-            p.getAxis("bottom").setTicks(style.integer_ticks(n, offset=0.0))
-            bar = style.BarsItem(width=0.72, color=self._colors[0])
+            p.getAxis("bottom").setTicks(fonts.integer_ticks(n, offset=0.0))
+            bar = plot_items.BarsItem(width=0.72, color=self._colors[0])
             bar.setPositions(np.arange(n))
             p.addItem(bar, ignoreBounds=True)
-            guide = style.guide_lines(p.getViewBox(), (), -0.5, n - 0.5)
+            guide = plot_items.guide_lines(p.getViewBox(), (), -0.5, n - 0.5)
             p.getViewBox().sigResized.connect(self._fit)
             self.plots.append(p)
             self.bars.append(bar)
@@ -147,22 +147,22 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         for bar, guide in zip(self.bars, self._guides):
             n = len(bar.opts["x"])
             bar.setBounds(QtCore.QRectF(-0.36, lo, n - 1 + 0.72, hi - lo))
-            style.set_guide_lines(guide, guides, -0.5, n - 0.5)
+            plot_items.set_guide_lines(guide, guides, -0.5, n - 0.5)
         self._fit()
 
     def _fit(self, *_args) -> None:
-        """Ranges with a few pixels between the bars and the axes (see style.fit_view)."""
+        """Ranges with a few pixels between the bars and the axes (see plot_items.fit_view)."""
         lo, hi = self._yspan
         for p, bar in zip(self.plots, self.bars):
             n = len(bar.opts["x"])
-            style.fit_view(p.getViewBox(), -0.5, n - 0.5, lo, hi, (3, 3, 5, 6))
+            plot_items.fit_view(p.getViewBox(), -0.5, n - 0.5, lo, hi, (3, 3, 5, 6))
         if self.plots and self._guide_ys:
             # As many value ticks as fit the charts' height without overlapping.
-            ticks = [(v, style.fmt(v)) for v in self._guide_ys]
+            ticks = [(v, scales.fmt(v)) for v in self._guide_ys]
             vb = self.plots[0].getViewBox()
             y0, y1 = vb.viewRange()[1]
             px = vb.height() / max(1e-12, y1 - y0)
-            gap = QtGui.QFontMetrics(style.font(8.5)).height() + 1
+            gap = QtGui.QFontMetrics(fonts.font(8.5)).height() + 1
             for choice in (ticks, [ticks[0], ticks[-1]], [ticks[-1]]):
                 values = [v for v, _ in choice]
                 if all((b - a) * px >= gap for a, b in itertools.pairwise(values)):
@@ -178,6 +178,6 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
             if vb.sceneBoundingRect().contains(pos):
                 j = int(round(vb.mapSceneToView(pos).x()))
                 if 0 <= j < a.size:
-                    self.status.setText(f"hidden layer {l}, neuron {j}: a = {style.fmt(a[j])}")
+                    self.status.setText(f"hidden layer {l}, neuron {j}: a = {scales.fmt(a[j])}")
                     return
         self.status.setText(" ")

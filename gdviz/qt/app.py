@@ -6,9 +6,10 @@ none yet. ``screenshot`` works offscreen (``QT_QPA_PLATFORM=offscreen``).
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
+
+from gdviz import limits
 
 __all__ = ["SCREENSHOT_VIEWS", "ensure_app", "run_app", "screenshot"]
 
@@ -19,23 +20,10 @@ SCREENSHOT_VIEWS: tuple[str, ...] = ("gradient", "step-size", "landscape", "exam
 
 
 def ensure_app(argv: list[str] | None = None):
-    """The running ``QApplication``, created (named "gdviz") if needed."""
-    from PySide6.QtWidgets import QApplication
+    """The running ``QApplication``, created if needed (:func:`gdviz.qt.qapp.ensure_app`)."""
+    from gdviz.qt import qapp
 
-    from gdviz.qt.worker import share_the_gil
-
-    share_the_gil()
-    app = QApplication.instance()
-    if app is None:
-        QApplication.setApplicationName("gdviz")
-        QApplication.setOrganizationName("gdviz")
-        QApplication.setApplicationDisplayName("gdviz")
-        app = QApplication(list(argv) if argv is not None else [sys.argv[0] if sys.argv else "gdviz"])
-    app.setApplicationName("gdviz")
-    from gdviz.qt.style import apply_pyqtgraph_defaults
-
-    apply_pyqtgraph_defaults()
-    return app
+    return qapp.ensure_app(argv)
 
 
 def _load(data: str, data_dir, *, allow_download: bool):
@@ -63,19 +51,26 @@ def _config(config):
     return config.validated()
 
 
-def run_app(data: str = "sample", data_dir=None, config=None) -> int:
+def run_app(data: str = "sample", data_dir=None, config=None, pace: float | None = None) -> int:
     """Open the window (paused, on ``data``: "sample" or "mnist", or the IDX
     folder ``data_dir``) and run until it is closed; the exit code.
 
     "mnist" not yet downloaded: the window opens on the sample and fetches it
     in the background with a progress dialog. ``config`` is a
-    :class:`~gdviz.training.TrainConfig` (or a dict of its fields).
+    :class:`~gdviz.training.TrainConfig` (or a dict of its fields). ``pace``:
+    steps per second (0: as fast as possible); None: the pace used last.
     """
     app = ensure_app()
     from gdviz.qt.window import MainWindow
 
     dataset, problem = _load(data, data_dir, allow_download=False)
     window = MainWindow(dataset, _config(config), restore_settings=True if config is None else "view")
+    if pace is None and config is not None:  # the command line chose the rest, not the pace
+        from gdviz.qt.settings import load_settings, pace_steps_per_second
+
+        pace = pace_steps_per_second(load_settings(window._settings()).pace)
+    if pace is not None:
+        window.controls.set_pace(pace)
     window.show()
     app.aboutToQuit.connect(window.shutdown)
     if problem == "download":
@@ -106,19 +101,13 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     w, h = (int(v) for v in size)
     if w < 200 or h < 200:
         raise ValueError(f"size {w}x{h} is too small for the window")
-    app = ensure_app()
+    limits.check_image_size(w, h, "a window")  # LimitError (a ValueError) before any window
     from gdviz.data import load_dataset
+    from gdviz.qt.offscreen import offscreen_window, save_png, settle
 
+    app = ensure_app()
     dataset = load_dataset(data, data_dir, progress=False)  # DataError propagates
-    from gdviz.qt.window import MainWindow
-
-    window = MainWindow(dataset)
-    try:
-        window.setMinimumSize(200, 200)
-        window.resize(w, h)
-        window.show()
-        app.processEvents()
-        window._initial_splits()
+    with offscreen_window(dataset, (w, h)) as window:
         if steps:
             window.session.step(steps)
         last_step, last_change = -1, time.perf_counter()
@@ -140,35 +129,62 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
             window.set_presenter_mode(True)
         elif view is not None:
             _show_view_settled(app, window, view, timeout)
-        # One more event round so layouts and repaints settle, then the final frame.
-        for _ in range(3):
-            app.processEvents()
+        settle()
         window.render(window.last_snapshot)
         app.processEvents()
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return window.save_screenshot(out)
-    finally:
-        window.close()
-        window.deleteLater()
+        return save_png(window, out)
+
+
+def lesson_screenshot(out, chapter: int, size: tuple[int, int] = (1600, 1000), *, lesson_file=None,
+                      presenter: bool = False, data_dir=None, timeout: float = 180.0) -> Path:
+    """Open chapter ``chapter`` (1-based) of a lesson as lesson mode prepares it and save the
+    window as a PNG. Raises ``LessonError`` for a bad lesson file or chapter number,
+    ``TimeoutError`` when the chapter's training steps do not finish."""
+    from gdviz.data import load_dataset
+    from gdviz.qt.offscreen import offscreen_window, save_png, settle
+    from gdviz.training.lesson import LessonError, builtin_lesson, load_lesson
+
+    w, h = (int(v) for v in size)
+    if w < 200 or h < 200:
+        raise ValueError(f"size {w}x{h} is too small for the window")
+    limits.check_image_size(w, h, "a window")
+    lesson = builtin_lesson() if lesson_file is None else load_lesson(lesson_file)
+    if not 1 <= int(chapter) <= len(lesson.chapters):
+        raise LessonError(f"the lesson has chapters 1 to {len(lesson.chapters)}, not {chapter}")
+    app = ensure_app()
+    dataset = load_dataset("sample", data_dir, progress=False)
+    with offscreen_window(dataset, (w, h)) as window:
+        if presenter:
+            window.set_presenter_mode(True)
+        window.lesson.start(lesson, int(chapter) - 1)
+        ctl = window.lesson.controller
+        end = time.perf_counter() + timeout
+        while not ctl.ready:
+            if time.perf_counter() > end:
+                raise TimeoutError(f"chapter {chapter} was not ready within {timeout:g} s")
+            app.processEvents()
+            time.sleep(0.01)
+        view = window.current_view()
+        if view is not None:
+            _show_view_settled(app, window, window.tabs.current_name(), timeout, demo=False)
+        settle()
+        if window.last_snapshot is not None:
+            window.render(window.last_snapshot)
         app.processEvents()
+        return save_png(window, out)
 
 
-def _show_view_settled(app, window, name: str, timeout: float) -> None:
+def _show_view_settled(app, window, name: str, timeout: float, demo: bool = True) -> None:
     """Show teaching view ``name`` and wait until its background jobs have a result."""
-    from gdviz.qt.background import LatestJob
-
     view = window.show_view(name)
-    if hasattr(view, "demo"):
+    if demo:
         view.demo()  # e.g. the drawing view draws a digit so the picture is not empty
-    jobs = [j for j in vars(view).values() if isinstance(j, LatestJob)]
     end = time.perf_counter() + min(timeout, 20.0)
     settled = 0
     while time.perf_counter() < end:
         view.render(window.last_snapshot)
         app.processEvents()
-        done = all(j.result() is not None and not j.busy for j in jobs)
-        settled = settled + 1 if done else 0
+        settled = settled + 1 if not view.jobs_pending() else 0
         if settled >= 3:
             break
         time.sleep(0.05)

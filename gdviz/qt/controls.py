@@ -8,12 +8,11 @@ previous value.
 
 from __future__ import annotations
 
-import math
 import secrets
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QPushButton,
@@ -25,14 +24,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QSlider,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from gdviz.core import OPTIMIZERS, count_parameters
+from gdviz.core import OPTIMIZERS
+from gdviz.qt.control_values import (
+    NICE_LR_STEPS,
+    describe_network,
+    eval_interval,
+    format_lr,
+    format_pace,
+    lr_to_slider,
+    nice_lr_steps,
+    slider_to_lr,
+)
+from gdviz.qt.lr_box import LearningRateBox
 from gdviz.training import (
     LR_MAX,
     LR_MIN,
@@ -41,6 +50,7 @@ from gdviz.training import (
     check_lr,
     parse_hidden,
 )
+from gdviz.training.config import DEFAULT_PACE
 
 __all__ = [
     "MAX_HIDDEN",
@@ -48,6 +58,7 @@ __all__ = [
     "ControlPanel",
     "eval_interval",
     "format_lr",
+    "format_pace",
     "lr_to_slider",
     "nice_lr_steps",
     "slider_to_lr",
@@ -63,13 +74,8 @@ SPEEDS: tuple[tuple[str, float], ...] = (
     ("2 steps / s", 2.0),
     ("1 step / s", 1.0),
 )
-SLIDER_PER_DECADE = 100
-_LOG_MIN = math.log10(LR_MIN)
-_DECADES = math.log10(LR_MAX) - _LOG_MIN
 #: Biggest hidden layer the window accepts (the panels draw one image per neuron).
 MAX_HIDDEN = 1024
-#: Evaluate the test set about this many times per epoch.
-EVALS_PER_EPOCH = 4
 
 ACTIVATION_TITLES = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU"}
 COST_TITLES = {"mse": "squared error", "ce": "cross-entropy"}
@@ -93,63 +99,13 @@ QLabel#Hints { color: #6b6b6b; }
 """
 
 
-def lr_to_slider(lr: float) -> int:
-    lr = min(max(float(lr), LR_MIN), LR_MAX)
-    return round((math.log10(lr) - _LOG_MIN) * SLIDER_PER_DECADE)
 
-
-def slider_to_lr(pos: int) -> float:
-    """The η at slider position ``pos``, rounded to two significant digits."""
-    lr = 10.0 ** (_LOG_MIN + pos / SLIDER_PER_DECADE)
-    return min(max(float(f"{lr:.2g}"), LR_MIN), LR_MAX)
-
-
-def nice_lr_steps() -> list[float]:
-    """1, 1.5, 2, 3, 5, 7 × 10^k from LR_MIN to LR_MAX (the Up/Down key stops)."""
-    out = []
-    for exp in range(math.floor(math.log10(LR_MIN)), math.ceil(math.log10(LR_MAX)) + 1):
-        for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.0):
-            v = float(f"{m * 10.0**exp:.3g}")
-            if LR_MIN <= v <= LR_MAX:
-                out.append(v)
-    return out
-
-
-_NICE = nice_lr_steps()
-
-
-def format_lr(lr: float) -> str:
-    return f"{lr:g}"
-
-
-def eval_interval(n_train: int, batch_size: int, optimizer: str = "sgd") -> int:
-    """Steps between test evaluations: about a quarter of an epoch (0 for full-batch GD)."""
-    if optimizer == "gd":
-        return 0  # every step is a whole epoch, evaluated at its end anyway
-    steps_per_epoch = max(1, math.ceil(n_train / max(1, batch_size)))
-    return max(1, round(steps_per_epoch / EVALS_PER_EPOCH))
-
-
-def describe_network(n_in: int, hidden: tuple[int, ...], n_out: int = 10) -> str:
-    sizes = (n_in, *hidden, n_out)
-    return f"{'-'.join(map(str, sizes))}: {count_parameters(sizes):,} parameters"
-
-
-class _LrKeys(QObject):
-    """Up/Down step η through 1, 1.5, 2, 3, 5, 7 × 10^k; PageUp/PageDown ×10 / ÷10."""
-
-    def __init__(self, panel: ControlPanel):
-        super().__init__(panel)
-        self.panel = panel
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.KeyPress:
-            key = event.key()
-            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-                self.panel.nudge_lr({Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
-                                     Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}[key])
-                return True
-        return False
+def _combo() -> QComboBox:
+    """A combo box as wide as its current choice needs, not its longest one (the dock stays narrow)."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(15)
+    return box
 
 
 class ControlPanel(QWidget):
@@ -167,6 +123,10 @@ class ControlPanel(QWidget):
     networkChanged = Signal()
     presetRequested = Signal(str)  # "lesson" or "best"
 
+    #: Asked before any reset with the function that does it: True to reset now, False when it
+    #: calls that function later or not at all (a recording asks first; see gdviz.qt.lesson_recording).
+    reset_guard = None
+
     #: After a Run/Pause click, snapshots published before the session saw it
     #: may still show the old state; trust the button for this long.
     RUN_STATE_GRACE_S = 0.3
@@ -181,6 +141,8 @@ class ControlPanel(QWidget):
         self._run_clicked_at = -1e9
         self._snap = None
         self._lr_error = False
+        #: the pace to come back to after fast-forward (steps/s, > 0)
+        self.watch_pace = float(self.config.steps_per_second) or DEFAULT_PACE
         self._make_actions()
         self._build_ui()
         self.set_config(self.config)
@@ -206,6 +168,11 @@ class ControlPanel(QWidget):
                                   self.step_once)
         self.epoch_action = action("Epoch", QKeySequence("Shift+Right"),
                                    "Train to the end of the current epoch and pause", self.step_epoch)
+        self.fast_action = action("▶▶ As fast as possible", QKeySequence("F"),
+                                  "Fast-forward: train as fast as the computer can (again: back to the "
+                                  "pace chosen below)", self._fast_toggled, checkable=True)
+        self.fast_action.setShortcuts([QKeySequence("F"), QKeySequence("Shift+Space")])
+        self.fast_action.setIconText("▶▶ As fast as possible (F)")  # the button; menus show the key themselves
         self.reset_action = action("Reset", QKeySequence("Ctrl+R"),
                                    "Back to step 0 with the same initial weights "
                                    "(and the network settings below)", self.reset)
@@ -217,7 +184,7 @@ class ControlPanel(QWidget):
                                     lambda: self.nudge_lr(-1))
 
     def actions_for_menu(self) -> list[QAction]:
-        return [self.run_action, self.step_action, self.epoch_action, None, self.faster_action,
+        return [self.run_action, self.step_action, self.epoch_action, self.fast_action, None, self.faster_action,
                 self.slower_action, None, self.reset_action, self.reseed_action]
 
     # ------------------------------------------------------------------ layout
@@ -252,61 +219,32 @@ class ControlPanel(QWidget):
         grid.addWidget(self.epoch_button, 1, 1)
         grid.addWidget(self.reset_button, 2, 0)
         grid.addWidget(self.reseed_button, 2, 1)
-        self.speed_combo = QComboBox()
+        self.speed_combo = _combo()
         for text, sps in SPEEDS:
             self.speed_combo.addItem(text, sps)
         self.speed_combo.setToolTip("Steps per second; slow speeds let a class follow single steps")
         self.speed_combo.currentIndexChanged.connect(self._speed_changed)
-        grid.addWidget(QLabel("Speed"), 3, 0)
+        grid.addWidget(QLabel("Pace"), 3, 0)
         grid.addWidget(self.speed_combo, 3, 1)
+        self.fast_button = button(self.fast_action)
+        self.fast_button.setObjectName("FastButton")
+        grid.addWidget(self.fast_button, 4, 0, 1, 2)
         outer.addWidget(box)
 
         # ---- learning rate
-        box = QGroupBox("Learning rate η")
-        lay = QVBoxLayout(box)
-        lay.setSpacing(4)
-        row = QHBoxLayout()
-        self.lr_edit = QLineEdit()
-        self.lr_edit.setObjectName("LearningRate")
-        self.lr_edit.setToolTip(f"η between {LR_MIN:g} and {LR_MAX:g}; Enter applies it. "
-                                "Up/Down: next value, PageUp/PageDown: ×10 / ÷10")
-        self.lr_edit.setMaximumWidth(90)
+        self.lr_box = LearningRateBox()
+        self.lr_edit, self.lr_slider, self.lr_message = self.lr_box.edit, self.lr_box.slider, self.lr_box.message
         self.lr_edit.returnPressed.connect(self.apply_lr_text)
         self.lr_edit.editingFinished.connect(self.apply_lr_text)
-        self.lr_edit.installEventFilter(_LrKeys(self))
-        self.lr_slider = QSlider(Qt.Orientation.Horizontal)
-        self.lr_slider.setRange(0, round(_DECADES * SLIDER_PER_DECADE))
-        self.lr_slider.setSingleStep(10)
-        self.lr_slider.setPageStep(SLIDER_PER_DECADE)
-        self.lr_slider.setTickInterval(SLIDER_PER_DECADE)
-        self.lr_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.lr_slider.setToolTip("Log scale: each tick is ×10")
         self.lr_slider.valueChanged.connect(self._slider_moved)
-        row.addWidget(self.lr_edit)
-        row.addWidget(self.lr_slider, 1)
-        lay.addLayout(row)
-        ticks = QHBoxLayout()
-        for i, txt in enumerate(("10⁻⁴", "10⁻²", "1", "100")):
-            lab = QLabel(txt)
-            lab.setObjectName("TickLabel")
-            ticks.addWidget(lab)
-            if i < 3:
-                ticks.addStretch(1)
-        ticks.setContentsMargins(96, 0, 0, 0)
-        lay.addLayout(ticks)
-        self.lr_message = QLabel()
-        self.lr_message.setObjectName("LrMessage")
-        self.lr_message.setWordWrap(True)
-        self.lr_message.setStyleSheet("color: #b2182b;")
-        self.lr_message.hide()
-        lay.addWidget(self.lr_message)
-        outer.addWidget(box)
+        self.lr_box.nudged.connect(self.nudge_lr)
+        outer.addWidget(self.lr_box)
 
         # ---- mini-batches and update rule
         box = QGroupBox("Updates")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.optimizer_combo = QComboBox()
+        self.optimizer_combo = _combo()
         for key in OPTIMIZERS:
             self.optimizer_combo.addItem(OPTIMIZER_TITLES.get(key, key), key)
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, OPTIMIZERS[key],
@@ -332,14 +270,14 @@ class ControlPanel(QWidget):
                                     "empty = no hidden layer")
         self.hidden_edit.textChanged.connect(self._network_edited)
         form.addRow("Hidden", self.hidden_edit)
-        self.activation_combo = QComboBox()
+        self.activation_combo = _combo()
         from gdviz.core import ACTIVATIONS, COSTS
 
         for key in ACTIVATIONS:
             self.activation_combo.addItem(ACTIVATION_TITLES.get(key, key), key)
         self.activation_combo.currentIndexChanged.connect(self._network_edited)
         form.addRow("Activation", self.activation_combo)
-        self.cost_combo = QComboBox()
+        self.cost_combo = _combo()
         for key in COSTS:
             self.cost_combo.addItem(COST_TITLES.get(key, key), key)
             self.cost_combo.setItemData(self.cost_combo.count() - 1, COST_TIPS.get(key, ""),
@@ -386,8 +324,9 @@ class ControlPanel(QWidget):
 
     # ------------------------------------------------------------------ state from outside
     def set_config(self, config: TrainConfig) -> None:
-        """Show ``config`` in every field (no command is sent)."""
+        """Show ``config`` in every field (no command is sent); a message about earlier settings goes."""
         self.config = config
+        self.show_message("")
         widgets = (self.lr_slider, self.lr_edit, self.batch_spin, self.optimizer_combo, self.speed_combo,
                    self.hidden_edit, self.activation_combo, self.cost_combo)
         for w in widgets:
@@ -403,6 +342,9 @@ class ControlPanel(QWidget):
                 self.speed_combo.addItem(f"{config.steps_per_second:g} steps / s", float(config.steps_per_second))
                 idx = self.speed_combo.count() - 1
             self.speed_combo.setCurrentIndex(idx)
+            if config.steps_per_second > 0:
+                self.watch_pace = float(config.steps_per_second)
+            self._show_fast(config.steps_per_second == 0)
             self.hidden_edit.setText(",".join(str(h) for h in config.hidden))
             self.activation_combo.setCurrentIndex(max(0, self.activation_combo.findData(config.activation)))
             self.cost_combo.setCurrentIndex(max(0, self.cost_combo.findData(config.cost)))
@@ -494,15 +436,15 @@ class ControlPanel(QWidget):
         self.run_action.blockSignals(False)
         self._update_run_text()
 
-    def _show_paused(self) -> None:
+    def show_paused(self) -> None:
         self._set_run_button(False)
 
     def step_once(self) -> None:
-        self._show_paused()
+        self.show_paused()
         self.session.step(1)
 
     def step_epoch(self) -> None:
-        self._show_paused()
+        self.show_paused()
         self.session.step_epoch()
 
     def apply_lr_text(self) -> bool:
@@ -527,9 +469,9 @@ class ControlPanel(QWidget):
             new = lr * 10.0 if direction > 0 else lr / 10.0
             new = min(max(float(f"{new:.3g}"), LR_MIN), LR_MAX)
         elif direction > 0:
-            new = next((v for v in _NICE if v > lr * (1 + 1e-9)), LR_MAX)
+            new = next((v for v in NICE_LR_STEPS if v > lr * (1 + 1e-9)), LR_MAX)
         else:
-            new = next((v for v in reversed(_NICE) if v < lr * (1 - 1e-9)), LR_MIN)
+            new = next((v for v in reversed(NICE_LR_STEPS) if v < lr * (1 - 1e-9)), LR_MIN)
         self._set_lr(new, from_slider=False)
 
     def _slider_moved(self, pos: int) -> None:
@@ -570,8 +512,37 @@ class ControlPanel(QWidget):
         sps = float(self.speed_combo.itemData(index))
         self.session.set_speed(sps)
         self.config = replace(self.config, steps_per_second=sps)
+        if sps > 0:
+            self.watch_pace = sps
+        self._show_fast(sps == 0)
         self.show_message("Training as fast as possible." if sps == 0 else
                           f"Training at {sps:g} step{'s' if sps != 1 else ''} per second.")
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Train at ``steps_per_second`` (0: as fast as possible), shown in the pace box."""
+        sps = float(steps_per_second)
+        idx = self.speed_combo.findData(sps)
+        if idx < 0:
+            self.speed_combo.addItem(f"{sps:g} steps / s", sps)
+            idx = self.speed_combo.count() - 1
+        if idx == self.speed_combo.currentIndex():
+            self._speed_changed(idx)
+        else:
+            self.speed_combo.setCurrentIndex(idx)  # sends it
+
+    def _fast_toggled(self, on: bool) -> None:
+        """Fast-forward on: as fast as possible, running; off: back to the watch pace."""
+        if on:
+            self.set_pace(0.0)
+            if not self.run_action.isChecked():
+                self.run()
+        else:
+            self.set_pace(self.watch_pace)
+
+    def _show_fast(self, on: bool) -> None:
+        self.fast_action.blockSignals(True)
+        self.fast_action.setChecked(on)
+        self.fast_action.blockSignals(False)
 
     def _batch_changed(self, value: int) -> None:
         try:
@@ -633,12 +604,18 @@ class ControlPanel(QWidget):
         return replace(self.config, hidden=hidden, activation=self.activation_combo.currentData(),
                        cost=self.cost_combo.currentData())
 
+    def confirm_reset(self, proceed) -> bool:
+        """True when a reset may happen now (see ``reset_guard``)."""
+        return self.reset_guard is None or bool(self.reset_guard(proceed))
+
     def reset(self) -> None:
         """Step 0 with the same initial θ (or a new network, if its settings changed)."""
+        if not self.confirm_reset(self.reset):
+            return
         config = self._network_config()
         if config is None:
             return
-        self._show_paused()
+        self.show_paused()
         self.session.reset(config)
         self.config = config
         self._network_edited()
@@ -646,11 +623,13 @@ class ControlPanel(QWidget):
 
     def reseed(self) -> None:
         """Step 0 with new random initial weights (and the network settings shown)."""
+        if not self.confirm_reset(self.reseed):
+            return
         config = self._network_config()
         if config is None:
             return
         seed = secrets.randbelow(2**31)
-        self._show_paused()
+        self.show_paused()
         if config == self.config:
             self.session.reseed(seed)
         else:

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdviz.qt import style
+from gdviz.qt import fonts, widgets
+from gdviz.qt.cost_overlays import OVERLAY_COLORS, CostOverlays
+from gdviz.qt.scales import doubling, nice_top
 from gdviz.training.series import EMA_WARMUP, GrowingSeries, PeakPyramid, ema
 
 __all__ = ["OVERLAY_COLORS", "CostPanel"]
@@ -36,23 +38,11 @@ __all__ = ["OVERLAY_COLORS", "CostPanel"]
 # overlapping path through its slow outline path (measured 70 ms a frame at
 # 10,000 noisy steps); an opaque 1-px pen takes the fast line path.
 RAW = (178, 203, 228)  # faint blue: every step's mini-batch cost
+RAW_DOT = (120, 160, 205)  # the first steps' costs as dots (a line of one point draws nothing)
 SMOOTH = (33, 102, 172)  # blue: exponential moving average
 EPOCH = (230, 140, 20)  # amber: per-epoch average training cost
 TEST = (200, 30, 45)  # red: test cost / test accuracy
 TRAIN_ACC = (33, 102, 172)
-
-#: Colours of overlaid runs (File ▸ Compare with recording…), in order of adding;
-#: none of them is a colour the panel already uses.
-OVERLAY_COLORS = ((118, 42, 131), (27, 120, 55), (197, 27, 125), (140, 81, 10), (1, 102, 94),
-                  (77, 77, 77), (230, 97, 1), (84, 39, 143))
-OVERLAY_MAX_POINTS = 4096  # a smoothed overlay is drawn from at most this many points
-
-def _doubling(value: float, start: float) -> float:
-    """The smallest ``start * 2**k`` that is ≥ ``value``."""
-    top = start
-    while top < value:
-        top *= 2.0
-    return top
 
 
 class CostPanel(QWidget):
@@ -87,7 +77,6 @@ class CostPanel(QWidget):
         self.display_level: int | None = None  # pyramid level drawn (None: every step)
         self.epochs = GrowingSeries(("step", "epoch", "cost"), 64)
         self.evals = GrowingSeries(("step", "epoch", "test_cost", "test_acc", "train_cost", "train_acc"), 64)
-        self._overlays: dict[str, dict] = {}  # name -> {"item", "steps", "epochs", "ema", "color", ...}
         self._running = False  # the newest snapshot ingested came from a running session
         self._drawn_at = -math.inf  # perf_counter() of the last draw of ingested data
         # Draws what redraw() held back should no later redraw() come (see redraw).
@@ -98,11 +87,11 @@ class CostPanel(QWidget):
 
     # ------------------------------------------------------------------ UI
     def _build_ui(self) -> None:
-        layout = style.panel_layout(self)
+        layout = widgets.panel_layout(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(10)
-        self.title = style.title_label("Cost and accuracy")
+        self.title = widgets.title_label("Cost and accuracy")
         self.title.setWordWrap(False)
         self.title.setToolTip(
             "Faint line: the cost of every mini-batch. Dark line: its moving average. "
@@ -110,7 +99,7 @@ class CostPanel(QWidget):
             "which the network never trains on.")
         bar.addWidget(self.title)
         self.legend = QLabel(_legend_html())
-        self.legend.setFont(style.font(8.5))
+        self.legend.setFont(fonts.font(8.5))
         self.legend.setToolTip(self.title.toolTip())
         bar.addWidget(self.legend)
         bar.addStretch(1)
@@ -131,7 +120,7 @@ class CostPanel(QWidget):
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.setFollow)
         for w in (self.x_steps, self.x_epochs, self.log_box, self.follow_box):
-            w.setFont(style.font(8.5))
+            w.setFont(fonts.font(8.5))
         toggles = QHBoxLayout()
         toggles.setSpacing(6)
         for w in (self.x_steps, self.x_epochs, self.log_box, self.follow_box):
@@ -139,7 +128,7 @@ class CostPanel(QWidget):
         bar.addLayout(toggles)
         layout.addLayout(bar)
 
-        self.graphics = style.plot_widget()
+        self.graphics = widgets.plot_widget()
         self.graphics.setMinimumHeight(120)
         layout.addWidget(self.graphics, 1)
 
@@ -149,7 +138,8 @@ class CostPanel(QWidget):
         cp.setClipToView(True)
         cp.hideButtons()
         cp.setMenuEnabled(False)
-        self.raw_curve = cp.plot(pen=pg.mkPen(RAW, width=1), name="each step")
+        self.raw_curve = cp.plot(pen=pg.mkPen(RAW, width=1), name="each step", symbolBrush=RAW_DOT,
+                                 symbolPen=None, symbolSize=5)
         self.ema_curve = cp.plot(pen=pg.mkPen(SMOOTH, width=2), name="smoothed")
         self.epoch_curve = cp.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=EPOCH,
                                    symbolPen=pg.mkPen((90, 50, 0), width=1), name="epoch average")
@@ -158,11 +148,8 @@ class CostPanel(QWidget):
         for item in (self.epoch_curve, self.test_cost_curve):
             item.setDownsampling(auto=False)
             item.setClipToView(False)
-        # Legend entries of overlaid runs only (the panel's own curves are named in the title bar).
-        self.overlay_legend = pg.LegendItem(offset=(-8, 8), labelTextSize="8pt", labelTextColor=style.FOREGROUND,
-                                            brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(200, 200, 200))
-        self.overlay_legend.setParentItem(cp.vb)
-        self.overlay_legend.setVisible(False)
+        self.overlay = CostOverlays(cp, self._overlays_changed)
+        self.overlay_legend = self.overlay.legend
 
         ap = self.acc_plot = pg.PlotItem()
         ap.setLabel("left", "accuracy %")
@@ -175,7 +162,7 @@ class CostPanel(QWidget):
                                       symbolBrush=TEST, symbolPen=None, name="test")
         for plot in (cp, ap):
             for side in ("left", "bottom"):
-                style.style_axis(plot.getAxis(side))
+                fonts.style_axis(plot.getAxis(side))
                 # Outward ticks and no grid: an axis whose rectangle reaches into
                 # the plot repaints with every new step (measured: 3x the paint time).
                 plot.getAxis(side).setStyle(tickLength=5)
@@ -220,7 +207,7 @@ class CostPanel(QWidget):
         else:
             self.cost_plot.showLabel("bottom", False)
         for plot in (self.cost_plot, self.acc_plot):
-            style.style_axis(plot.getAxis("bottom"))
+            fonts.style_axis(plot.getAxis("bottom"))
             plot.getAxis("bottom").setStyle(tickLength=5)
 
     def resizeEvent(self, event) -> None:
@@ -238,7 +225,7 @@ class CostPanel(QWidget):
         self.cost_plot.setLogMode(y=on)
         self._ranges.clear()
         self.cost_plot.setLabel("left", "cost (log scale)" if on else "cost")
-        style.style_axis(self.cost_plot.getAxis("left"))
+        fonts.style_axis(self.cost_plot.getAxis("left"))
         self.cost_plot.getAxis("left").setStyle(tickLength=5)
         self._apply_ranges()
 
@@ -254,8 +241,7 @@ class CostPanel(QWidget):
         self._ranges.clear()
         self._set_x_labels()
         self._update_curves()
-        for name in self._overlays:
-            self._draw_overlay(name)
+        self.overlay.set_x_in_epochs(on)
         self._apply_ranges()
 
     def xInEpochs(self) -> bool:
@@ -280,97 +266,24 @@ class CostPanel(QWidget):
 
     # ------------------------------------------------------------------ overlays
     def add_overlay(self, name: str, steps, costs, color=None, *, epochs=None, smooth: bool = True) -> str:
-        """Draw another run's cost as one named, coloured, smoothed curve over this one.
+        """Draw another run's cost over this one (see :meth:`CostOverlays.add`)."""
+        return self.overlay.add(name, steps, costs, color, epochs=epochs, smooth=smooth)
 
-        ``steps`` ``(n,)`` and ``costs`` ``(n,)`` are every recorded step of
-        that run and its mini-batch cost; the curve is their moving average
-        (:func:`ema`, as for the live run's dark line; ``smooth=False`` draws
-        them as given). ``epochs`` ``(n,)`` (optional) places the points when
-        the x axis shows epochs; without it the overlay is hidden then.
-        ``color`` is an ``(r, g, b)`` tuple or any pyqtgraph colour (default:
-        the next of :data:`OVERLAY_COLORS`). A name already shown is replaced.
-        Overlays stay when the live history is cleared; see :meth:`clear_overlays`.
-        Returns the name.
-        """
-        name = str(name)
-        steps = np.asarray(steps, dtype=np.float64).ravel()
-        costs = np.asarray(costs, dtype=np.float64).ravel()
-        if steps.shape != costs.shape:
-            raise ValueError(f"overlay {name!r}: {steps.size} steps but {costs.size} costs")
-        ep = None if epochs is None else np.asarray(epochs, dtype=np.float64).ravel()
-        if ep is not None and ep.shape != steps.shape:
-            raise ValueError(f"overlay {name!r}: {steps.size} steps but {ep.size} epoch positions")
-        self.remove_overlay(name, _update=False)
-        if color is None:
-            used = [o["color"] for o in self._overlays.values()]
-            free = [c for c in OVERLAY_COLORS if c not in used]
-            color = free[0] if free else OVERLAY_COLORS[len(self._overlays) % len(OVERLAY_COLORS)]
-        y = ema(costs, None) if smooth and costs.size else costs.copy()
-        # A smooth curve loses nothing visible when drawn from a few thousand of its points.
-        if y.size > OVERLAY_MAX_POINTS:
-            keep = np.unique(np.r_[np.linspace(0, y.size - 1, OVERLAY_MAX_POINTS).astype(np.int64), y.size - 1])
-        else:
-            keep = slice(None)
-        warm = y[EMA_WARMUP:] if y.size > EMA_WARMUP else y
-        finite = warm[np.isfinite(warm)]
-        pos = y[np.isfinite(y) & (y > 0)]
-        item = pg.PlotDataItem(pen=pg.mkPen(color, width=2), name=name)
-        item.setZValue(-1)  # under the live run's curves
-        self.cost_plot.addItem(item)
-        self.overlay_legend.addItem(item, name)
-        self.overlay_legend.setVisible(True)
-        self._overlays[name] = {
-            "item": item, "color": tuple(color) if isinstance(color, (tuple, list)) else color,
-            "steps": steps[keep], "epochs": None if ep is None else ep[keep], "ema": y[keep],
-            "last_step": float(steps[-1]) if steps.size else 0.0,
-            "last_epoch": float(ep[-1]) if ep is not None and ep.size else 0.0,
-            "cmax": float(finite.max()) if finite.size else -math.inf,
-            "pmin": float(pos.min()) if pos.size else math.inf,
-            "pmax": float(pos.max()) if pos.size else -math.inf,
-        }
-        self._draw_overlay(name)
-        self._overlays_changed()
-        return name
-
-    def remove_overlay(self, name: str, _update: bool = True) -> bool:
+    def remove_overlay(self, name: str) -> bool:
         """Remove the overlay ``name``; False when there is none of that name."""
-        o = self._overlays.pop(str(name), None)
-        if o is None:
-            return False
-        self.cost_plot.removeItem(o["item"])
-        self.overlay_legend.removeItem(o["item"])
-        self.overlay_legend.setVisible(bool(self._overlays))
-        if _update:
-            self._overlays_changed()
-        return True
+        return self.overlay.remove(name)
 
     def clear_overlays(self) -> None:
         """Remove every overlaid run."""
-        for name in list(self._overlays):
-            self.remove_overlay(name, _update=False)
-        self._overlays_changed()
+        self.overlay.clear()
 
     def overlays(self) -> dict[str, tuple]:
         """``{name: (r, g, b)}`` of the overlaid runs, in the order added."""
-        return {name: o["color"] for name, o in self._overlays.items()}
+        return self.overlay.colours()
 
     def overlay_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` drawn for overlay ``name`` (x in steps or epochs as the axis shows)."""
-        item = self._overlays[name]["item"]
-        x, y = item.getData()
-        return (np.zeros(0) if x is None else x), (np.zeros(0) if y is None else y)
-
-    def _draw_overlay(self, name: str) -> None:
-        o = self._overlays[name]
-        if self._x_in_epochs:
-            if o["epochs"] is None:
-                o["item"].setData([], [])
-                o["item"].setVisible(False)
-                return
-            o["item"].setData(o["epochs"], o["ema"])
-        else:
-            o["item"].setData(o["steps"], o["ema"])
-        o["item"].setVisible(True)
+        return self.overlay.data(name)
 
     def _overlays_changed(self) -> None:
         self._ranges.clear()
@@ -436,6 +349,11 @@ class CostPanel(QWidget):
         self._changed = set()
         self._update_curves()
         self._apply_ranges()
+
+    def forget_run(self) -> None:
+        """Forget the history and its run: the next snapshot starts a new one, whatever its run id."""
+        self.clear()
+        self._run_id = None
 
     #: Draws per second of the plots while the session trains. Painting holds
     #: the GIL (every ms of it is lost training) and a loss curve needs no 30 Hz:
@@ -551,6 +469,7 @@ class CostPanel(QWidget):
     def _update_curves(self, which=("steps", "epochs", "evals")) -> None:
         if "steps" in which:
             x = self._x(self.steps)
+            self._symbols(self.raw_curve, self.steps.n, "o", 5)  # the first steps are points
             level = self.pyramid.level_for(self._n_visible(x))
             self.display_level = level
             if level is None:
@@ -603,17 +522,17 @@ class CostPanel(QWidget):
             return
         self._setting_range = True
         try:
-            shown = [o for o in self._overlays.values() if o["item"].isVisible()]
+            shown = self.overlay.shown_extents()
             if self._x_in_epochs:
                 last = max(self.steps.last("epoch") if self.steps.n else 0.0,
                            self.evals.last("epoch") if self.evals.n else 0.0,
                            *(o["last_epoch"] for o in shown))
-                xmax = _doubling(last, 0.25)
+                xmax = doubling(last, 0.25)
             else:
                 last = max(self.steps.last("step") if self.steps.n else 0.0,
                            self.evals.last("step") if self.evals.n else 0.0,
                            *(o["last_step"] for o in shown))
-                xmax = _doubling(last, 64.0)
+                xmax = doubling(last, 64.0)
             cmax = max([self._cmax, *(o["cmax"] for o in shown)])
             pmin = min([self._pmin, *(o["pmin"] for o in shown)])
             pmax = max([self._pmax, *(o["pmax"] for o in shown)])
@@ -629,11 +548,11 @@ class CostPanel(QWidget):
                     hi_e = lo_e + 1
                 self._set_range(self.cost_plot, "y", lo_e, hi_e, 0.0)
             else:
-                # The first few smoothed values are just the first batches' costs:
-                # they set the scale only until the run has more to show.
-                top = cmax if math.isfinite(cmax) and cmax > 0 else self._cmax_start
+                # The story starts at step 0: the first costs (~2.4 for the lesson's
+                # network) stay in range, however low the cost goes later.
+                top = max(cmax, self._cmax_start)
                 top = top if math.isfinite(top) and top > 0 else 1.0
-                top = _nice_top(top * 1.08)
+                top = nice_top(top * 1.08)
                 self._set_range(self.cost_plot, "y", -0.04 * top, top, 0.0)
             low = 0.0
             if self.evals.n:
@@ -662,16 +581,3 @@ def _legend_html() -> str:
             f"<span style='color:{c(EPOCH)}'>●</span> epoch average &nbsp; "
             f"<span style='color:{c(TEST)}'>■</span> test &nbsp; "
             f"<span style='color:{c(TRAIN_ACC)}'>●</span> training")
-
-
-def _nice_top(value: float) -> float:
-    """Round ``value`` up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k (few range changes)."""
-    if not math.isfinite(value) or value <= 0:
-        return 1.0
-    exp = math.floor(math.log10(value))
-    base = 10.0**exp
-    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        if value <= m * base * (1 + 1e-9):
-            return m * base
-    return 10.0 * base
-

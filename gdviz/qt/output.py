@@ -18,7 +18,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.qt import style
+from gdviz.qt import colours, fonts, plot_items, scales, widgets
+from gdviz.training import theta
 
 STRIP_SIZE = 12
 VALUE_PT = 7.5  # the row of output values above the bars
@@ -50,7 +51,7 @@ def choose_strip(labels, n: int = STRIP_SIZE) -> list[int]:
 def digit_pixmap(pixels: np.ndarray, px: int, shape=None) -> QtGui.QPixmap:
     """A ``px``-pixel thumbnail of one digit (ink dark on white, like the big view)."""
     pixels = np.asarray(pixels, dtype=np.uint8).ravel()
-    h, w = style.image_shape(pixels.size, shape)
+    h, w = theta.image_shape(pixels.size, shape)
     ink = np.ascontiguousarray(255 - pixels.reshape(h, w))
     img = QtGui.QImage(ink.data, w, h, w, QtGui.QImage.Format.Format_Grayscale8).copy()
     return QtGui.QPixmap.fromImage(img.scaled(
@@ -90,7 +91,7 @@ class DigitView(QtWidgets.QLabel):
         super().__init__(parent)
         self._px = px
         self.image: np.ndarray | None = None
-        self._grey = QtGui.QColor(style.BOARD).value()  # the frame
+        self._grey = QtGui.QColor(colours.BOARD).value()  # the frame
         self.setFixedSize(px, px)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self._paint(None)
@@ -137,7 +138,7 @@ class CostLine(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.label = QtWidgets.QLabel(" ", self)
-        self.label.setFont(style.font(12))
+        self.label.setFont(fonts.font(12))
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
@@ -194,7 +195,7 @@ class OutputPanel(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        style.apply_pyqtgraph_defaults()
+        colours.apply_pyqtgraph_defaults()
         self.setMinimumSize(420, 340)
         self._snap = None
         self._n_out = None
@@ -209,8 +210,8 @@ class OutputPanel(QtWidgets.QWidget):
         self._cost_name = None
         self._image_shape: tuple[int, int] | None = None
 
-        lay = style.panel_layout(self)
-        lay.addWidget(style.title_label("What the network answers for this digit"))
+        lay = widgets.panel_layout(self)
+        lay.addWidget(widgets.title_label("What the network answers for this digit"))
 
         mid = QtWidgets.QHBoxLayout()
         mid.setSpacing(6)
@@ -219,12 +220,12 @@ class OutputPanel(QtWidgets.QWidget):
         self.digit = DigitView(DIGIT_PX)
         # Fixed sizes: a label whose size is fixed does not ask its layout to
         # recompute when its text changes (these change with every example).
-        self.source = _fixed_label(style.font(8.5), lines=2)
-        style.set_color(self.source, style.MUTED)
+        self.source = _fixed_label(fonts.font(8.5), lines=2)
+        colours.set_color(self.source, colours.MUTED)
         self.source.setProperty("gdviz_note", True)  # secondary: presenter mode gives its room to the digit
-        self.answer = _fixed_label(style.font(13, bold=True), lines=1)
+        self.answer = _fixed_label(fonts.font(13, bold=True), lines=1)
         self.answer.setProperty("gdviz_lines_large", 2)  # presenter mode: "answer:" above the digit
-        self.verdict = _fixed_label(style.font(9), lines=2)
+        self.verdict = _fixed_label(fonts.font(9), lines=2)
         left.addWidget(self.digit)
         left.addWidget(self.source)
         left.addSpacing(4)
@@ -233,44 +234,44 @@ class OutputPanel(QtWidgets.QWidget):
         left.addStretch(1)
         mid.addLayout(left)
 
-        self.canvas = style.plot_widget()
+        self.canvas = widgets.plot_widget()
         self.canvas.ci.layout.setSpacing(2)
         self.out_plot = self.canvas.addPlot(row=0, col=0)
         self.term_plot = self.canvas.addPlot(row=1, col=0)
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 2)
         for p in (self.out_plot, self.term_plot):
-            style.fixed_view(p.getViewBox())
+            widgets.fixed_view(p.getViewBox())
             p.hideButtons()
             p.setXRange(-0.75, 9.75, padding=0)
             p.getAxis("left").setWidth(46)
-        style.style_axis(self.out_plot.getAxis("left"), "output a")
-        style.style_axis(self.out_plot.getAxis("bottom"))
-        style.style_axis(self.term_plot.getAxis("left"), "(a − y)²")
-        style.style_axis(self.term_plot.getAxis("bottom"), "output neuron (digit)")
+        fonts.style_axis(self.out_plot.getAxis("left"), "output a")
+        fonts.style_axis(self.out_plot.getAxis("bottom"))
+        fonts.style_axis(self.term_plot.getAxis("left"), "(a − y)²")
+        fonts.style_axis(self.term_plot.getAxis("bottom"), "output neuron (digit)")
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.out_plot.setTitle("bars: outputs a  ·  dashed: desired output y",
-                               size="8.5pt", color=style.MUTED)
-        self._bar_colour = QtGui.QColor(style.BAR)
-        self._right_colour = QtGui.QColor(style.ANSWER_RIGHT)
-        self._wrong_colour = QtGui.QColor(style.ANSWER_WRONG)
-        self.bars = style.BarsItem(width=0.62, color=style.BAR)
-        target_pen = pg.mkPen(style.TARGET, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
-        self.targets = style.BarsItem(width=0.84, color=None, pen=target_pen, skip_zero=True)
+                               size="8.5pt", color=colours.MUTED)
+        self._bar_colour = QtGui.QColor(colours.BAR)
+        self._right_colour = QtGui.QColor(colours.ANSWER_RIGHT)
+        self._wrong_colour = QtGui.QColor(colours.ANSWER_WRONG)
+        self.bars = plot_items.BarsItem(width=0.62, color=colours.BAR)
+        target_pen = pg.mkPen(colours.TARGET, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+        self.targets = plot_items.BarsItem(width=0.84, color=None, pen=target_pen, skip_zero=True)
         self.targets.setZValue(2)
-        self.term_bars = style.BarsItem(width=0.62, color=style.POSITIVE)
+        self.term_bars = plot_items.BarsItem(width=0.62, color=colours.POSITIVE)
         # The outputs' values, in a row above the desired-output box (never on it).
-        self.values = style.TextsItem(VALUE_PT, anchor=(0.5, 1.0), offset=(0, -4))
+        self.values = plot_items.TextsItem(VALUE_PT, anchor=(0.5, 1.0), offset=(0, -4))
         self.values.setZValue(3)
         self.out_plot.addItem(self.bars, ignoreBounds=True)
         self.out_plot.addItem(self.targets, ignoreBounds=True)
         self.out_plot.addItem(self.values, ignoreBounds=True)
         self.term_plot.addItem(self.term_bars, ignoreBounds=True)
-        self._out_guides = style.guide_lines(self.out_plot.getViewBox(), (0, 0.5, 1), -0.75, 9.75)
-        self._term_guides = style.guide_lines(self.term_plot.getViewBox(), (0,), -0.75, 9.75)
+        self._out_guides = plot_items.guide_lines(self.out_plot.getViewBox(), (0, 0.5, 1), -0.75, 9.75)
+        self._term_guides = plot_items.guide_lines(self.term_plot.getViewBox(), (0,), -0.75, 9.75)
         # Room above the box: 4 px gap, the text, and 6 px to the title above the chart
         # (so repainting the values does not repaint the title).
-        self._text_px = QtGui.QFontMetrics(style.font(VALUE_PT)).height() + 5
+        self._text_px = QtGui.QFontMetrics(fonts.font(VALUE_PT)).height() + 5
         self._value_px = self._text_px + 6
         self._out_height = None
         self.out_plot.getViewBox().sigResized.connect(self._fit_out_range)
@@ -286,13 +287,13 @@ class OutputPanel(QtWidgets.QWidget):
         # ---- pin strip
         pin_head = QtWidgets.QHBoxLayout()
         # One line for both: the pin hint, replaced by the hover read-out over the charts.
-        self.status = style.status_label()
-        style.set_color(self.status, style.MUTED)
+        self.status = widgets.status_label()
+        colours.set_color(self.status, colours.MUTED)
         self.status.setText(PIN_HINT)
         self.follow = QtWidgets.QPushButton("Follow training")
         self.follow.setCheckable(True)
         self.follow.setChecked(True)
-        self.follow.setFont(style.font(8.5))
+        self.follow.setFont(fonts.font(8.5))
         self.follow.setToolTip("Show the example the network is training on right now.")
         pin_head.addWidget(self.status, 1)
         pin_head.addWidget(self.follow, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
@@ -357,7 +358,7 @@ class OutputPanel(QtWidgets.QWidget):
         if snap.cost_name != self._cost_name:
             self._cost_name = snap.cost_name
             ce = snap.cost_name == "ce"
-            style.style_axis(self.term_plot.getAxis("left"), "−y ln a" if ce else "(a − y)²")
+            fonts.style_axis(self.term_plot.getAxis("left"), "−y ln a" if ce else "(a − y)²")
         n = self._n_out
         a = np.asarray(snap.example_activations[-1], dtype=np.float64)
         y = np.zeros(n)
@@ -381,11 +382,11 @@ class OutputPanel(QtWidgets.QWidget):
         if self._digit_shown is None or not np.array_equal(img, self._digit_shown):
             self._digit_shown = img  # (a snapshot's arrays are read-only copies)
             self.digit.setImage(self._digit_pixels(img))
-        colours = [self._bar_colour] * n
+        bar_colours = [self._bar_colour] * n
         if answer is not None:
-            colours[answer] = self._right_colour if answer == label else self._wrong_colour
+            bar_colours[answer] = self._right_colour if answer == label else self._wrong_colour
         self._answer = answer
-        self.bars.setData(shown, colours)
+        self.bars.setData(shown, bar_colours)
         self.targets.setData(y)
         self.term_bars.setData(np.nan_to_num(terms, nan=0.0, posinf=0.0))
         # The terms' scale while training: up at once, down slowly (≈ halves per
@@ -393,39 +394,39 @@ class OutputPanel(QtWidgets.QWidget):
         peak = float(np.nanmax(terms)) if finite else 0.0
         # (Paused or stepping: the scale of this example, no memory.)
         self._terms_peak = max(peak, 0.977 * self._terms_peak) if snap.running else peak
-        top = style.nice_ceiling(max(self._terms_peak, 0.01))
+        top = scales.nice_ceiling(max(self._terms_peak, 0.01))
         if top != self._terms_top:
             self._terms_top = top
             self.term_plot.setYRange(-0.12 * top, top * 1.2, padding=0)
             self.term_bars.setBounds(QtCore.QRectF(-0.31, 0.0, n - 1 + 0.62, top))
-            self.term_plot.getAxis("left").setTicks([[(0, "0"), (top, style.fmt(top))], []])
+            self.term_plot.getAxis("left").setTicks([[(0, "0"), (top, scales.fmt(top))], []])
         if n <= 12:
             self.values.setTexts(f"{v:.2f}" if math.isfinite(v) else "?" for v in a.tolist())
 
         src = snap.example_source
         _set_text(self.source, f"{src}\nits label: {label}")
         if answer is None:
-            answer_text, colour = "answer: ?", style.ANSWER_WRONG
+            answer_text, colour = "answer: ?", colours.ANSWER_WRONG
             verdict = "the outputs are not numbers"
         else:
             right = answer == label
             answer_text = f"answer: {answer}"
-            colour = style.ANSWER_RIGHT if right else style.ANSWER_WRONG
+            colour = colours.ANSWER_RIGHT if right else colours.ANSWER_WRONG
             verdict = "✓ right" if right else f"✗ wrong (it is a {label})"
         _set_text(self.answer, answer_text)
         _set_text(self.verdict, verdict)
         if colour != self._answer_colour:  # a palette change, and only when it changes
             self._answer_colour = colour
-            style.set_color(self.answer, colour)
+            colours.set_color(self.answer, colour)
         self.cost.setText(self._cost_html(ce, label, cost))
         self._sync_pin(src)
 
     # ------------------------------------------------------------------ internals
     def _digit_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        return pixels.reshape(style.image_shape(pixels.size, self._image_shape))
+        return pixels.reshape(theta.image_shape(pixels.size, self._image_shape))
 
     def _cost_html(self, ce: bool, label: int, cost: float) -> str:
-        value = f"<b>{style.fmt(cost)}</b>"
+        value = f"<b>{scales.fmt(cost)}</b>"
         if ce:
             return (f"Cost of this example (cross-entropy): C = −Σ<sub>j</sub> y<sub>j</sub> "
                     f"ln a<sub>j</sub> = −ln a<sub>{label}</sub> = {value}")
@@ -446,8 +447,8 @@ class OutputPanel(QtWidgets.QWidget):
             p.getAxis("bottom").setTicks([ticks, []])
         for item in (self.bars, self.targets, self.term_bars):
             item.setPositions(x)
-        style.set_guide_lines(self._out_guides, (0, 0.5, 1), -0.75, n_out - 0.25)
-        style.set_guide_lines(self._term_guides, (0,), -0.75, n_out - 0.25)
+        plot_items.set_guide_lines(self._out_guides, (0, 0.5, 1), -0.75, n_out - 0.25)
+        plot_items.set_guide_lines(self._term_guides, (0,), -0.75, n_out - 0.25)
         self.values.setTexts([])
         self.values.setPositions([(k, 1.0) for k in range(n_out)] if n_out <= 12 else [])
         self._out_height = None
@@ -511,11 +512,11 @@ class OutputPanel(QtWidgets.QWidget):
                     a = float(snap.example_activations[-1][j])
                     yj = 1.0 if j == snap.example_label else 0.0
                     if snap.cost_name == "ce":
-                        extra = (f", −y ln a = {style.fmt(-math.log(max(a, 1e-12)))}"
+                        extra = (f", −y ln a = {scales.fmt(-math.log(max(a, 1e-12)))}"
                                  if yj else ", −y ln a = 0")
                     else:
-                        extra = f", (a − y)² = {style.fmt((a - yj) ** 2)}"
-                    self.status.setText(f"output {j}: a = {style.fmt(a)}, desired y = {yj:g}"
+                        extra = f", (a − y)² = {scales.fmt((a - yj) ** 2)}"
+                    self.status.setText(f"output {j}: a = {scales.fmt(a)}, desired y = {yj:g}"
                                         f"{extra}")
                     return
         self.status.setText(PIN_HINT)

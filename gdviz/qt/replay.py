@@ -35,27 +35,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDockWidget,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSlider,
-    QSpinBox,
-    QToolButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel
 
 from gdviz.qt.menus import find_action, find_menu, insert_into
+from gdviz.qt.replay_timeline import PLAY_SPEEDS, ReplayTimeline
+from gdviz.training.recorded import replay_dataset, run_curve
 from gdviz.training.recording import SUFFIX, Recorder, RecordingError, open_recording
 
 __all__ = ["PLAY_SPEEDS", "ReplayController", "attach"]
 
 #: Replay speeds offered, in recorded steps per second.
-PLAY_SPEEDS = (16, 64, 256, 1000, 4000, 16000, 64000)
-DEFAULT_SPEED = 1000
 PLAY_HZ = 30  # play-back frames per second
 REC_STATUS_HZ = 2  # "● REC 12.3 MB" refreshes per second
 _RUN_ID_BASE = 1 << 40  # replay snapshots' run ids never meet a live session's
@@ -145,58 +134,13 @@ class ReplayController(QObject):
                                self.clear_compare_action])
 
     def _build_dock(self) -> None:
-        t = self.timeline = QWidget()
-        t.setObjectName("ReplayTimeline")
-        lay = QHBoxLayout(t)
-        lay.setContentsMargins(6, 2, 6, 2)
-        lay.setSpacing(6)
-        t.play_button = QPushButton("▶ Play")
-        t.play_button.setCheckable(True)
-        t.play_button.setToolTip("Play the recording from the step shown")
+        t = self.timeline = ReplayTimeline()
         t.play_button.toggled.connect(self._play_toggled)
-        t.back_button = QToolButton()
-        t.back_button.setText("◀ θ")
-        t.back_button.setToolTip("Back to the previous recorded θ")
         t.back_button.clicked.connect(lambda: self.step_theta(-1))
-        t.fwd_button = QToolButton()
-        t.fwd_button.setText("θ ▶")
-        t.fwd_button.setToolTip("On to the next recorded θ")
         t.fwd_button.clicked.connect(lambda: self.step_theta(+1))
-        t.slider = QSlider(Qt.Orientation.Horizontal)
-        t.slider.setMinimumWidth(240)
-        t.slider.setToolTip("Drag to any step of the recording")
         t.slider.valueChanged.connect(self._slider_changed)
-        t.spin = QSpinBox()
-        t.spin.setKeyboardTracking(False)
-        t.spin.setGroupSeparatorShown(True)
-        t.spin.setToolTip("The step shown (type a step and press Enter)")
         t.spin.valueChanged.connect(self._spin_changed)
-        t.of_label = QLabel("of 0")
-        t.speed_combo = QComboBox()
-        for sps in PLAY_SPEEDS:
-            t.speed_combo.addItem(f"{sps:,} steps/s", float(sps))
-        t.speed_combo.setCurrentIndex(PLAY_SPEEDS.index(DEFAULT_SPEED))
-        t.speed_combo.setToolTip("Play-back speed in recorded steps per second")
-        t.info = QLabel()
-        t.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        t.live_button = QPushButton("Back to live training")
         t.live_button.clicked.connect(self.back_to_live)
-        badge = QLabel("● REPLAY")
-        badge.setObjectName("ReplayBadge")
-        badge.setToolTip("The panels show a recorded run, not the live one")
-        badge.setStyleSheet("QLabel#ReplayBadge { background: #5e3c99; color: white; font-weight: bold;"
-                            " border-radius: 3px; padding: 2px 6px; }")
-        lay.addWidget(badge)
-        lay.addWidget(t.play_button)
-        lay.addWidget(t.back_button)
-        lay.addWidget(t.fwd_button)
-        lay.addWidget(t.slider, 1)
-        lay.addWidget(QLabel("step"))
-        lay.addWidget(t.spin)
-        lay.addWidget(t.of_label)
-        lay.addWidget(t.speed_combo)
-        lay.addWidget(t.info)
-        lay.addWidget(t.live_button)
         self.dock = QDockWidget("Replay", self.window)
         self.dock.setObjectName("ReplayDock")
         self.dock.setWidget(t)
@@ -270,7 +214,8 @@ class ReplayController(QObject):
         return True
 
     def stop_recording(self, reason: str = "") -> Path | None:
-        """Finish the recording (the file appears under its final name); its path, or None on failure."""
+        """Finish the recording (the file appears under its final name); its path, or None on failure
+        or when no step was recorded (then no file is written, and the status bar says so)."""
         rec, self.recorder = self.recorder, None
         if rec is None:
             return None
@@ -282,6 +227,12 @@ class ReplayController(QObject):
         self.rec_label.hide()
         self._update_actions()
         self.recordingChanged.emit(False)
+        if rec.n_costs == 0:  # never a "0 steps" file
+            rec.abort()
+            why = f" ({reason})" if reason else ""
+            self.window.statusBar().showMessage(
+                f"Recording to {rec.path.name} discarded: no step was recorded{why}.", 10000)
+            return None
         try:
             path = rec.close()  # ...then the file is finished
         except (RecordingError, OSError) as exc:
@@ -347,7 +298,7 @@ class ReplayController(QObject):
         except OSError as exc:
             w.show_error("Could not open the recording", f"{path}: {exc.strerror or exc}")
             return False
-        dataset, note = self._replay_dataset(rec)
+        dataset, note = replay_dataset(w.session.dataset if self._live is None else self._live["dataset"], rec)
         if self.active:
             self._close_recording()
         else:
@@ -383,26 +334,6 @@ class ReplayController(QObject):
                 w.show_error("Replay on other digits", note)
         w.statusBar().showMessage(msg, 10000)
         return True
-
-    def _replay_dataset(self, rec):
-        """The dataset whose digits the replay shows, and a note when it is not the recorded one."""
-        ds = self.window.session.dataset if self._live is None else self._live["dataset"]
-        n_in = int(np.prod(ds.train_images.shape[1:]))
-        if getattr(ds, "name", "") == rec.dataset_name and n_in == rec.sizes[0]:
-            return ds, ""
-        if rec.sizes[0] == 784:
-            from gdviz.data import DataError, load_sample
-
-            try:
-                sample = load_sample()
-            except DataError:
-                return None, (f"{Path(rec.path).name} was recorded on '{rec.dataset_name}', which is not "
-                              f"loaded, and the embedded sample is unavailable: no example digit is shown.")
-            return sample, (f"{Path(rec.path).name} was recorded on '{rec.dataset_name}' but the window has "
-                            f"'{getattr(ds, 'name', '?')}': the example digits come from the embedded sample. "
-                            f"Weights and costs are the recorded ones.")
-        return None, (f"{Path(rec.path).name} was recorded on '{rec.dataset_name}' ({rec.sizes[0]} inputs), "
-                      f"which is not loaded: no example digit is shown. Weights and costs are the recorded ones.")
 
     def _enter(self, dataset) -> None:
         """Put the live run aside: pause it, stop the display timer, keep its cost history."""
@@ -594,8 +525,7 @@ class ReplayController(QObject):
         if same:
             w.cost_panel.restore_state(live["cost"])
         else:  # the session was replaced meanwhile (e.g. a checkpoint): a new history
-            w.cost_panel.clear()
-            w.cost_panel._run_id = None
+            w.cost_panel.forget_run()
         self._set_live_controls(True)
         # take() rather than peek(): a snapshot left in the mailbox would be merged into the
         # next one and its steps counted twice. Already taken: peek() is one the panel has seen.
@@ -634,23 +564,15 @@ class ReplayController(QObject):
     def compare_with(self, path, name: str | None = None, color=None) -> str | None:
         """Overlay the smoothed cost of the recording at ``path``; the overlay's name (None on failure)."""
         try:
-            with open_recording(path) as rec:
-                steps, costs = np.array(rec.steps), np.array(rec.costs)
-                cfg, sizes, n_train = rec.config, rec.sizes, rec.n_train
+            curve = run_curve(path)
         except RecordingError as exc:
             self.window.show_error("Could not compare with that recording", str(exc))
             return None
         except OSError as exc:
             self.window.show_error("Could not compare with that recording", f"{path}: {exc.strerror or exc}")
             return None
-        if steps.size == 0:
-            self.window.show_error("Nothing to compare", f"{path}: the recording holds no step costs.")
-            return None
-        if name is None:
-            name = (f"{Path(path).stem}: {'-'.join(map(str, sizes))}, η = {cfg.lr:g}"
-                    + ("" if cfg.optimizer == "gd" else f", batch {cfg.batch_size}"))
-        return self.window.cost_panel.add_overlay(name, steps, costs, color,
-                                                  epochs=_epochs(steps, cfg, n_train))
+        return self.window.cost_panel.add_overlay(name or curve.name, curve.steps, curve.costs, color,
+                                                  epochs=curve.epochs)
 
     def compare_live(self, name: str = "live run") -> str | None:
         """In replay mode: overlay the live run's cost (as it was when replay began)."""
@@ -667,11 +589,3 @@ class ReplayController(QObject):
     def clear_comparisons(self) -> None:
         self.window.cost_panel.clear_overlays()
 
-
-def _epochs(steps: np.ndarray, cfg, n_train) -> np.ndarray | None:
-    """Epoch position of each step, assuming the batch size did not change (None if unknown)."""
-    if cfg.optimizer == "gd":
-        return steps.astype(np.float64)
-    if not n_train:
-        return None
-    return steps.astype(np.float64) * (cfg.batch_size / float(n_train))

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdviz.qt import style
+from gdviz.qt import colours, fonts, scales, widgets
 from gdviz.qt.views.base import ViewJob
 from gdviz.training.sharpness import SharpnessHistory, SharpnessMeter, stability_words
 
@@ -110,29 +110,29 @@ class StabilityPanel(QtWidgets.QWidget):
 
     def __init__(self, monitor: StabilityMonitor, parent=None):
         super().__init__(parent)
-        style.apply_pyqtgraph_defaults()
+        colours.apply_pyqtgraph_defaults()
         self.monitor = monitor
-        lay = style.panel_layout(self)
-        self.title = style.title_label("Stability: the sharpness λ_max against 2/η")
+        lay = widgets.panel_layout(self)
+        self.title = widgets.title_label("Stability: the sharpness λ_max against 2/η")
         self.title.setToolTip(
             "λ_max is the largest curvature of the cost (the top eigenvalue of its Hessian), "
             f"measured on the first {monitor.digits} training digits. Along that direction a "
             "step of size η shrinks the distance to the valley floor only while η·λ_max < 2.")
         lay.addWidget(self.title)
-        self.canvas = style.plot_widget()
+        self.canvas = widgets.plot_widget()
         self.plot: pg.PlotItem = self.canvas.addPlot()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        style.fixed_view(self.plot.getViewBox())
-        style.style_axis(self.plot.getAxis("bottom"), "step")
-        style.style_axis(self.plot.getAxis("left"), "curvature (1/η)")
+        widgets.fixed_view(self.plot.getViewBox())
+        fonts.style_axis(self.plot.getAxis("bottom"), "step")
+        fonts.style_axis(self.plot.getAxis("left"), "curvature (1/η)")
         self.lam_curve = self.plot.plot(pen=pg.mkPen(LAM, width=2.5), name="λ_max")
         self.limit_curve = self.plot.plot(
             pen=pg.mkPen(LIMIT, width=1.5, style=QtCore.Qt.PenStyle.DashLine), name="2/η")
         self.canvas.setMinimumHeight(120)
         lay.addWidget(self.canvas, 1)
         self.words = QtWidgets.QLabel("The sharpness is measured once training has taken a step.")
-        self.words.setFont(style.font(9.5))
+        self.words.setFont(fonts.font(9.5))
         self.words.setWordWrap(True)
         self.words.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         lay.addWidget(self.words)
@@ -151,7 +151,7 @@ class StabilityPanel(QtWidgets.QWidget):
         self.limit_curve.setData(steps, limit, connect="finite")
         fin = np.concatenate([lams[np.isfinite(lams)], limit[np.isfinite(limit)]])
         if fin.size:
-            top = style.nice_ceiling(float(fin.max()) * 1.1)
+            top = scales.nice_ceiling(float(fin.max()) * 1.1)
             self.plot.setYRange(0.0, top, padding=0)
         hi = max(float(steps[-1]), float(steps[0]) + 1.0)
         self.plot.setXRange(float(steps[0]), hi, padding=0.02)
@@ -159,4 +159,4 @@ class StabilityPanel(QtWidgets.QWidget):
         text, stable = stability_words(lam, lr)
         head = f"Step {step:,}: λ_max ≈ {lam:.3g}." if math.isfinite(lam) else f"Step {step:,}:"
         self.words.setText(f"{head} {text}")
-        style.set_color(self.words, style.FOREGROUND if stable else style.POSITIVE)
+        colours.set_color(self.words, colours.FOREGROUND if stable else colours.POSITIVE)

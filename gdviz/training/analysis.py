@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.core import Network, parameter_layout, to_unit, validate_sizes
+from gdviz.core import (
+    Network,
+    describe_parameter,
+    locate_parameter,
+    parameter_layout,
+    to_unit,
+    validate_sizes,
+)
 from gdviz.data import Dataset
 from gdviz.training.landscape import (
     DEFAULT_S_VALUES,
@@ -48,7 +55,7 @@ from gdviz.training.snapshot import Evaluation, frozen
 
 __all__ = [
     # gradient as numbers
-    "ParameterChange", "locate_parameter", "top_parameters",
+    "ParameterChange", "locate_parameter", "describe_parameter", "top_parameters",
     "GradientHistogram", "gradient_histogram", "SortedMagnitudes", "sorted_magnitudes",
     "GradientNorms", "gradient_norms", "NormHistory",
     # cost around θ
@@ -61,7 +68,7 @@ __all__ = [
     "FullGradient", "full_gradient", "gradient_cosine",
     # errors and generalisation
     "confusion_matrix", "Misclassified", "misclassified", "AccuracyGap", "accuracy_gap",
-    "subset_dataset", "shuffled_labels_dataset",
+    "subset_dataset", "shuffled_labels_dataset", "dataset_kind",
 ]
 
 
@@ -102,24 +109,6 @@ class ParameterChange:
     label: str
 
 
-def locate_parameter(net_or_sizes, index: int) -> tuple[int, str, int, int | None]:
-    """``(layer, kind, neuron, input)`` of θ[index]; ``input`` is None for a bias."""
-    for slot in parameter_layout(_sizes(net_or_sizes)):
-        if slot.start <= index < slot.stop:
-            off = int(index) - slot.start
-            if slot.kind == "b":
-                return slot.layer, "b", off, None
-            j, k = divmod(off, slot.shape[1])
-            return slot.layer, "W", j, k
-    raise IndexError(index)
-
-
-def _label(layer, kind, neuron, inp) -> str:
-    if kind == "b":
-        return f"b{layer}[{neuron}]: bias of layer {layer + 1} neuron {neuron}"
-    return f"W{layer}[{neuron}, {inp}]: layer {layer + 1} neuron {neuron} ← input {inp}"
-
-
 def top_parameters(net_or_sizes, grad, k: int = 10) -> tuple[ParameterChange, ...]:
     """The ``k`` components of −∇C with the largest magnitude, largest first.
 
@@ -135,9 +124,10 @@ def top_parameters(net_or_sizes, grad, k: int = 10) -> tuple[ParameterChange, ..
     idx = idx[np.argsort(-mag[idx], kind="stable")]
     out = []
     for i in idx:
-        layer, kind, neuron, inp = locate_parameter(net_or_sizes, int(i))
+        sizes = _sizes(net_or_sizes)
+        layer, kind, neuron, inp = locate_parameter(sizes, int(i))
         out.append(ParameterChange(int(i), layer, kind, neuron, inp, float(-g[i]),
-                                   _label(layer, kind, neuron, inp)))
+                                   describe_parameter(sizes, int(i))))
     return tuple(out)
 
 
@@ -512,6 +502,29 @@ def accuracy_gap(evals: Iterable[Evaluation]) -> AccuracyGap:
                        frozen(tr - te), frozen(trc), frozen(tec), frozen(tec - trc))
 
 
+_SUBSET, _SHUFFLED = "-subset", "-shuffled-labels"  # name suffixes of the experiments' datasets
+_KINDS = {"sample": "embedded sample", "mnist": "full MNIST"}
+
+
+def dataset_kind(name: str) -> tuple[str, str]:
+    """``(source, words)`` for a dataset ``name``: the source it was made from
+    ("sample", "mnist" or the name itself) and a few words for a status bar.
+
+    ``"mnist-subset500"`` → ``("mnist", "full MNIST, only 500 training digits")``;
+    ``"sample-shuffled-labels"`` → ``("sample", "embedded sample, labels shuffled")``.
+    """
+    name = str(name)
+    for source, words in _KINDS.items():
+        if name == source:
+            return source, words
+        rest = name[len(source):] if name.startswith(source) else ""
+        if rest.startswith(_SUBSET) and rest[len(_SUBSET):].isdigit():
+            return source, f"{words}, only {int(rest[len(_SUBSET):]):,} training digits"
+        if rest == _SHUFFLED:
+            return source, f"{words}, labels shuffled"
+    return name, name or "data"
+
+
 def subset_dataset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
     """A stratified subset of ``n`` training digits (each digit in its original
     proportion, largest-remainder rounding); the test set is unchanged.
@@ -533,7 +546,7 @@ def subset_dataset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
         for c, t in zip(classes, take)
     ]))
     return Dataset(
-        name=f"{dataset.name}-subset{n}",
+        name=f"{dataset.name}{_SUBSET}{n}",
         train_images=dataset.train_images[idx], train_labels=labels[idx],
         test_images=dataset.test_images, test_labels=dataset.test_labels,
         description=f"{n:,} training digits (stratified, seed {seed}) of {dataset.name}; "
@@ -550,7 +563,7 @@ def shuffled_labels_dataset(dataset: Dataset, seed: int = 0) -> Dataset:
     """
     perm = np.random.default_rng(seed).permutation(len(dataset.train_labels))
     return Dataset(
-        name=f"{dataset.name}-shuffled-labels",
+        name=f"{dataset.name}{_SHUFFLED}",
         train_images=dataset.train_images, train_labels=np.asarray(dataset.train_labels)[perm],
         test_images=dataset.test_images, test_labels=dataset.test_labels,
         description=f"{dataset.name} with its training labels shuffled (seed {seed}): "

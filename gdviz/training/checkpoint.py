@@ -18,6 +18,11 @@ key           array                       meaning
 ``extra``     0-d unicode (JSON object)   anything the caller adds (may be ``{}``)
 ============  ==========================  =========================================
 
+Reads check before allocating: every member's ``.npy`` header is read first
+(shape, type, no pickle) and held to the limits of :mod:`gdviz.limits` (layer
+sizes, ``MAX_PARAMETERS`` for θ, ``MAX_CHECKPOINT_TEXT_BYTES`` for the rest,
+the free memory) and to the size of its zip member.
+
 Writes are atomic: the archive goes to a temporary file in the same folder
 which then replaces the target in one ``os.replace``; on any error the
 temporary file is removed and an existing checkpoint is left untouched.
@@ -26,6 +31,8 @@ temporary file is removed and an existing checkpoint is left untouched.
 from __future__ import annotations
 
 import json
+import lzma
+import math
 import os
 import tempfile
 import zipfile
@@ -36,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from gdviz import __version__
+from gdviz import __version__, limits
 from gdviz.core import ACTIVATIONS, COSTS, Network, count_parameters, validate_sizes
 from gdviz.training.config import SettingError, TrainConfig
 
@@ -44,6 +51,8 @@ MAGIC = "gdviz-checkpoint"
 FORMAT_VERSION = 1
 KEYS = ("format", "version", "theta", "sizes", "activation", "cost", "settings", "extra")
 #: TrainConfig fields stored in ``settings`` (hidden/activation/cost live in their own keys).
+#: A deflated member claiming more than this many times its compressed size is refused.
+MAX_ZIP_RATIO = 1032
 _CONFIG_SETTINGS = ("optimizer", "lr", "batch_size", "seed", "eval_every", "steps_per_second")
 
 __all__ = [
@@ -206,21 +215,19 @@ def load_checkpoint(path) -> Checkpoint:
     if not zipfile.is_zipfile(path):
         raise fail("is not a gdviz checkpoint (not an .npz archive, or it is truncated)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = set(npz.files)
-            missing = [k for k in KEYS if k not in names]
+        with zipfile.ZipFile(path) as zf:
+            headers = _member_headers(zf, fail)
+            missing = [k for k in KEYS if k not in headers]
             if missing:
                 raise fail(f"is not a complete gdviz checkpoint: missing {', '.join(missing)}")
-            # Read every member: one that needs pickle (an object array) is refused here.
-            raw = {k: npz[k] for k in npz.files}
+            raw = {k: _read_member(zf, k) for k in KEYS if k != "theta"}
+            _check_sizes_limits(raw["sizes"], fail)
+            _check_theta_header(*headers["theta"], fail)
+            raw["theta"] = _read_member(zf, "theta")
     except CheckpointError:
         raise
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise fail("holds a pickled (object) array, which gdviz never writes and will not "
-                       "load because it could run code") from None
-        raise fail(f"is damaged ({exc})") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+    except (OSError, EOFError, KeyError, ValueError, RuntimeError, NotImplementedError, OverflowError,
+            zipfile.BadZipFile, zlib.error, lzma.LZMAError) as exc:
         raise fail(f"is damaged or truncated ({type(exc).__name__}: {exc})") from None
 
     magic = _text(raw["format"])
@@ -240,9 +247,9 @@ def load_checkpoint(path) -> Checkpoint:
     if sizes_arr.ndim != 1 or sizes_arr.dtype.kind not in "iu":
         raise fail(f"layer sizes must be a list of whole numbers, found {sizes_arr.dtype} {sizes_arr.shape}")
     try:
-        sizes = validate_sizes(sizes_arr.tolist())
-    except ValueError as exc:
-        raise fail(f"bad layer sizes {sizes_arr.tolist()}: {exc}") from None
+        sizes = limits.check_network(validate_sizes(sizes_arr.tolist()))
+    except ValueError as exc:  # LimitError included
+        raise fail(f"bad layer sizes {_sizes_text(sizes_arr.tolist())}: {exc}") from None
 
     theta = raw["theta"]
     if theta.ndim != 1 or theta.dtype.kind != "f":
@@ -280,6 +287,78 @@ def load_checkpoint(path) -> Checkpoint:
                       settings=settings, config=config, version=version, extra=extra)
 
 
+def _member_headers(zf: zipfile.ZipFile, fail) -> dict[str, tuple]:
+    """``{key: (shape, dtype)}`` of every ``.npy`` member, read from their headers only.
+
+    Refuses, before any array is allocated: a member that is not a ``.npy``
+    array, an object (pickled) array, and any array but θ over
+    ``limits.MAX_CHECKPOINT_TEXT_BYTES`` or larger than its member (θ is
+    checked after the layer sizes, by :func:`_check_theta_header`).
+    """
+    headers: dict[str, tuple] = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".npy"):
+            raise fail(f"holds {info.filename[:80]!r}, which is not a NumPy array; "
+                       "gdviz checkpoints hold .npy arrays only")
+        key = info.filename[:-4]
+        if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_ZIP_RATIO * info.compress_size:
+            raise fail(f"is damaged: {key!r} claims {info.file_size:,} bytes from "
+                       f"{info.compress_size:,} compressed ones")
+        with zf.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise fail(f"holds {key!r} in .npy format {version}, which gdviz does not read")
+            data_start = member.tell()
+        if dtype.hasobject:
+            raise fail("holds a pickled (object) array, which gdviz never writes and will not "
+                       "load because it could run code")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if key != "theta" and nbytes > limits.MAX_CHECKPOINT_TEXT_BYTES:
+            raise fail(f"{key!r} declares {nbytes:,} bytes, over the limit of "
+                       f"{limits.MAX_CHECKPOINT_TEXT_BYTES:,} bytes (MAX_CHECKPOINT_TEXT_BYTES)")
+        if key != "theta":
+            _check_member_size(key, nbytes, info.file_size - data_start, fail)
+        headers[key] = (shape, dtype, info.file_size - data_start)
+    return headers
+
+
+def _read_member(zf: zipfile.ZipFile, key: str) -> np.ndarray:
+    """The array ``key`` (its header already checked), never unpickled."""
+    with zf.open(key + ".npy") as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
+def _check_member_size(key: str, nbytes: int, held: int, fail) -> None:
+    if nbytes != held:
+        raise fail(f"is damaged: {key!r} declares {nbytes:,} bytes of data but its member holds {max(0, held):,}")
+
+
+def _check_theta_header(shape, dtype, held: int, fail) -> None:
+    """Refuse a θ over ``limits.MAX_PARAMETERS``, its member or the free memory before it is read."""
+    count = math.prod(shape)
+    if count > limits.MAX_PARAMETERS:
+        raise fail(f"θ declares {count:,} numbers, over the limit of {limits.MAX_PARAMETERS:,} "
+                   "weights and biases (MAX_PARAMETERS)")
+    _check_member_size("theta", count * dtype.itemsize, held, fail)
+    try:
+        limits.check_memory(count * (dtype.itemsize + 4), f"θ of {count:,} numbers")
+    except limits.LimitError as exc:
+        raise fail(str(exc)) from None
+
+
+def _check_sizes_limits(sizes_arr: np.ndarray, fail) -> None:
+    """Refuse layer sizes over the limits of gdviz.limits before θ is read."""
+    if sizes_arr.ndim == 1 and sizes_arr.dtype.kind in "iu":
+        try:
+            limits.check_network(sizes_arr.tolist())
+        except limits.LimitError as exc:
+            raise fail(f"bad layer sizes {_sizes_text(sizes_arr.tolist())}: {exc}") from None
+
+
 def _text(arr: np.ndarray) -> str:
     """The string in a 0-d unicode array, or "" when it is something else."""
     if isinstance(arr, np.ndarray) and arr.shape == () and arr.dtype.kind == "U":
@@ -292,6 +371,8 @@ def _json_object(arr: np.ndarray, key: str, fail) -> dict:
         raise fail(f"{key} must be a JSON text, found {arr.dtype} {arr.shape}")
     try:
         value = json.loads(str(arr), parse_constant=_no_constant)
+    except RecursionError:
+        raise fail(f"{key} are nested too deeply to be read") from None
     except ValueError as exc:
         raise fail(f"{key} are not valid JSON ({exc})") from None
     if not isinstance(value, dict):

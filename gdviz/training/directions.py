@@ -67,7 +67,7 @@ def path_plane(path: np.ndarray) -> PathPlane:
     M = P - origin
     _, s, vt = np.linalg.svd(M, full_matrices=False)
     total = float(np.sum(s ** 2))
-    if total == 0.0 or s.size < 2 or s[1] == 0.0:
+    if total == 0.0 or s.size < 2 or s[1] <= 1e-9 * s[0]:  # rounding leaves ~1e-16, not 0
         raise ValueError("the path does not span a plane (θ did not move in two directions)")
     d1, d2 = vt[0], vt[1]
     captured = (float(s[0] ** 2 / total), float(s[1] ** 2 / total))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.core import Network, to_unit
+from gdviz.core import Network, describe_parameter, to_unit
 from gdviz.training.snapshot import frozen
 
 __all__ = [
@@ -324,7 +324,8 @@ def weights_plane(net_or_sizes, i: int, j: int) -> Plane:
     d1 = np.zeros(n, net.dtype)
     d2 = np.zeros(n, net.dtype)
     d1[i] = d2[j] = 1.0
-    return Plane(frozen(d1), frozen(d2), net.describe_parameter(i), net.describe_parameter(j), "weights")
+    return Plane(frozen(d1), frozen(d2), describe_parameter(net.sizes, i),
+                 describe_parameter(net.sizes, j), "weights")
 
 
 # =========================================================================== landscape

@@ -1,47 +1,63 @@
-"""Train in a separate process: the same commands and mailbox as a
-:class:`~gdviz.training.TrainingSession`, but no shared GIL (no Qt here).
+"""Train in a separate process: a :class:`~gdviz.training.protocol.Session`
+like :class:`~gdviz.training.TrainingSession`, but with no shared GIL (no Qt here).
 
 Why: with the training loop in a thread of the window's process, every
 small NumPy call of a batch-10 step competes with the GUI thread for the
 interpreter lock, and a 2 ms repaint stretches to 10-26 ms while training
 runs at full speed. In a child process the two only share the CPU cores.
 
-How (one duplex pipe, pickled messages)::
+How (two one-way pipes; the messages are in :mod:`gdviz.training.child`)::
 
-    window process                            training process
-    RemoteSession.run() / set_lr() ... ──►   relay thread ─► session.send()
-    RemoteSession.serve()  (worker thread) ◄── session.publish() ─ "snap"
-        └─ mailbox.put(snapshot), "ack" ──►   (one snapshot in flight at a
-                                               time; newer ones merge, as in
-                                               the Mailbox: latest wins)
+    window process                                training process
+    run() / set_lr() ... ─► CommandQueue ─► sender ──► relay ─► session.send()
+    serve() (worker thread) ◄────────────── Snap ───── session.publish()
+        └─ mailbox.put(snapshot); Ack ─► CommandQueue   (one snapshot in flight)
+
+No caller ever waits for the process: a command enters a
+:class:`~gdviz.training.commands.CommandQueue` (never blocks; the latest
+value of a setting wins while the process is behind) and the sender thread,
+the only writer of the command pipe, is the one that waits when the process
+is stopped or slow. It also pings the process; ``responding`` turns False
+when nothing has come back for ``NOT_RESPONDING_AFTER`` seconds.
 
 Commands are checked in the caller's thread (a bad value raises
-``SettingError`` at once) by a *shadow* session: a never-trained
-``TrainingSession`` that applies the same commands, so ``config``,
+``SettingError`` at once) and applied to a *shadow*: a never-trained
+``TrainingSession`` (``TrainingSession.apply``), so ``config``,
 ``initial_theta``, ``net.sizes`` and the dataset are known here without
-asking the child. Counters (step, epoch, examples seen, running, busy) come
-with every snapshot. A recorder set as ``recorder`` receives θ every K-th
-step from the child, so replays stay bitwise exact.
+asking the process. Counters (step, epoch, examples seen, running, busy)
+come with every snapshot. A recorder set as ``recorder`` receives θ every
+K-th step from the process, so replays stay bitwise exact.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import threading
-import traceback
+import time
 
 import numpy as np
 
+from gdviz.training import commands as cmd
+from gdviz.training.child import Ack, Bye, Failed, Ping, RecorderStopped, Snap, Tap, ThetaAt, child_main
+from gdviz.training.commands import CommandQueue
 from gdviz.training.config import LESSON, TrainConfig
+from gdviz.training.protocol import Session
+from gdviz.training.session import SessionStatus, TrainingSession
 from gdviz.training.snapshot import Mailbox
-from gdviz.training.session import TrainingSession
 
-__all__ = ["RemoteSession", "EngineError", "EngineStartError", "start_method"]
+__all__ = ["RemoteSession", "EngineError", "EngineStartError", "NOT_RESPONDING_AFTER", "start_method"]
 
 #: Seconds to wait for the training process to end after "stop" before it is killed.
 STOP_TIMEOUT = 10.0
+#: The same for a process that is not responding (stopped, or stuck).
+SILENT_STOP_TIMEOUT = 1.0
+#: Seconds between pings while the session is served.
+PING_INTERVAL = 0.25
+#: Seconds without any message from the process after which it is "not responding".
+NOT_RESPONDING_AFTER = 2.0
+#: Seconds a starting process may take to say anything before it is "not responding".
+STARTUP_GRACE = 20.0
 
 
 class EngineError(RuntimeError):
@@ -71,143 +87,12 @@ def _context():
     return _CONTEXT
 
 
-# ============================================================================ child
-class _Outbox:
-    """The child's end of the pipe: a Mailbox whose ``put`` sends.
+class RemoteSession(Session):
+    """A :class:`~gdviz.training.protocol.Session` whose loop runs in a child process.
 
-    At most one snapshot is unacknowledged; a snapshot published meanwhile
-    waits here, merged with newer ones (so every step's cost still arrives).
-    Status counters travel with each snapshot.
-    """
-
-    def __init__(self, conn, session: TrainingSession):
-        self._conn = conn
-        self._session = session
-        self._lock = threading.Lock()  # the trainer and the relay both send
-        self._credit = 1
-        self._pending = None  # (snapshot, status) waiting for the credit
-        self.received = 0  # commands handed to the session so far
-
-    def send(self, msg) -> None:
-        with self._lock:
-            self._conn.send(msg)
-
-    def _status(self, snap) -> dict:
-        s = self._session
-        # Order matters: `received` is read before the queue is checked, so a
-        # command counted here was queued before the queue was seen empty.
-        received = self.received
-        status = {"step": s.step_count, "epoch": s.epoch, "examples_seen": s.examples_seen,
-                  "running": s.running, "pending": s._pending, "received": received,
-                  "idle": s._commands.empty(), "diverged": s.diverged, "config": s.config}
-        if s.diverged:
-            status["last_good"] = np.array(s.last_finite_theta(), copy=True)
-        return status
-
-    def put(self, snap) -> None:  # trainer thread (session.publish)
-        status = self._status(snap)
-        with self._lock:
-            if self._pending is not None:
-                snap = snap.merged_after(self._pending[0])
-            if self._credit > 0:
-                self._credit -= 1
-                self._pending = None
-                self._conn.send(("snap", snap, status))
-            else:
-                self._pending = (snap, status)
-
-    def ack(self) -> None:  # relay thread
-        with self._lock:
-            if self._pending is not None:
-                snap, status = self._pending
-                self._pending = None
-                self._conn.send(("snap", snap, status))
-            else:
-                self._credit += 1
-
-    # (Mailbox API the session may use)
-    def take(self):
-        return None
-
-    def peek(self):
-        return None
-
-
-class _ThetaTap:
-    """Stands in the child for the window's Recorder: sends θ every K-th step
-    (and at the first step it sees); the window's recorder stores it."""
-
-    def __init__(self, outbox: _Outbox, theta_every: int):
-        self._out = outbox
-        self.theta_every = max(1, int(theta_every))
-        self._first = True
-
-    def on_step(self, step: int, theta: np.ndarray, cost: float | None = None) -> None:
-        if self._first or step % self.theta_every == 0:
-            self._first = False
-            self._out.send(("theta", int(step), theta))  # pickled (copied) before this returns
-
-    def stop(self, reason: str) -> None:
-        self._out.send(("rec_stopped", reason))
-
-
-def _relay(conn, session: TrainingSession, outbox: _Outbox) -> None:
-    """Child: turn the window's messages into session commands until "stop"."""
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):  # the window's process is gone
-            session.stop()
-            return
-        kind = msg[0]
-        if kind == "cmd":
-            if msg[1] == "stop":
-                session.stop()
-                outbox.received += 1
-                return
-            session.send(msg[1], *msg[2])
-            outbox.received += 1  # after queueing: see _Outbox._status
-        elif kind == "ack":
-            outbox.ack()
-        elif kind == "tap":
-            session.recorder = None if msg[1] is None else _ThetaTap(outbox, msg[1])
-
-
-def _child_main(conn, dataset, config: TrainConfig, initial_theta, publish_hz: float) -> None:
-    """The training process: build the session, serve it, say goodbye."""
-    # Ctrl+C in a terminal reaches the whole process group: the window decides
-    # (the thread engine trains on); this process ends when the pipe says so.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        session = TrainingSession(dataset, config, publish_hz=publish_hz, initial_theta=initial_theta)
-        outbox = _Outbox(conn, session)
-        session.mailbox = outbox
-        relay = threading.Thread(target=_relay, args=(conn, session, outbox), name="gdviz-relay",
-                                 daemon=True)
-        relay.start()
-        session.serve()
-        outbox.send(("bye",))
-    except BaseException:  # noqa: BLE001 - reported to the window, which stays up
-        try:
-            conn.send(("error", traceback.format_exc()))
-        except (OSError, ValueError):
-            pass
-    finally:
-        try:
-            conn.close()
-        except OSError:
-            pass
-
-
-# ============================================================================ window side
-class RemoteSession:
-    """A :class:`TrainingSession` whose loop runs in a child process.
-
-    Same command methods, ``mailbox``, ``serve()``/``stop()`` contract and
-    read-only properties as the in-process session, so the window and its
-    worker thread drive either one. The process starts at construction (it
-    loads while the window builds); ``serve()`` receives its snapshots until
-    ``stop()``.
+    The process starts at construction (it loads while the window builds)
+    unless ``start=False``; ``serve()`` starts it if nobody has, and receives
+    its snapshots until ``stop()``.
 
     As with any ``multiprocessing`` program, a script that creates one must
     guard its entry point with ``if __name__ == "__main__":`` (the ``gdviz``
@@ -217,30 +102,30 @@ class RemoteSession:
     def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
                  initial_theta: np.ndarray | None = None, start: bool = True):
         self._shadow = TrainingSession(dataset, config, publish_hz=0, initial_theta=initial_theta)
-        self._shadow_send = self._shadow.send
-        self._shadow.send = self._command  # the shadow validates, then we forward
         self.mailbox = Mailbox()
         # Step 0 is known here already (same θ0, bit for bit): a window can paint
         # the untrained network before the process has even started.
         self.mailbox.put(self._shadow.snapshot())
         self.error: str | None = None
         self._recorder = None
-        self._sent = 0
-        self._status: dict = {}
-        self._send_lock = threading.Lock()  # commands (any thread) and acks (serve) share the pipe
-        self._cmd_lock = threading.RLock()
+        self._outgoing = CommandQueue()
+        self._cmd_lock = threading.Lock()  # the shadow and the process see commands in one order
+        self._report: Snap | None = None  # the newest status (its snapshot is not kept here)
+        self._serving_since: float | None = None
+        self._heard_at: float | None = None  # when the process last said anything (monotonic s)
         self._stopping = False
         self._killer: threading.Timer | None = None
         self._end_lock = threading.Lock()  # the kill timer, and giving back the ended process's pipes
         self._ended = False  # the process has ended and been reaped
         ctx = _context()
-        self._conn, child_conn = ctx.Pipe(duplex=True)
+        cmd_in, self._cmd_out = ctx.Pipe(duplex=False)
+        self._snap_in, snap_out = ctx.Pipe(duplex=False)
+        given = self._shadow.given_theta
         self._proc = ctx.Process(
-            target=_child_main, name="gdviz-training",
-            args=(child_conn, dataset, self._shadow.config, self._shadow.initial_theta
-                  if initial_theta is not None else None, publish_hz),
-            daemon=True)
-        self._child_conn = child_conn
+            target=child_main, name="gdviz-training",
+            args=(cmd_in, snap_out, dataset, self._shadow.config, given, publish_hz), daemon=True)
+        self._child_ends = (cmd_in, snap_out)
+        self._sender = threading.Thread(target=self._send_loop, name="gdviz-sender", daemon=True)
         self._start_lock = threading.Lock()
         self._started = False
         if start:
@@ -259,88 +144,78 @@ class RemoteSession:
             try:
                 self._proc.start()
             except (OSError, RuntimeError, ValueError, AssertionError) as exc:
+                self._close_quietly(self._cmd_out)
                 raise EngineStartError(f"could not start the training process: {exc}") from exc
             finally:
-                self._child_conn.close()
+                for conn in self._child_ends:
+                    self._close_quietly(conn)
+            self._sender.start()
 
-    def _reap(self, timeout: float) -> None:
-        """Wait up to ``timeout`` s for the process to end, then kill it."""
-        if self._proc._popen is None:  # never started
-            return
-        self._proc.join(timeout)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(1.0)
-        if self._proc.exitcode is not None:  # ended: give back its pipes now, not at garbage collection
-            with self._end_lock:  # (not while the kill timer polls them)
-                self._ended = True
-                self._proc._popen.close()  # (exitcode and is_alive() still answer)
-
-    def _close_conn(self) -> None:
-        """Close this end of the pipe (the child then sees EOF, or EPIPE if it was sending)."""
-        with self._send_lock:
-            try:
-                self._conn.close()
-            except OSError:
-                pass
+    @staticmethod
+    def _close_quietly(conn) -> None:
+        try:
+            conn.close()
+        except OSError:
+            pass
 
     def in_process(self) -> TrainingSession:
         """A fresh in-process session with this one's data, settings and given weights."""
         sh = self._shadow
-        return TrainingSession(sh.dataset, sh.config, initial_theta=sh._theta_override)
+        return TrainingSession(sh.dataset, sh.config, initial_theta=sh.given_theta)
 
     @classmethod
-    def like(cls, session: TrainingSession, **kwargs) -> "RemoteSession":
+    def like(cls, session: Session, **kwargs) -> "RemoteSession":
         """A remote session with ``session``'s dataset, settings and initial θ
         (given weights, e.g. a checkpoint's, stay given: Reset returns to them)."""
-        return cls(session.dataset, session.config, initial_theta=session._theta_override, **kwargs)
+        return cls(session.dataset, session.config, initial_theta=session.given_theta, **kwargs)
 
     # =============================================================== commands
-    def _command(self, name: str, *args) -> None:
-        """Apply to the shadow (config, θ0 stay known here), then to the child."""
-        with self._cmd_lock:  # the shadow and the child see the commands in one order
-            self._shadow_send(name, *args)
-            while not self._shadow._commands.empty():
-                self._shadow._drain()
-            self._sent += 1
-            self._send(("cmd", name, args))
+    def send(self, command: cmd.Command) -> None:
+        """Apply ``command`` to the shadow (config, θ0 stay known here), then queue it
+        for the process. Never waits for the process."""
+        with self._cmd_lock:
+            self._shadow.apply(command)
+            self._outgoing.put(command)
 
-    def _send(self, msg) -> None:
-        with self._send_lock:
-            try:
-                self._conn.send(msg)
-            except (OSError, ValueError):  # the process has ended: nothing to tell it
-                pass
-
-    def send(self, name: str, *args) -> None:
-        self._command(name, *args)
-
-    def load_theta(self, theta: np.ndarray, config: TrainConfig | None = None) -> None:
-        """As :meth:`TrainingSession.load_theta`; without ``config``, the child's
-        settings (e.g. a decayed η) stay, not the shadow's."""
-        self._shadow.load_theta(theta, self.config if config is None else config)
-
-    def __getattr__(self, name):
-        # run, pause, step, step_epoch, set_lr, set_batch_size, set_optimizer,
-        # set_speed, set_eval_every, reset, reseed, set_dataset,
-        # pin_example, restore_last_finite: the shadow checks the value and
-        # sends through _command.
-        if name in _FORWARDED:
-            return getattr(self._shadow, name)
-        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+    def _send_loop(self) -> None:
+        """Sender thread: the only writer of the command pipe. It alone waits
+        when the process is stopped or slow; it ends after Stop, or when the
+        process has ended."""
+        conn, next_ping = self._cmd_out, 0.0
+        try:
+            while True:
+                item = self._outgoing.get(timeout=PING_INTERVAL)
+                if item is not None:
+                    conn.send(item)
+                    if isinstance(item, cmd.Stop):
+                        return
+                if self._serving_since is not None and time.monotonic() >= next_ping:
+                    conn.send(Ping())
+                    next_ping = time.monotonic() + PING_INTERVAL
+        except (OSError, ValueError):  # the process has ended: nothing more to tell it
+            pass
+        finally:
+            self._close_quietly(conn)
 
     def stop(self) -> None:
-        """Make the child's loop return after its current mini-batch; ``serve()`` then
-        ends (at the latest ``STOP_TIMEOUT`` s later: the process is killed then)."""
+        """Make the process's loop return after its current mini-batch; ``serve()`` then
+        ends (at the latest ``STOP_TIMEOUT`` s later, ``SILENT_STOP_TIMEOUT`` if it is
+        not responding: the process is killed then)."""
         self._stopping = True
+        timeout = STOP_TIMEOUT if self.responding else SILENT_STOP_TIMEOUT
         with self._end_lock:
             if self._killer is None and not self._ended:  # (a reaped process needs no timer)
-                # A child that does not end in time (stuck, or frozen by a debugger)
-                # is killed, so quitting never hangs; serve() then sees the pipe close.
-                self._killer = threading.Timer(STOP_TIMEOUT, self._kill_if_alive)
+                # A process that does not end in time (stuck, stopped, or frozen by a
+                # debugger) is killed, so quitting never hangs; serve() then sees the pipe close.
+                self._killer = threading.Timer(timeout, self._kill_if_alive)
                 self._killer.daemon = True
                 self._killer.start()
-        self._command("stop")
+        self.send(cmd.Stop())
+
+    def _kill_if_alive(self) -> None:
+        with self._end_lock:
+            if not self._ended and self._proc.is_alive():
+                self._proc.kill()
 
     def _disarm(self) -> None:
         """Cancel the kill timer and wait for its thread to end (so no thread outlives the session)."""
@@ -350,34 +225,50 @@ class RemoteSession:
             if killer is not threading.current_thread():
                 killer.join(1.0)
 
-    def _kill_if_alive(self) -> None:
-        with self._end_lock:
-            if not self._ended and self._proc.is_alive():
-                self._proc.kill()
+    def _reap(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the process to end, then kill it; then the sender."""
+        if not self._started or self._proc.pid is None:  # never started
+            return
+        self._proc.join(timeout)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(1.0)
+        if self._proc.exitcode is not None:  # ended: give back its pipes now, not at garbage collection
+            with self._end_lock:  # (not while the kill timer polls them)
+                self._ended = True
+                # multiprocessing's own handle: closing it keeps exitcode and is_alive() answering
+                self._proc._popen.close()
+        if self._sender.is_alive():
+            # A last Stop wakes a sender that waits for commands; one stuck writing
+            # to a stopped process got EPIPE when it was killed. Either way it ends.
+            self._outgoing.put(cmd.Stop())
+            self._sender.join(1.0)
 
     def close(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop and reap the process (for a session that is not being served)."""
         self.stop()
-        # Nobody reads what the child sends: close our end first, so a child stuck
+        # Nobody reads what the process sends: close our end first, so a process stuck
         # sending a snapshot larger than the pipe's buffer gets EPIPE and ends.
-        self._close_conn()
-        self._reap(timeout)
+        self._close_quietly(self._snap_in)
         with self._start_lock:
-            if not self._started:  # never started: nothing will read the child's end
+            if not self._started:  # never started: nothing will use the pipes
                 self._started = True
-                self._child_conn.close()
+                for conn in (*self._child_ends, self._cmd_out):
+                    self._close_quietly(conn)
+        self._reap(timeout)
         self._disarm()
 
     # =============================================================== the worker thread
     def serve(self) -> None:
-        """Receive the child's snapshots into ``mailbox`` until it stops.
+        """Receive the process's snapshots into ``mailbox`` until it stops.
 
         Raises :class:`EngineError` if the process ends without being asked to.
         """
         from threadpoolctl import threadpool_limits
 
         self.start()
-        conn, failure = self._conn, None
+        conn, failure = self._snap_in, None
+        self._serving_since = time.monotonic()
         # As in TrainingSession.serve (the limit is process-wide): the views' small
         # NumPy products in this process must not wake a BLAS thread pool that
         # fights the training process for the cores (a 13k-element dot took 1.4 ms).
@@ -391,27 +282,28 @@ class RemoteSession:
                         self._proc.join(1.0)  # (its exit code, not None)
                         failure = f"the training process ended unexpectedly (exit code {self._proc.exitcode})"
                     break
-                kind = msg[0]
-                if kind == "snap":
-                    self._status = msg[2]
-                    self.mailbox.put(msg[1])
-                    self._send(("ack",))
-                elif kind == "theta":
+                self._heard_at = time.monotonic()
+                if isinstance(msg, Snap):
+                    self._report = msg
+                    self.mailbox.put(msg.snapshot)
+                    self._outgoing.put(Ack())
+                elif isinstance(msg, ThetaAt):
                     rec = self._recorder
                     if rec is not None:
-                        rec.on_step(msg[1], msg[2])
-                elif kind == "rec_stopped":
+                        rec.on_step(msg.step, msg.theta)
+                elif isinstance(msg, RecorderStopped):
                     rec, self._recorder = self._recorder, None
                     if rec is not None:
-                        rec.stop(msg[1])
-                elif kind == "error":
-                    failure = "the training process failed:\n" + msg[1]
+                        rec.stop(msg.reason)
+                elif isinstance(msg, Failed):
+                    failure = "the training process failed:\n" + msg.text
                     break
-                elif kind == "bye":
+                elif isinstance(msg, Bye):
                     break
         finally:
+            self._serving_since = None
             limits.restore_original_limits()
-            self._close_conn()  # after "bye" nothing more comes; else the child must not wait for us
+            self._close_quietly(conn)  # after Bye nothing more comes; else the process must not wait for us
             self._reap(STOP_TIMEOUT if failure is None else 1.0)
             self._disarm()
         if failure is not None:
@@ -423,6 +315,30 @@ class RemoteSession:
         """The ``multiprocessing.Process`` that trains."""
         return self._proc
 
+    # =============================================================== health
+    @property
+    def reply_age(self) -> float | None:
+        """Seconds since the process last said anything while served (None before that)."""
+        heard = self._heard_at
+        return None if heard is None or self._serving_since is None else time.monotonic() - heard
+
+    @property
+    def responding(self) -> bool:
+        """False when the served process has not answered for ``NOT_RESPONDING_AFTER``
+        seconds (``STARTUP_GRACE`` before its first message): stopped, or too slow."""
+        since = self._serving_since
+        if since is None:
+            return True
+        age = self.reply_age
+        if age is None:
+            return time.monotonic() - since < STARTUP_GRACE
+        return age < NOT_RESPONDING_AFTER
+
+    @property
+    def dropped_commands(self) -> int:
+        """Commands refused because too many were waiting for the process."""
+        return self._outgoing.dropped
+
     # =============================================================== state
     @property
     def recorder(self):
@@ -430,24 +346,28 @@ class RemoteSession:
 
     @recorder.setter
     def recorder(self, rec) -> None:
-        """Set a :class:`~gdviz.training.recording.Recorder` (or None): the child
+        """Set a :class:`~gdviz.training.recording.Recorder` (or None): the process
         then sends θ every ``rec.theta_every`` steps, which it stores."""
         self._recorder = rec
-        self._send(("tap", None if rec is None else rec.theta_every))
+        self._outgoing.put(Tap(None if rec is None else rec.theta_every))
 
     @property
     def dataset(self):
         return self._shadow.dataset
 
+    def _settled(self) -> SessionStatus | None:
+        """The process's status if it has applied every command sent, else None."""
+        rep = self._report
+        waiting, taken = self._outgoing.counts()
+        if rep is None or waiting or rep.received < taken or not rep.status.idle:
+            return None
+        return rep.status
+
     @property
     def config(self) -> TrainConfig:
-        """The settings as sent (the child's own, e.g. a decayed η, once a snapshot says so)."""
-        st = self._status
-        status = st.get("config")
-        # (a command the child has received but not applied yet is not in its config)
-        if status is None or st.get("received", 0) < self._sent or not st.get("idle", True):
-            return self._shadow.config
-        return status
+        """The settings as sent (the process's own, e.g. a decayed η, once it has applied them)."""
+        status = self._settled()
+        return self._shadow.config if status is None else status.config
 
     @property
     def net(self):
@@ -458,50 +378,63 @@ class RemoteSession:
     def initial_theta(self) -> np.ndarray:
         return self._shadow.initial_theta
 
+    @property
+    def given_theta(self) -> np.ndarray | None:
+        return self._shadow.given_theta
+
+    @property
+    def pinned(self) -> int | None:
+        return self._shadow.pinned
+
+    @property
+    def requested_running(self) -> bool:
+        """True when the last Run/Pause/Step sent asked to run (whatever the process did with it)."""
+        return self._shadow.running
+
     def last_finite_theta(self) -> np.ndarray:
         """After a divergence, the last θ whose cost was finite (else the newest θ known)."""
-        good = self._status.get("last_good")
-        if good is not None:
-            return good
+        rep = self._report
+        if rep is not None and rep.last_good is not None:
+            return rep.last_good
         snap = self.mailbox.peek()
         return snap.theta if snap is not None else self._shadow.initial_theta
 
+    def _status_value(self, name: str, default):
+        rep = self._report
+        return default if rep is None else getattr(rep.status, name)
+
     @property
     def step_count(self) -> int:
-        return int(self._status.get("step", 0))
+        return int(self._status_value("step", 0))
 
     @property
     def epoch(self) -> int:
-        return int(self._status.get("epoch", 0))
+        return int(self._status_value("epoch", 0))
 
     @property
     def examples_seen(self) -> int:
-        return int(self._status.get("examples_seen", 0))
+        return int(self._status_value("examples_seen", 0))
 
     @property
     def diverged(self) -> bool:
-        return bool(self._status.get("diverged", False))
+        return bool(self._status_value("diverged", False))
 
     @property
     def running(self) -> bool:
-        return bool(self._status.get("running", False))
+        return bool(self._status_value("running", False))
 
     @property
     def busy(self) -> bool:
         """True while running, with steps still to do, or with commands not yet applied."""
-        st = self._status
-        return (st.get("received", -1) < self._sent or not st.get("idle", True)
-                or bool(st.get("running")) or st.get("pending", 0) > 0)
+        rep = self._report
+        if rep is None:
+            return True
+        st = rep.status
+        return self._settled() is None or st.running or st.pending > 0
 
     def __repr__(self) -> str:
         return f"<RemoteSession pid={self._proc.pid} alive={self._proc.is_alive()}>"
 
-
-_FORWARDED = frozenset({
-    "run", "pause", "step", "step_epoch", "set_lr", "set_batch_size", "set_optimizer",
-    "set_speed", "set_eval_every", "reset", "reseed", "set_dataset",
-    "pin_example", "restore_last_finite",
-})
 
 if os.environ.get("GDVIZ_DEBUG_REMOTE"):  # pragma: no cover - a developer's aid
     multiprocessing.log_to_stderr().setLevel("DEBUG")

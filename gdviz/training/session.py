@@ -16,28 +16,22 @@ All state is changed by the thread that trains; commands only enter a queue.
 from __future__ import annotations
 
 import math
-import queue
-from array import array
-import secrets
 import threading
 import time
+from array import array
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from gdviz.core import Network, make_update_rule
-from gdviz.training.config import (
-    LESSON,
-    LR_MIN,
-    SettingError,
-    TrainConfig,
-    check_batch_size,
-    check_lr,
-)
+from gdviz.training import commands as cmd
+from gdviz.training.commands import CommandQueue
+from gdviz.training.config import LESSON, LR_MIN, SettingError, TrainConfig
+from gdviz.training.evaluation import measure
+from gdviz.training.protocol import Session, checked_theta
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
-TRAIN_EVAL_MAX = 2_000  # training digits for periodic train-accuracy checks (all at epoch ends)
 GD_CHUNK = 1000  # examples per chunk when summing the full-data gradient
 MAX_COMMANDS_PER_BATCH = 64
 MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 MB)
@@ -45,6 +39,7 @@ MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 
 # this many rows at a time (whole batches; at least one): a few calls per ~12
 # batches of 10 instead of per batch, and 128 rows (400 kB) stay in cache.
 CHUNK_ROWS = 128
+THROUGHPUT_WINDOW_S = 0.5  # samples/s is measured over at least this much wall-clock time
 _INV255 = np.float32(1.0 / 255.0)
 
 
@@ -54,14 +49,29 @@ def diverged_message(step: int, lr: float) -> str:
             f"weights blow up. Choose a smaller η, then restore the last good weights.")
 
 
-class TrainingSession:
+@dataclass(frozen=True)
+class SessionStatus:
+    """A session's counters and settings at one moment (sent with each snapshot
+    of a training process). ``pending``: steps still to do; ``idle``: no command waiting."""
+
+    step: int
+    epoch: int
+    examples_seen: int
+    running: bool
+    pending: int
+    idle: bool
+    diverged: bool
+    config: TrainConfig
+
+
+class TrainingSession(Session):
     """Trains ``Network(config.sizes())`` on ``dataset`` (a ``gdviz.data.Dataset``)."""
 
     def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
                  initial_theta: np.ndarray | None = None):
         self.mailbox = Mailbox()
         self.publish_interval = 1.0 / publish_hz if publish_hz > 0 else 0.0
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._commands = CommandQueue()
         self._wake = threading.Event()
         self._stopping = False
         self._running = False
@@ -73,94 +83,36 @@ class TrainingSession:
         self.recorder = None  # a gdviz.training.recording.Recorder, fed θ every step
         self._dataset = dataset
         self.config = config.validated()
-        self._theta_override = None if initial_theta is None else self._checked_theta(
-            initial_theta, self.config)
+        self._theta_override = None if initial_theta is None else checked_theta(
+            initial_theta, dataset, self.config)
         self._build()
 
     # =============================================================== commands
-    # Safe from any thread. Values are checked here, in the caller's thread, so
-    # a bad one raises SettingError at once and nothing reaches the loop.
-    def send(self, name: str, *args) -> None:
-        self._commands.put((name, args))
+    # The command methods (run, pause, set_lr...) come from Session: they check
+    # their values in the caller's thread and send a command here.
+    def send(self, command: cmd.Command) -> None:
+        """Queue ``command`` for the loop (safe from any thread; never blocks)."""
+        self._handler(command)  # (a TypeError here, not in the loop)
+        self._commands.put(command)
         self._wake.set()
 
-    def run(self) -> None:
-        """Train continuously (at ``steps_per_second``, or as fast as possible)."""
-        self.send("run")
+    def apply(self, command: cmd.Command) -> None:
+        """Apply ``command`` now, in this thread: for a session nobody serves
+        (e.g. the window's copy of a training process's settings)."""
+        handler = self._handler(command)
+        self._dirty = True
+        handler(self, command)
 
-    def pause(self) -> None:
-        self.send("pause")
-
-    def step(self, n: int = 1) -> None:
-        """Do exactly ``n`` more updates, then stay paused."""
-        self.send("step", max(0, int(n)))
-
-    def step_epoch(self) -> None:
-        """Train to the end of the current epoch (one whole epoch from its start)."""
-        self.send("step_epoch")
-
-    def set_lr(self, lr) -> None:
-        self.send("set", "lr", check_lr(lr))
-
-    def set_batch_size(self, batch_size) -> None:
-        self.send("set", "batch_size", check_batch_size(batch_size))
-
-    def set_optimizer(self, optimizer: str) -> None:
-        replace(self.config, optimizer=optimizer).validated()
-        self.send("set", "optimizer", optimizer)
-
-    def set_speed(self, steps_per_second: float) -> None:
-        """Updates per second; 0 = as fast as possible."""
-        replace(self.config, steps_per_second=steps_per_second).validated()
-        self.send("set", "steps_per_second", float(steps_per_second))
-
-    def set_eval_every(self, steps: int) -> None:
-        replace(self.config, eval_every=steps).validated()
-        self.send("set", "eval_every", int(steps))
-
-    def reset(self, config: TrainConfig | None = None) -> None:
-        """Back to step 0 with the same initial θ (bitwise), or with a new ``config``."""
-        self.send("reset", None if config is None else config.validated())
-
-    def reseed(self, seed: int | None = None) -> None:
-        """New initial θ and shuffles from ``seed`` (random when None); back to step 0."""
-        self.send("reseed", secrets.randbelow(2**31) if seed is None else int(seed))
-
-    def set_dataset(self, dataset) -> None:
-        """Train on another dataset from step 0 (same settings)."""
-        self.send("dataset", dataset)
-
-    def load_theta(self, theta: np.ndarray, config: TrainConfig | None = None) -> None:
-        """Start again from step 0 at ``theta`` (e.g. a checkpoint's), which
-        becomes the "initial" θ that Reset returns to. ``config`` (optional)
-        replaces the settings first. Raises SettingError if θ does not fit."""
-        config = self.config if config is None else config.validated()
-        self.send("load", self._checked_theta(theta, config), config)
-
-    def _checked_theta(self, theta, config: TrainConfig) -> np.ndarray:
-        n_in = int(np.prod(self._dataset.train_images.shape[1:]))
-        sizes = config.sizes(n_in, 10)
-        theta = np.asarray(theta)
-        expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-        if theta.shape != (expected,):
-            raise SettingError(f"these weights do not fit a {'-'.join(map(str, sizes))} network "
-                               f"({theta.size:,} numbers instead of {expected:,})")
-        if not np.all(np.isfinite(theta)):
-            raise SettingError("these weights contain infinite or not-a-number values")
-        return frozen(theta, np.float32)
-
-    def pin_example(self, test_index: int | None) -> None:
-        """Show test digit ``test_index`` as the current example (None: follow training)."""
-        self.send("pin", test_index)
-
-    def restore_last_finite(self) -> None:
-        """After a divergence: put back the last θ whose cost was finite."""
-        self.send("restore")
+    def _handler(self, command) -> Callable[[TrainingSession, cmd.Command], None]:
+        try:
+            return self._HANDLERS[type(command)]
+        except KeyError:
+            raise TypeError(f"not a session command: {command!r}") from None
 
     def stop(self) -> None:
         """Make ``serve()`` return as soon as the current mini-batch is done."""
         self._stopping = True
-        self.send("stop")
+        self.send(cmd.Stop())
 
     # =============================================================== worker loop
     def serve(self) -> None:
@@ -202,6 +154,21 @@ class TrainingSession:
     def busy(self) -> bool:
         """True while running, with steps still to do, or with commands not yet applied."""
         return self._running or self._pending > 0 or not self._commands.empty()
+
+    @property
+    def requested_running(self) -> bool:
+        """As ``running``: commands reach this loop before its next mini-batch."""
+        return self._running
+
+    @property
+    def responding(self) -> bool:
+        """Always True: this loop runs in this process (its thread cannot be stopped alone)."""
+        return True
+
+    def status(self) -> SessionStatus:
+        """The counters and settings now (for a training process to report)."""
+        return SessionStatus(self.step_count, self.epoch, self.examples_seen, self._running,
+                             self._pending, self._commands.empty(), self.diverged, self.config)
 
     # =============================================================== synchronous API
     def train_step(self) -> float:
@@ -249,16 +216,10 @@ class TrainingSession:
 
     def evaluate(self, full_train: bool = False) -> Evaluation:
         """Measure test (and training) cost and accuracy at θ now; record it."""
-        ds, net = self._dataset, self.net
-        if full_train:
-            tr_x, tr_y = ds.train_images, ds.train_labels
-        else:
-            tr_x, tr_y = ds.train_images[:TRAIN_EVAL_MAX], ds.train_labels[:TRAIN_EVAL_MAX]
-        with np.errstate(all="ignore"):
-            test_cost, test_acc, _ = net.evaluate(ds.test_images, ds.test_labels)
-            train_cost, train_acc, _ = net.evaluate(tr_x, tr_y)
-        ev = Evaluation(self.step_count, self.epoch + self._epoch_fraction(), test_cost,
-                        test_acc, train_cost, train_acc)
+        ds = self._dataset
+        ev, _ = measure(self.net, None, self.step_count, self.epoch + self._epoch_fraction(),
+                        ds.test_images, ds.test_labels, ds.train_images, ds.train_labels,
+                        full_train=full_train)
         self._evals.append(ev)
         self._dirty = True
         return ev
@@ -319,6 +280,15 @@ class TrainingSession:
     def initial_theta(self) -> np.ndarray:
         return self._theta0
 
+    @property
+    def given_theta(self) -> np.ndarray | None:
+        """Weights given or loaded (Reset returns to them), or None: θ0 from the seed."""
+        return self._theta_override
+
+    @property
+    def pinned(self) -> int | None:
+        return self._pinned
+
     def last_finite_theta(self) -> np.ndarray:
         return self._last_good
 
@@ -368,12 +338,13 @@ class TrainingSession:
         self._last_eval: Evaluation | None = None
         self._example_index = 0  # the current example: an index into the training set
         self._throughput = 0.0
-        self._tp_examples, self._tp_seconds = 0, 0.0
+        self._tp_start: tuple[float, int] | None = None  # (time, examples_seen) opening the window
         self._next_due = 0.0
         self._running = False
         self._pending = 0
         self._run_id += 1
         self._dirty = True
+        self._evaluate_if_stale()  # the untrained network's cost and accuracy: the run's first point
 
     def _drain(self) -> None:
         """Apply the queued commands, at most ``MAX_COMMANDS_PER_BATCH`` (worker thread only).
@@ -381,68 +352,85 @@ class TrainingSession:
         Bounded, so a flood of commands cannot starve training.
         """
         for _ in range(MAX_COMMANDS_PER_BATCH):
-            if self._commands.empty():
+            command = self._commands.get()
+            if command is None:
                 return
-            try:
-                name, args = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            self._dirty = True
-            if name == "run":
-                self._running, self._message = True, ""
-            elif name == "pause":
-                self._running, self._pending = False, 0
-            elif name == "step":
-                self._running = False
-                self._pending += args[0]
-            elif name == "step_epoch":
-                self._running = False
-                if self.config.optimizer == "gd":
-                    self._pending += 1
-                else:
-                    remaining = len(self._dataset.train_labels) - self._cursor
-                    if self._order is None or remaining <= 0:
-                        remaining = len(self._dataset.train_labels)
-                    self._pending += -(-remaining // self.config.batch_size)
-            elif name == "set":
-                key, value = args
-                self.config = replace(self.config, **{key: value})
-                if key == "optimizer":
-                    self._rule = make_update_rule(value, self.net.n_params, self.net.dtype)
-            elif name == "reset":
-                if args[0] is not None and args[0] != self.config:
-                    if args[0].hidden != self.config.hidden:
-                        self._theta_override = None  # loaded weights no longer fit
-                    self.config = args[0]
-                    self._build()
-                else:
-                    self._restart()
-                self._message = "Reset to the initial weights (step 0)."
-            elif name == "reseed":
-                self._theta_override = None
-                self.config = replace(self.config, seed=args[0])
-                self._build()
-                self._message = f"New random starting weights (seed {args[0]})."
-            elif name == "dataset":
-                self._dataset = args[0]
-                self._pinned = None
-                self._build()
-                self._message = f"Now training on {getattr(args[0], 'description', 'new data')}."
-            elif name == "load":
-                self._theta_override, self.config = args
-                self._build()
-                self._message = "Loaded weights: Reset now returns to them."
-            elif name == "pin":
-                idx = args[0]
-                self._pinned = None if idx is None else int(idx) % len(self._dataset.test_labels)
-            elif name == "restore":
-                if self.diverged:
-                    self.net.theta[...] = self._last_good
-                    self._rule.reset()
-                    self.diverged = False
-                    self._message = "Restored the last weights whose cost was finite."
-            elif name == "stop":
-                self._running, self._pending = False, 0
+            self.apply(command)
+
+    # One handler per command type (the table is _HANDLERS, below them).
+    def _on_run(self, c: cmd.Run) -> None:
+        self._running, self._message = True, ""
+        self._tp_start = None
+
+    def _on_pause(self, c: cmd.Pause | cmd.Stop) -> None:
+        self._running, self._pending = False, 0
+        if isinstance(c, cmd.Pause):
+            self._evaluate_if_stale()
+
+    def _on_step(self, c: cmd.Step) -> None:
+        self._running = False
+        self._tp_start = None
+        self._pending += c.n
+
+    def _on_step_epoch(self, c: cmd.StepEpoch) -> None:
+        self._running = False
+        self._tp_start = None
+        if self.config.optimizer == "gd":
+            self._pending += 1
+        else:
+            remaining = len(self._dataset.train_labels) - self._cursor
+            if self._order is None or remaining <= 0:
+                remaining = len(self._dataset.train_labels)
+            self._pending += -(-remaining // self.config.batch_size)
+
+    def _on_set(self, c: cmd.Set) -> None:
+        self.config = replace(self.config, **{c.name: c.value})
+        if c.name == "optimizer":
+            self._rule = make_update_rule(c.value, self.net.n_params, self.net.dtype)
+
+    def _on_reset(self, c: cmd.Reset) -> None:
+        if c.config is not None and c.config != self.config:
+            if c.config.hidden != self.config.hidden:
+                self._theta_override = None  # loaded weights no longer fit
+            self.config = c.config
+            self._build()
+        else:
+            self._restart()
+        self._message = "Reset to the initial weights (step 0)."
+
+    def _on_reseed(self, c: cmd.Reseed) -> None:
+        self._theta_override = None
+        self.config = replace(self.config, seed=c.seed)
+        self._build()
+        self._message = f"New random starting weights (seed {c.seed})."
+
+    def _on_dataset(self, c: cmd.SetDataset) -> None:
+        self._dataset = c.dataset
+        self._pinned = None
+        self._build()
+        self._message = f"Now training on {getattr(c.dataset, 'description', 'new data')}."
+
+    def _on_load(self, c: cmd.LoadTheta) -> None:
+        self._theta_override, self.config = c.theta, c.config
+        self._build()
+        self._message = "Loaded weights: Reset now returns to them."
+
+    def _on_pin(self, c: cmd.PinExample) -> None:
+        self._pinned = None if c.index is None else int(c.index) % len(self._dataset.test_labels)
+
+    def _on_restore(self, c: cmd.RestoreLastFinite) -> None:
+        if self.diverged:
+            self.net.theta[...] = self._last_good
+            self._rule.reset()
+            self.diverged = False
+            self._message = "Restored the last weights whose cost was finite."
+
+    _HANDLERS: dict[type, Callable[[TrainingSession, cmd.Command], None]] = {
+        cmd.Run: _on_run, cmd.Pause: _on_pause, cmd.Step: _on_step, cmd.StepEpoch: _on_step_epoch,
+        cmd.Set: _on_set, cmd.Reset: _on_reset, cmd.Reseed: _on_reseed, cmd.SetDataset: _on_dataset,
+        cmd.LoadTheta: _on_load, cmd.PinExample: _on_pin, cmd.RestoreLastFinite: _on_restore,
+        cmd.Stop: _on_pause,
+    }
 
     def _epoch_fraction(self) -> float:
         n = len(self._dataset.train_labels)
@@ -463,7 +451,10 @@ class TrainingSession:
         if self._pending:
             self._pending -= 1
         self._one_step()
-        sps = self.config.steps_per_second
+        if not (self._running or self._pending):
+            self._evaluate_if_stale()
+        # The pace holds while running; steps asked for (→, to the end of the epoch) go at once.
+        sps = self.config.steps_per_second if self._running else 0.0
         self._next_due = time.perf_counter() + 1.0 / sps if sps > 0 else 0.0
 
     def _one_step(self, evaluate_at_end: bool = True) -> None:
@@ -471,7 +462,6 @@ class TrainingSession:
         if self.diverged:
             self._running, self._pending = False, 0
             return
-        t0 = time.perf_counter()
         cfg = self.config
         # callers hold np.errstate(all="ignore"): overflow is caught here as a non-finite cost
         if cfg.optimizer == "gd":
@@ -492,11 +482,7 @@ class TrainingSession:
             del costs[:MAX_UNREAD_COSTS // 2]
         if self.recorder is not None:
             self.recorder.on_step(self.step_count, theta)
-        self._tp_examples += n
-        self._tp_seconds += time.perf_counter() - t0
-        if self._tp_seconds >= 0.25:
-            self._throughput = self._tp_examples / self._tp_seconds
-            self._tp_examples, self._tp_seconds = 0, 0.0
+        self._measure_throughput(time.perf_counter())
         if cfg.optimizer == "gd" or self._cursor >= self._n_train:  # the epoch is done
             self.epoch += 1
             if cfg.lr_decay != 1.0:
@@ -507,6 +493,32 @@ class TrainingSession:
                 self._epoch_evaluation()
         elif cfg.eval_every and self.step_count % cfg.eval_every == 0:
             self._last_eval = self.evaluate()
+
+    def _evaluate_if_stale(self) -> None:
+        """Evaluate at θ now unless the last evaluation is of this step (or θ diverged).
+
+        Called when training stops (pause, the last of the steps asked for)
+        and at step 0, so every figure shown while paused is of the step shown.
+        """
+        ev = self._last_eval
+        if not self.diverged and (ev is None or ev.step != self.step_count):
+            self._last_eval = self.evaluate()
+
+    def _measure_throughput(self, now: float) -> None:
+        """Examples per second of wall-clock time, over windows of at least ``THROUGHPUT_WINDOW_S``.
+
+        Wall-clock, not compute time: at a pace of 30 steps/s with batches of
+        10 it reads 300, whatever the waits between steps. The window opens
+        at the first step after a run/step command (``_tp_start`` None), so a
+        pause is never counted.
+        """
+        if self._tp_start is None:
+            self._tp_start = (now, self.examples_seen)
+            return
+        t0, seen0 = self._tp_start
+        if now - t0 >= THROUGHPUT_WINDOW_S:
+            self._throughput = (self.examples_seen - seen0) / (now - t0)
+            self._tp_start = (now, self.examples_seen)
 
     def _epoch_evaluation(self) -> Evaluation:
         ev = self.evaluate(full_train=True)
@@ -584,4 +596,4 @@ class TrainingSession:
         self._dirty = True
 
 
-__all__ = ["TrainingSession", "SettingError", "TrainConfig", "LESSON", "diverged_message"]
+__all__ = ["SessionStatus", "TrainingSession", "SettingError", "TrainConfig", "LESSON", "diverged_message"]

@@ -9,7 +9,9 @@ from gdviz.core import (
     LESSON_SIZES,
     Network,
     count_parameters,
+    describe_parameter,
     get_activation,
+    locate_parameter,
     make_update_rule,
 )
 
@@ -30,7 +32,12 @@ def test_weight_and_bias_views_share_memory_with_theta():
     net.W[1][...] = -1
     assert np.all(net.theta[15:21] == -1)
     assert np.shares_memory(net.W[0], net.theta)
-    assert "layer 1 neuron 1 ← input 2" in net.describe_parameter(6)
+    assert describe_parameter(net.sizes, 6) == "W0[1, 2]: from pixel 2 to neuron 1 of hidden layer 1"
+    assert describe_parameter(net.sizes, 13) == "b0[1]: the bias of neuron 1 of hidden layer 1"
+    assert describe_parameter(net.sizes, 16) == "W1[0, 1]: from neuron 1 of hidden layer 1 to output neuron 0"
+    assert locate_parameter(net.sizes, 16) == (1, "W", 0, 1)
+    with pytest.raises(IndexError):
+        locate_parameter(net.sizes, net.n_params)
 
 
 @pytest.mark.parametrize("sizes", [(0, 3), (784, 0, 10), (5,), ("a", 2)])

@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gdviz import render
+from gdviz import palette, render
 from gdviz.cli import main
 from gdviz.training import LESSON, TrainingSession
 from gdviz.training.recording import Recorder, open_recording
@@ -52,11 +52,12 @@ def gif_frames(path) -> int:
 # ====================================================================== no Qt
 def test_colormap_is_the_apps():
     pytest.importorskip("PySide6")
-    from gdviz.qt import style
+    from gdviz import palette
+    from gdviz.qt import colours
 
-    assert list(render.DIVERGING_HEX) == list(style._DIVERGING_HEX)
+    assert list(render.DIVERGING_HEX) == list(palette.DIVERGING_HEX)
     lut = render.diverging_lut(256)
-    cm = style.diverging_cmap().getLookupTable(0.0, 1.0, 256, alpha=False)
+    cm = colours.diverging_cmap().getLookupTable(0.0, 1.0, 256, alpha=False)
     assert np.abs(lut.astype(int) - np.asarray(cm, dtype=int)).max() <= 1
 
 
@@ -70,10 +71,10 @@ def test_weights_mosaic_layout_and_colours():
     img = render.weights_mosaic(theta, sizes, scale=1, levels=1.0)
     assert img.dtype == np.uint8 and img.shape == (4 * 29 + 1, 4 * 29 + 1, 3)
     tile = lambda j: img[1 + (j // 4) * 29: 1 + (j // 4) * 29 + 28, 1 + (j % 4) * 29: 1 + (j % 4) * 29 + 28]  # noqa: E731
-    assert (tile(0) == render._rgb("#67001f")).all()
-    assert (tile(1) == render._rgb("#053061")).all()
-    assert (tile(3) == render._rgb("#f7f7f7")).all()  # zero = the middle colour
-    assert (tile(2)[:14] == render._rgb("#67001f")).all() and (tile(2)[14:] == render._rgb("#f7f7f7")).all()
+    assert (tile(0) == palette.rgb("#67001f")).all()
+    assert (tile(1) == palette.rgb("#053061")).all()
+    assert (tile(3) == palette.rgb("#f7f7f7")).all()  # zero = the middle colour
+    assert (tile(2)[:14] == palette.rgb("#67001f")).all() and (tile(2)[14:] == palette.rgb("#f7f7f7")).all()
     assert (img[0] == render.BOARD_RGB).all()  # grey between tiles
     big = render.weights_mosaic(theta, sizes)  # default ×3
     assert big.shape == (3 * img.shape[0], 3 * img.shape[1], 3)
@@ -222,7 +223,12 @@ def test_export_menu(window):
     assert "&Export" in texts
     assert [a.text() for a in ctl.menu.actions() if not a.isSeparator()] == [
         "&Panel as PNG/SVG", "&Metrics as CSV…", "&Weights animation (GIF)…"]
-    assert len(ctl.panel_menu.actions()) == len(window.panels)
+    from gdviz.qt.views import VIEWS
+
+    entries = [a.text() for a in ctl.panel_menu.actions() if not a.isSeparator() and not a.isCheckable()]
+    assert len(entries) == len(window.panels) + len(VIEWS)  # every live panel and every teaching view
+    assert "Cost and accuracy…" in entries and f"{VIEWS['landscape'].title}…" in entries
+    assert [k for k, a in ctl.scale_actions.items() if a.isChecked()] == [1]
     if not render.mp4_available():
         assert "imageio-ffmpeg" in ctl.gif_action.statusTip()
 
@@ -235,8 +241,7 @@ def test_every_panel_exports_png_and_svg(qtbot, window, tmp_path):
         png = ctl.export_panel(name, tmp_path / f"{name}.png")
         assert png.read_bytes()[:8] == PNG_SIGNATURE
         img = QImage(str(png))
-        dpr = panel.devicePixelRatioF()
-        assert (img.width(), img.height()) == (round(panel.width() * dpr), round(panel.height() * dpr))
+        assert (img.width(), img.height()) == (panel.width(), panel.height())
         svg = ctl.export_panel(name, tmp_path / f"{name}.svg")
         root = ET.parse(svg).getroot()
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
@@ -244,8 +249,48 @@ def test_every_panel_exports_png_and_svg(qtbot, window, tmp_path):
         assert len(list(root.iter())) > 20, name  # drawn content, not an empty page
     # a bad format or folder: a message, no exception
     assert ctl.export_panel("cost", tmp_path / "x.jpg") is None
-    assert "x.jpg" in window._message_boxes[-1].text()
+    assert "x.jpg" in window.message_boxes[-1].text()
     assert ctl.export_panel("cost", tmp_path / "nope" / "x.png") is None
+
+
+def test_panel_export_at_2x_leaves_the_controls_out(qtbot, window, tmp_path):
+    """Export ▸ Panel at 2×: twice the pixels, drawn (not enlarged), and no radio buttons or boxes."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QAbstractButton
+
+    ctl = window._test_export
+    cost = window.cost_panel
+    buttons = [b for b in cost.findChildren(QAbstractButton) if b.isVisible()]
+    assert buttons  # steps / epochs / log / follow
+    ctl.scale_actions[2].trigger()
+    png = ctl.export_panel("cost", tmp_path / "cost.png")
+    img = QImage(str(png))
+    assert (img.width(), img.height()) == (2 * cost.width(), 2 * cost.height())
+    one = QImage(str(ctl.export_panel("cost", tmp_path / "cost1.png", scale=1)))
+    assert all(b.isVisible() for b in buttons)  # shown again after the export
+    # the radio buttons' area: in the export, no button text is drawn where "steps" sits on screen
+    b = next(b for b in buttons if b.text() == "steps")
+    top_left = b.mapTo(cost, b.rect().topLeft())
+    region = one.copy(top_left.x(), top_left.y(), b.width(), b.height())
+    window_grab = cost.grab().toImage().copy(top_left.x(), top_left.y(), b.width(), b.height())
+    assert region != window_grab
+
+
+def test_every_view_exports_as_a_panel(qtbot, window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from gdviz.qt.views import VIEWS
+
+    ctl = window._test_export
+    for name in ("landscape", "generalisation", "draw"):
+        png = ctl.export_panel(name, tmp_path / f"{name}.png", scale=1)
+        assert png is not None and png.read_bytes()[:8] == PNG_SIGNATURE
+        view = window.views[name]
+        assert window.current_view() is view
+        assert QImage(str(png)).width() == view.width()
+        assert "Export panel…" in [a.text() for a in view.actions()] or \
+            [a.text() for a in ctl.context_menu(name).actions()] == ["Export panel…"]
+    assert set(ctl.panel_entries) == set(window.panels) | set(VIEWS)
 
 
 def test_context_menu_has_export_panel(qtbot, window):
@@ -290,11 +335,11 @@ def test_animation_from_the_window(qtbot, window, tmp_path, recording):
     assert gif_frames(tmp_path / "a.gif") == 6
     # in replay mode the recording replayed is the one animated by the menu's dialog
     assert window._test_replay.open_recording(recording)
-    assert ctl._replay().recording is window._test_replay.recording
+    assert ctl.replay.recording is window._test_replay.recording
     bad = tmp_path / "bad.gdvrec"
     bad.write_bytes(b"\x89gdvrec\n" + b"\0" * 3)
     assert ctl.export_animation(bad, tmp_path / "b.gif") is None
-    assert "bad.gdvrec" in window._message_boxes[-1].text()
+    assert "bad.gdvrec" in window.message_boxes[-1].text()
     if not render.mp4_available():
         assert ctl.export_animation(recording, tmp_path / "a.mp4") is None
-        assert "imageio-ffmpeg" in window._message_boxes[-1].text()
+        assert "imageio-ffmpeg" in window.message_boxes[-1].text()

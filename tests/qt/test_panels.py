@@ -219,7 +219,7 @@ def test_pin_strip_emits_the_test_index(qtbot, tiny):
     assert sig.args == [-1]
 
     # The session pins it; the panel shows that digit and checks its thumbnail.
-    s.send("pin", strip[7])
+    s.pin_example(strip[7])
     s.train_step()
     pinned = s.snapshot()
     p.render(pinned)
@@ -478,18 +478,14 @@ def test_new_data_does_not_repaint_the_axes(qtbot, tiny, monkeypatch):
 def test_colour_bar_follows_the_levels(qtbot, tiny):
     """Paused: the bar shows the image's levels at once. Training: at most every
     ``interval`` seconds (an axis rebuild is costly), and it catches up."""
-    class Bar:
-        levels = None
-
-        def setLevels(self, levels, update_items=True):
-            self.levels = levels
-
-    bar, sync = Bar(), style.BarSync(interval=0.05)
-    assert sync.sync(bar, 1.0, running=True) and bar.levels == (-1.0, 1.0)
-    assert not sync.sync(bar, 1.2, running=True) and bar.levels == (-1.0, 1.0)  # too soon
+    bar, sync = style.colour_bar(), style.BarSync(interval=0.05)
+    assert sync.sync(bar, 1.0, running=True) and bar.levels() == (-1.0, 1.0)
+    assert not sync.sync(bar, 1.2, running=True) and bar.levels() == (-1.0, 1.0)  # too soon
     time.sleep(0.06)
-    assert sync.sync(bar, 1.2, running=True) and bar.levels == (-1.2, 1.2)  # caught up
-    assert sync.sync(bar, 1.5, running=False) and bar.levels == (-1.5, 1.5)  # paused: at once
+    assert sync.sync(bar, 1.2, running=True) and bar.levels() == (-1.2, 1.2)  # caught up
+    assert sync.sync(bar, 1.5, running=False) and bar.levels() == (-1.5, 1.5)  # paused: at once
+    # numbered within ±1.5, at a 1-2-5 step, with the digits the step needs
+    assert [t for _, t in bar.axis._tickLevels[0]] == ["−1", "0", "1"]
 
     snap = _snaps(tiny, 20)[-1]
     for cls in (HiddenWeightsPanel, DeeperLayersPanel):

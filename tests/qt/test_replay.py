@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QPushButton
 
 from gdviz.training import LESSON, TrainingSession
 from gdviz.training.recording import Recorder, open_recording
@@ -158,7 +160,7 @@ def test_record_replay_is_bitwise(qtbot, recorded, tiny):
         h = window.cost_panel.history()
         assert h["steps"].tolist() == list(range(1, step + 1))
         np.testing.assert_array_equal(h["costs"], costs[:step])
-        assert window.status_step.text() == f"step {step:,}"
+        assert window.status.step.text() == f"step {step:,}"
     # Between θ records the panels show the last recorded θ, and say so.
     snap = ctl.seek(100)
     np.testing.assert_array_equal(snap.theta, thetas[64])
@@ -269,7 +271,7 @@ def test_bad_recording_is_refused_and_nothing_changes(qtbot, recorded, tmp_path,
         bad.write_bytes(b"")
     snap, session, theta = window.last_snapshot, window.session, window.session.net.theta.copy()
     assert not ctl.open_recording(bad)
-    box = window._message_boxes[-1]
+    box = window.message_boxes[-1]
     assert bad.name in box.text()
     expected = {"truncated": "truncated", "corrupted": "damaged", "not a recording": "not a gdviz recording",
                 "empty": "empty"}[damage]
@@ -281,7 +283,7 @@ def test_bad_recording_is_refused_and_nothing_changes(qtbot, recorded, tmp_path,
     # ... and while replaying, a bad file keeps the replay as it was
     assert ctl.open_recording(path, 64)
     assert not ctl.open_recording(bad)
-    window._message_boxes[-1].close()
+    window.message_boxes[-1].close()
     assert ctl.active and ctl.recording.path == path and window.last_snapshot.step == 64
 
 
@@ -294,7 +296,7 @@ def test_recording_of_another_dataset_replays_on_the_sample(qtbot, window, tmp_p
     path = record_sync(tmp_path / "other.gdvrec", other, CFG, 70)
     ctl = window._test_replay
     assert ctl.open_recording(path)
-    box = window._message_boxes[-1]
+    box = window.message_boxes[-1]
     assert "embedded sample" in box.text() and "letters" in box.text()
     box.close()
     assert ctl._dataset.name == "sample"
@@ -310,7 +312,9 @@ def test_reset_ends_the_recording(qtbot, window, tmp_path):
     assert ctl.start_recording(tmp_path / "r.gdvrec")
     window.session.step(70)
     wait_step(qtbot, window, 70)
-    window.controls.reset()
+    window.controls.reset()  # asks first (gdviz.qt.lesson_recording): save, then reset
+    box = window.lesson_recording.question
+    qtbot.mouseClick(box.findChild(QPushButton, "SaveThenReset"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.recorder is None, timeout=WAIT)
     assert "reset" in window.statusBar().currentMessage()
     with open_recording(tmp_path / "r.gdvrec") as rec:
@@ -362,7 +366,7 @@ def test_compare_runs_overlay_named_coloured_smoothed(qtbot, window, tmp_path, t
     bad = tmp_path / "bad.gdvrec"
     bad.write_bytes(b"nope")
     assert ctl.compare_with(bad) is None
-    assert "bad.gdvrec" in window._message_boxes[-1].text()
+    assert "bad.gdvrec" in window.message_boxes[-1].text()
 
 
 def test_compare_with_the_live_run_in_replay(qtbot, recorded, tmp_path, tiny):

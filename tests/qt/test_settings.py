@@ -197,7 +197,7 @@ def test_recent_checkpoints_menu(qtbot, make_window, ini, tmp_path):
     # opening it anyway (it vanished after the menu was drawn) says so and drops it
     session = win.session
     assert not ctl.open_recent(paths[-1])
-    assert "no longer exists" in win._message_boxes[-1].text()
+    assert "no longer exists" in win.message_boxes[-1].text()
     assert paths[-1] not in ctl.recent() and win.session is session
     # opening one that exists loads it and puts it on top
     assert ctl.open_recent(paths[3])
@@ -217,7 +217,7 @@ def test_unreadable_recent_checkpoint_leaves_the_session(qtbot, make_window, ini
     session, snap = win.session, win.last_snapshot
     theta = snap.theta.copy()
     assert not ctl.open_recent(good)
-    box = win._message_boxes[-1]
+    box = win.message_boxes[-1]
     assert "good.npz" in box.text() and ("truncated" in box.text() or "damaged" in box.text())
     assert win.session is session and win.thread.isRunning()
     np.testing.assert_array_equal(win.last_snapshot.theta, theta)
@@ -248,7 +248,7 @@ def test_autosave_on_quit(qtbot, make_window, ini, tmp_path):
     path.write_bytes(b"PK\x03\x04garbage")
     session = win.session
     first.trigger()
-    assert "autosave.npz" in win._message_boxes[-1].text()
+    assert "autosave.npz" in win.message_boxes[-1].text()
     assert win.session is session
     # an autosave that cannot be written gives no exception (the window is closing)
     ctl.data_dir = tmp_path / "file-not-folder"

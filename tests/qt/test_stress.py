@@ -14,7 +14,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gdviz.training import SettingError
+from gdviz.training import SettingError  # noqa: E402
+
+pytestmark = pytest.mark.stress
 
 SECONDS = 4.0
 N_THREADS = 4

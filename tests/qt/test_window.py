@@ -97,8 +97,8 @@ def test_opens_paused_on_lesson_network(window):
     assert snap.sizes == (784, 16, 16, 10)
     assert snap.activation == "sigmoid" and snap.cost_name == "mse"
     assert snap.lr == 3.0 and snap.batch_size == 10
-    assert window.status_params.text() == "13,002 parameters"
-    assert "step 0" in window.status_step.text()
+    assert window.status.params.text() == "13,002 parameters"
+    assert "step 0" in window.status.step.text()
     assert window.controls.run_action.text() == "Run"
     assert "gdviz" in window.windowTitle()
     # About a quarter of an epoch between test evaluations (600 digits / batch 10 / 4).
@@ -264,7 +264,7 @@ def test_network_settings_apply_on_reset(qtbot, window):
     qtbot.waitUntil(lambda: window.last_snapshot.sizes == (784, 30, 10), timeout=WAIT)
     snap = window.last_snapshot
     assert snap.activation == "tanh" and snap.cost_name == "ce"
-    assert window.status_params.text() == f"{784 * 30 + 30 + 30 * 10 + 10:,} parameters"
+    assert window.status.params.text() == f"{784 * 30 + 30 + 30 * 10 + 10:,} parameters"
     c.step_once()
     wait_step(qtbot, window, 1)  # panels cope with the new shape
 
@@ -292,10 +292,10 @@ def test_divergence_shows_banner_and_restores(qtbot, window):
     c.run()
     qtbot.waitUntil(lambda: window.last_snapshot.diverged, timeout=WAIT)
     assert window.banner.isVisible()
-    assert "smaller" in window.banner_label.text()
+    assert "smaller" in window.banner.label.text()
     assert not window.last_snapshot.running
     assert window.controls.run_action.text() == "Run"
-    qtbot.mouseClick(window.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.banner.restore_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.last_snapshot.diverged, timeout=WAIT)
     assert not window.banner.isVisible()
     assert np.all(np.isfinite(window.last_snapshot.theta))
@@ -378,7 +378,7 @@ def test_bad_checkpoint_leaves_the_session_untouched(qtbot, window, tmp_path):
     session = window.session
     assert not window.load_checkpoint(bad)
     assert window.session is session and window.thread.isRunning()
-    box = window._message_boxes[-1]
+    box = window.message_boxes[-1]
     assert "bad.npz" in box.text()
     box.close()
     window.controls.step_once()
@@ -394,15 +394,15 @@ def test_screenshot_action(window, tmp_path):
 # ---------------------------------------------------------------- data
 def test_bad_idx_folder_keeps_the_data(qtbot, window, tmp_path):
     assert not window.open_idx_folder(tmp_path)
-    assert window._message_boxes[-1].isVisible()
+    assert window.message_boxes[-1].isVisible()
     assert window.session.dataset.name == "tiny"
 
 
 def test_open_idx_folder_switches_data(qtbot, window, mnist_dir):
     assert window.open_idx_folder(mnist_dir)
     qtbot.waitUntil(lambda: window.last_snapshot.n_train == 60_000, timeout=60_000)
-    assert "60,000" in window.status_data.text()
-    window.use_sample()
+    assert "60,000" in window.status.data.text()
+    window.data.use_sample()
     qtbot.waitUntil(lambda: window.last_snapshot.n_train == 8_000, timeout=WAIT)
     assert window.controls.config.eval_every == 200  # 8,000 / 10 / 4
 
@@ -410,10 +410,10 @@ def test_open_idx_folder_switches_data(qtbot, window, mnist_dir):
 def test_download_offline_shows_message_and_keeps_data(qtbot, window, tmp_path):
     dl = window.use_full_mnist(cache_dir=tmp_path, mirrors=["http://127.0.0.1:9/"], show_dialog=False)
     qtbot.waitUntil(lambda: dl.finished, timeout=60_000)
-    box = window._message_boxes[-1]
+    box = window.message_boxes[-1]
     assert "MNIST" in box.text() and "sample" in box.text()
     assert window.session.dataset.name == "tiny"
-    assert window.sample_action.isChecked() is False  # tiny is "other" data
+    assert window.data.sample_action.isChecked() is False  # tiny is "other" data
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -459,7 +459,7 @@ def test_download_with_progress_then_train(qtbot, window, tmp_path, mnist_server
     qtbot.waitUntil(lambda: dl.finished, timeout=120_000)
     assert job.error is None
     qtbot.waitUntil(lambda: window.last_snapshot.n_train == 60_000, timeout=60_000)
-    assert window.mnist_action.isChecked()
+    assert window.data.mnist_action.isChecked()
     assert (Path(tmp_path) / "train-images-idx3-ubyte.gz").exists()
     p = job.progress()
     assert p.phase == "done" and p.done_bytes == p.total_bytes > 11_000_000
@@ -473,7 +473,7 @@ def test_download_cancel_discards_result(qtbot, window, tmp_path, mnist_server, 
     assert dl.job.join(60)
     qtbot.wait(300)
     assert window.session.dataset.name == "tiny"
-    assert window._download is None
+    assert window.data.download is None
 
 
 # ---------------------------------------------------------------- shutdown
@@ -707,7 +707,7 @@ def test_menus_and_view_actions(qtbot, window):
     titles = [a.text() for a in window.menuBar().actions()]
     assert titles == ["&File", "&Data", "&Training", "&View", "&Help"]
     assert window.save_action.shortcut().toString() == "Ctrl+S"
-    assert window.mnist_action.text().startswith("&Full MNIST (download, 11 MB)")
+    assert window.data.mnist_action.text().startswith("&Full MNIST (download, 11 MB)")
     window.log_action.trigger()
     assert window.cost_panel.logScale() and window.cost_panel.log_box.isChecked()
     window.epochs_action.trigger()
@@ -720,7 +720,9 @@ def test_menus_and_view_actions(qtbot, window):
     assert window.controls.config.lr == 5.0
     window.controls.slower_action.trigger()
     assert window.controls.config.lr == 3.0
-    window.show_shortcuts()
+    from gdviz.qt.help import show_shortcuts
+
+    show_shortcuts(window).close()
 
 
 def test_window_training_matches_headless_bitwise(qtbot, window, tiny):
@@ -811,7 +813,7 @@ def test_a_dead_training_process_is_reported_and_replaced(qtbot, make_window):
     old = win.session
     os.kill(old.process.pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: win.session is not old, timeout=WAIT)
-    box = win._message_boxes[-1]
+    box = win.message_boxes[-1]
     assert "stopped unexpectedly" in box.windowTitle()
     assert "new one has started" in box.text()
     # the new engine starts from the weights shown last, and trains
@@ -883,12 +885,12 @@ def test_the_status_bar_names_an_experiment_in_words(qtbot, make_window, sample)
     from gdviz.training.analysis import shuffled_labels_dataset, subset_dataset
 
     win = make_window(sample)
-    assert win.status_data.text() == "embedded sample: 8,000 / 2,000"
+    assert win.status.data.text() == "embedded sample: 8,000 / 2,000"
     win.set_dataset(subset_dataset(sample, 500))
-    assert win.status_data.text() == "embedded sample, only 500 training digits: 500 / 2,000"
+    assert win.status.data.text() == "embedded sample, only 500 training digits: 500 / 2,000"
     win.set_dataset(shuffled_labels_dataset(sample))
-    assert win.status_data.text() == "embedded sample, labels shuffled: 8,000 / 2,000"
-    assert win.sample_action.isChecked()
+    assert win.status.data.text() == "embedded sample, labels shuffled: 8,000 / 2,000"
+    assert win.data.sample_action.isChecked()
 
 
 def test_presenter_mode_on_a_small_screen_gives_the_room_to_the_panels(qtbot, make_window):

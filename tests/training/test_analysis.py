@@ -14,6 +14,7 @@ from gdviz.training.analysis import (
     DEFAULT_S_VALUES,
     accuracy_gap,
     confusion_matrix,
+    describe_parameter,
     example_wishes,
     fixed_eval_batch,
     full_gradient,
@@ -89,7 +90,7 @@ def test_top_parameters_finds_the_largest_components_of_minus_gradient():
     assert (second.layer, second.kind, second.neuron, second.input, second.value) == (1, "W", 3, 7, -5.0)
     assert (third.layer, third.kind, third.neuron, third.input) == (0, "W", 0, 100)
     for p in top:
-        assert p.label == net.describe_parameter(p.index)
+        assert p.label == describe_parameter(net.sizes, p.index)
     # sizes work as well as a network
     assert top_parameters(SIZES, g, k=3) == top
 
@@ -285,7 +286,7 @@ def test_landscape_on_two_weights(trained, batch):
     s, snap = trained
     i, j = 5000, s.net.n_params - 3
     pl = weights_plane(s.net, i, j)
-    assert pl.kind == "weights" and pl.d1_label == s.net.describe_parameter(i)
+    assert pl.kind == "weights" and pl.d1_label == describe_parameter(s.net.sizes, i)
     assert weights_plane(SIZES, i, j).d2_label == pl.d2_label
     ls = landscape(s.net, snap.theta, pl.d1, pl.d2, batch.images, batch.labels, extent=3.0, n=5)
     point = snap.theta.copy()

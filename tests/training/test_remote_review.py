@@ -10,9 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from gdviz.training.child import Snap
 from gdviz.training.config import LESSON
 from gdviz.training.remote import EngineError, RemoteSession
-from gdviz.training.session import TrainingSession
+from gdviz.training.session import SessionStatus, TrainingSession
 
 from remote_helpers import WAIT, _serve, idle, wait_until  # noqa: F401
 
@@ -85,13 +86,20 @@ def test_config_is_the_sent_one_until_the_child_has_applied_it(tiny):
     remote = RemoteSession(tiny, LESSON, start=False)
     try:
         remote.set_lr(0.25)
-        # what the child reports if it publishes between queueing and applying:
-        remote._status = {"received": 1, "idle": False, "running": True, "pending": 0,
-                          "config": LESSON, "step": 5}
+        assert remote.config.lr == 0.25  # still waiting here
+        remote._outgoing.get()  # as the sender thread does: it has gone to the child
+        snap = remote.mailbox.peek()
+
+        def report(idle, lr, received=1):
+            remote._report = Snap(snap, SessionStatus(5, 0, 50, True, 0, idle, False, replace(LESSON, lr=lr)),
+                                  received)
+
+        report(idle=True, lr=LESSON.lr, received=0)  # sent but not received yet
         assert remote.config.lr == 0.25
-        remote._status = {"received": 1, "idle": True, "running": True, "pending": 0,
-                          "config": replace(LESSON, lr=0.25), "step": 6}
+        report(idle=False, lr=LESSON.lr)  # received, not applied
         assert remote.config.lr == 0.25
+        report(idle=True, lr=0.125)  # applied, then decayed by the child: the child's own
+        assert remote.config.lr == 0.125
     finally:
         remote.close()
 
@@ -175,7 +183,7 @@ def test_a_replaced_engine_starts_a_new_gradient_history(qtbot, tiny):
         assert win.norm_history.steps.max() <= 5
     finally:
         win.close()
-        for box in win._message_boxes:
+        for box in win.message_boxes:
             box.close()
 
 
@@ -208,7 +216,7 @@ def test_an_engine_that_dies_right_after_a_new_network_shape_is_replaced(qtbot, 
                         timeout=int(WAIT * 1000))
     finally:
         win.close()
-        for box in win._message_boxes:
+        for box in win.message_boxes:
             box.close()
 
 

@@ -15,7 +15,8 @@ value)``. The base owns the machinery every view needs:
 * **catch-up when shown** — ``on_shown()`` runs when the tab becomes visible;
 * **shutdown** — stops every timer and job the view made through the base;
 * **declared hooks** for the window: ``ingest``, ``share_history``,
-  ``set_dataset_callback`` (no-ops unless a view overrides them).
+  ``set_dataset_callback``, ``demo`` (no-ops unless a view overrides them)
+  and ``jobs_pending``.
 
 Only plain Python objects cross from a job's thread to the GUI, through a lock
 (see :mod:`gdviz.qt.background`); no Qt signal carries them.
@@ -24,6 +25,7 @@ Only plain Python objects cross from a job's thread to the GUI, through a lock
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -37,6 +39,8 @@ __all__ = ["LessonView", "ViewJob", "ViewSpec"]
 
 POLL_MS = 40  # how often finished background results are looked for while a job is busy
 
+
+_log = logging.getLogger(__name__)
 
 class ViewSpec(NamedTuple):
     """One teaching view in the registry (the key of ``VIEWS`` is its name)."""
@@ -210,6 +214,13 @@ class LessonView(QtWidgets.QWidget):
     def set_dataset_callback(self, fn) -> None:
         """``fn(dataset)`` switches the window to another dataset (generalisation experiments)."""
 
+    def demo(self) -> None:
+        """Put something on show for a screenshot (e.g. draw a digit)."""
+
+    def jobs_pending(self) -> bool:
+        """True while a background job of this view may still bring a result."""
+        return any(job.pending for job in self._jobs)
+
     # ------------------------------------------------------------------ hooks for views
     def context_changed(self) -> None:
         """The session or dataset was replaced (after ``set_context``)."""
@@ -325,6 +336,8 @@ class LessonView(QtWidgets.QWidget):
             self._paint(part)
 
     def pending_parts(self) -> list[str]:
+        if self._value is None:  # nothing given to draw yet (e.g. shown before the first snapshot)
+            return []
         return [p for p in self.PARTS if self._showing.get(p, self) is not self._value]
 
     def redraw(self) -> None:
@@ -347,8 +360,11 @@ class LessonView(QtWidgets.QWidget):
             self._catch_up.start()
 
     def _paint(self, part: str) -> None:
-        self.draw_part(part, self._value)
         self._showing[part] = self._value
+        try:
+            self.draw_part(part, self._value)
+        except Exception:  # noqa: BLE001 - called from Qt's event loop: a drawing bug must not end the app
+            _log.exception("%s: drawing %r failed", type(self).__name__, part)
 
     # ------------------------------------------------------------------ Qt events
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -10,12 +10,13 @@ column sums, the hidden neurons' own wishes.
 
 All numbers come from :func:`gdviz.training.analysis.example_wishes` (one
 forward and backward pass of one example: ~0.05 ms, so it runs in the GUI
-thread).
-While training runs, ``render`` draws one of ``PARTS`` per call (under the
-trainer's GIL contention a whole-view frame kept the GUI thread busy for
-20-40 ms); a timer draws the rest when no newer snapshot follows. Only items
-whose values changed are touched, and the word-wrapped texts that change sit in
-fixed-size boxes so a new text does not lay out the whole tab again.
+thread, on the thread's own network from :mod:`gdviz.training.probe`).
+While training runs, each render draws one of ``PARTS`` (the base's staged
+drawing). Every number about the digit on show — its cost terms, their sum C,
+its bar beside the averages — is drawn in the same part, so they always belong
+to the same digit and step. Only items whose values changed are touched, and
+the word-wrapped texts that change sit in fixed-size boxes so a new text does
+not lay out the whole tab again.
 """
 
 from __future__ import annotations
@@ -27,17 +28,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.core import Network
 from gdviz.qt import style
-from gdviz.qt.views import LessonView
+from gdviz.qt.views.plot_items import Bars, Heat, same, set_title, set_y, wish_cmap
+from gdviz.qt.views.base import LessonView
 from gdviz.training.analysis import example_wishes
+from gdviz.training.example_words import hidden_words, wish_words
+from gdviz.training.probe import network_for
+
+__all__ = ["DOWN", "UP", "ExampleCostView", "wish_cmap", "wish_words"]
 
 UP = "#1a9850"  # an output/neuron that wants to go up
 DOWN = "#d73027"  # ... that wants to go down
 RECENT = 200  # mini-batch costs in the running average
 DIGIT_PX = 132
-# What render draws, one part per call while training runs (all of them otherwise).
-PARTS = ("outputs", "compare", "back")
 INTRO_MSE = ("The cost of one digit is C = Σⱼ (aⱼ − yⱼ)²: how far each of the ten outputs a is "
              "from what it should be (y = 1 for the right digit, 0 for the others). Training "
              "lowers the average of C over all training digits; each digit only says which way "
@@ -46,53 +49,6 @@ INTRO_CE = ("With the cross-entropy cost, one digit's cost is C = −ln a of the
             "(the outputs are softmax probabilities that add up to 1): the less sure the network is "
             "of the right answer, the higher C. Training lowers the average of C over all "
             "training digits; each digit only says which way it would like the outputs to go.")
-_WISH_HEX = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#f7f7f7",
-             "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837"]
-
-
-def wish_cmap() -> pg.ColorMap:
-    """Red (wants down) → near-white (no wish) → green (wants up)."""
-    hexes = list(_WISH_HEX)
-    hexes[4], hexes[6] = "#fddbc7", "#d9f0d3"  # no yellow tint near zero
-    return pg.ColorMap(np.linspace(0, 1, len(hexes)), [pg.mkColor(h) for h in hexes])
-
-
-def wish_words(w, label: int, outputs) -> str:
-    """Plain words for the output wishes ``w`` (10,) of a digit ``label``."""
-    w = np.asarray(w, dtype=np.float64)
-    a = np.asarray(outputs, dtype=np.float64)
-    if not np.all(np.isfinite(w)):
-        return "The outputs are not numbers (training diverged): no wish can be read."
-    n = w.size
-    label = int(label)
-    up = {j for j in range(n) if w[j] > 0}
-    down = {j for j in range(n) if w[j] < 0}
-    others = [j for j in range(n) if j != label]
-    strong = max(float(np.abs(w).max()), 1e-12)
-    parts = []
-    own = w[label]
-    size = "strongly" if abs(own) > 0.5 * strong and abs(own) > 0.2 else "a little"
-    if own > 0:
-        parts.append(f"The {label} wants to go up {size} (it is {a[label]:.2f}, it should be 1)")
-    elif own < 0:
-        parts.append(f"The {label} wants to go down (it is {a[label]:.2f})")
-    else:
-        parts.append(f"The {label} is exactly right")
-    downs = [j for j in others if j in down]
-    ups = [j for j in others if j in up]
-    if downs:
-        who = "all others" if len(downs) == len(others) else "the others"
-        k = max(downs, key=lambda j: abs(w[j]))
-        if abs(w[k]) < 0.1:
-            parts.append(f"{who} want to go down only a little: this digit is learned")
-        else:
-            parts.append(f"{who} want to go down, most strongly the {k} "
-                         f"(it is {a[k]:.2f}, it should be 0)")
-    if ups:
-        parts.append(" and ".join(f"the {j}" for j in ups) + " also want(s) to go up")
-    return "; ".join(parts) + "."
-
-
 class ExampleCostView(LessonView):
     """The current example's cost C = Σ (a_j − y_j)² and what it asks of the network.
 
@@ -104,14 +60,15 @@ class ExampleCostView(LessonView):
     The pin controls send ``session.pin_example``.
     """
 
+    #: "digit": the digit, its outputs, cost terms and wishes and its cost beside the
+    #: averages; "back": what the outputs ask of the last hidden layer.
+    PARTS = ("digit", "back")
+
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
-        self._snap = None
-        self._run_id = None
-        self._net: Network | None = None
-        self._net_key = None
         self._n_hidden = None
+        self._cmp_axis_w = 0
         self.wishes = None
         self._recent: deque[float] = deque(maxlen=RECENT)
         self._contrib_scale = style.LevelSmoother()
@@ -121,12 +78,6 @@ class ExampleCostView(LessonView):
         self._cost_name = None
         self._hidden_range_set = False
         self._keys: dict[str, object] = {}  # what each item shows now: skip unchanged updates
-        self._part = None  # the part drawn last while running; None: draw all next time
-        self._drawn: dict = {}  # part -> the snapshot it shows
-        self._catch_up = QtCore.QTimer(self)
-        self._catch_up.setSingleShot(True)
-        self._catch_up.setInterval(250)
-        self._catch_up.timeout.connect(self._finish)
         self._build_ui()
 
     # ================================================================== UI
@@ -225,20 +176,20 @@ class ExampleCostView(LessonView):
                                size="8.5pt", color=style.MUTED)
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         x = np.arange(10)
-        self.out_bars = _Bars(width=0.62, color=style.BAR)
-        self.target_bars = _Bars(width=0.84, color=None,
+        self.out_bars = Bars(width=0.62, color=style.BAR)
+        self.target_bars = Bars(width=0.84, color=None,
                                  pen=pg.mkPen(style.TARGET, width=1.5,
                                               style=QtCore.Qt.PenStyle.DashLine))
         self.target_bars.setZValue(2)
-        self.term_bars = _Bars(width=0.62, color=style.BAR)
-        self.wish_bars = _Bars(width=0.62, color=UP)
+        self.term_bars = Bars(width=0.62, color=style.BAR)
+        self.wish_bars = Bars(width=0.62, color=UP)
         for bars, plot in ((self.out_bars, self.out_plot), (self.target_bars, self.out_plot),
                            (self.term_bars, self.term_plot), (self.wish_bars, self.wish_plot)):
             bars.setPositions(x)
             plot.addItem(bars, ignoreBounds=True)
-        _set_y(self.out_plot, -0.05, 1.12, self.out_bars, self.target_bars)
-        _set_y(self.term_plot, 0, 1, self.term_bars)
-        _set_y(self.wish_plot, -2.1, 2.1, self.wish_bars)
+        set_y(self.out_plot, -0.05, 1.12, self.out_bars, self.target_bars)
+        set_y(self.term_plot, 0, 1, self.term_bars)
+        set_y(self.wish_plot, -2.1, 2.1, self.wish_bars)
         self.wish_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
         self.wish_plot.setTitle("which way each output wants to move: "
                                 f"<span style='color:{UP}'>▲ up</span> "
@@ -315,7 +266,7 @@ class ExampleCostView(LessonView):
         self.hidden_plot.setXLink(self.contrib_plot)
         vb = self.contrib_plot.getViewBox()
         vb.invertY(True)
-        self.contrib_image = _Heat(style.argb_table(wish_cmap()))
+        self.contrib_image = Heat(style.argb_table(wish_cmap()))
         board = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, 16, 10))
         board.setPen(pg.mkPen(None))
         board.setBrush(pg.mkBrush(style.BOARD))
@@ -337,7 +288,7 @@ class ExampleCostView(LessonView):
         self.contrib_bar.axis.setWidth(40)
         self.back_canvas.addItem(self.contrib_bar, row=0, col=1)
         self.back_canvas.ci.layout.setColumnFixedWidth(1, 64)
-        self.hidden_bars = _Bars(width=0.62, color=UP)
+        self.hidden_bars = Bars(width=0.62, color=UP)
         self.hidden_bars.setPositions(np.arange(16) + 0.5)
         self.hidden_plot.addItem(self.hidden_bars, ignoreBounds=True)
         self.hidden_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
@@ -377,7 +328,7 @@ class ExampleCostView(LessonView):
     # ================================================================== public
     def set_context(self, session, dataset) -> None:
         if session is not self.session:
-            self._run_id = None  # another session may reuse run ids: start afresh
+            self.snap = None  # another session may reuse run ids: start afresh
         super().set_context(session, dataset)
         n = len(getattr(dataset, "test_labels", ())) if dataset is not None else 0
         self.pin_spin.setRange(0, max(0, n - 1))
@@ -390,54 +341,30 @@ class ExampleCostView(LessonView):
         return float(np.mean(self._recent)) if self._recent else float("nan")
 
     def render(self, snap) -> None:
-        if snap is self._snap:  # the window may hand the same snapshot again
+        if snap is self.snap:  # the window may hand the same snapshot again
+            self.continue_drawing()
             return
-        self._snap = snap
-        if snap.run_id != self._run_id:
-            self._run_id = snap.run_id
+        if self.new_run(snap):
             self._recent.clear()
             self._contrib_scale.reset()
             self._hidden_scale.reset()
             self._cmp_top.reset()
-            self._part = None
         costs = np.asarray(snap.new_costs, dtype=np.float64)
         self._recent.extend(costs[np.isfinite(costs)][-RECENT:].tolist())  # every snapshot
-        net = self._network(snap)
-        self.wishes = example_wishes(net, snap.theta, snap.example_image, snap.example_label)
-        self._catch_up.stop()
-        if snap.running and snap.step > 0 and self._part is not None:
-            # While training runs, draw one part per call (the digit with its outputs,
-            # the comparison, what is passed back): each GUI frame pays for about a
-            # third of the view. A stopped run and a run's first frame draw everything.
-            self._part = PARTS[(PARTS.index(self._part) + 1) % len(PARTS)]
-            self._draw_part(self._part, snap, self.wishes)
-            self._catch_up.start()  # the other parts, if no newer snapshot comes
-        else:
-            self._part = PARTS[-1]
-            for part in PARTS:
-                self._draw_part(part, snap, self.wishes)
+        self.wishes = example_wishes(network_for(snap), snap.theta, snap.example_image,
+                                     snap.example_label)
+        self.draw((snap, self.wishes, self.average_cost), live=snap.running and snap.step > 0)
 
-    def _draw_part(self, part: str, snap, w) -> None:
-        if part == "outputs":
+    def draw_part(self, part: str, value) -> None:
+        if value is None:  # nothing rendered yet
+            return
+        snap, w, avg = value
+        if part == "digit":
             self._show_digit(snap, w)
             self._show_outputs(snap, w)
-        elif part == "compare":
-            self._show_compare(snap, w)
+            self._show_compare(snap, w, avg)
         else:
             self._show_back(snap, w)
-        self._drawn[part] = snap
-
-    def _finish(self) -> None:
-        """Draw the parts still showing an older snapshot than the last one rendered."""
-        snap = self._snap
-        if snap is None or self.wishes is None:
-            return
-        for part in PARTS:
-            if self._drawn.get(part) is not snap:
-                self._draw_part(part, snap, self.wishes)
-
-    def shutdown(self) -> None:
-        self._catch_up.stop()
 
     # ================================================================== commands
     def _pin(self) -> None:
@@ -449,47 +376,20 @@ class ExampleCostView(LessonView):
             self.session.pin_example(None)
 
     # ================================================================== drawing
-    def _network(self, snap) -> Network:
-        key = (tuple(snap.sizes), snap.activation, snap.cost_name)
-        if key != self._net_key:
-            self._net_key = key
-            self._net = Network(snap.sizes, snap.activation, snap.cost_name)
-        return self._net
-
     def _changed(self, name: str, key) -> bool:
         """True (and remember ``key``) when what ``name`` shows would change."""
         old = self._keys.get(name, self)
-        if old is not self and type(old) is type(key) and _same(old, key):
+        if old is not self and type(old) is type(key) and same(old, key):
             return False
         self._keys[name] = key
         return True
 
-    def _set_bars(self, name: str, bars: _Bars, height, colours=None) -> None:
+    def _set_bars(self, name: str, bars: Bars, height, colours=None) -> None:
         """``bars`` at ``height`` (NaN as 0) with per-bar ``colours``, only when either changed."""
         h = np.nan_to_num(np.asarray(height, dtype=np.float64), nan=0.0)
         if not self._changed(name, (h.tobytes(), tuple(colours) if colours else None)):
             return
         bars.set_bars(h, colours)
-
-    def _set_title(self, plot, text: str, color: str) -> None:
-        """A plot title whose text changes often: re-lays out the plot only when it must grow."""
-        lab = plot.titleLabel
-        if lab.text == text and plot.titleLabel.isVisible():
-            return
-        if lab.text is None or not plot.titleLabel.isVisible() or self._keys.get(id(lab)) != color:
-            self._keys[id(lab)] = color
-            plot.setTitle(text, size="8.5pt", color=color)
-            return
-        old = lab.text
-        lab.text = text
-        lab.item.setHtml(f"<span style='color: {pg.mkColor(color).name(QtGui.QColor.NameFormat.HexArgb)}; "
-                         f"font-size: 8.5pt'>{text}</span>")
-        br = lab.item.boundingRect()
-        if br.width() > lab.minimumWidth() or br.height() > lab.minimumHeight():
-            lab.text = old
-            plot.setTitle(text, size="8.5pt", color=color)
-        else:
-            lab.resizeEvent(None)  # centred again, same size
 
     def _show_digit(self, snap, w) -> None:
         n_in = snap.sizes[0]
@@ -512,9 +412,10 @@ class ExampleCostView(LessonView):
         self.answer.parentWidget().setText(text)
         src = snap.example_source
         if src.startswith("training"):
-            src += " (the first digit of the last mini-batch)" if snap.optimizer != "gd" else ""
+            src += (f", step {snap.step:,} (the first digit of the last mini-batch)"
+                    if snap.optimizer != "gd" else f", step {snap.step:,}")
         else:
-            src += " — pinned"
+            src += f" — pinned, step {snap.step:,}"
         self.source.parentWidget().setText(src)
 
     def _show_outputs(self, snap, w) -> None:
@@ -536,24 +437,23 @@ class ExampleCostView(LessonView):
                 "squashing: y − a. Green bars: the output should grow, red: shrink.")
             style.style_axis(self.term_plot.getAxis("left"), "(a − y)²" if mse else "−y ln a")
             style.style_axis(self.wish_plot.getAxis("left"), "−∂C/∂a" if mse else "y − a")
-            _set_y(self.wish_plot, *((-2.1, 2.1) if mse else (-1.05, 1.05)), self.wish_bars)
+            set_y(self.wish_plot, *((-2.1, 2.1) if mse else (-1.05, 1.05)), self.wish_bars)
             self._term_top.reset()
             if mse:  # (a − y)² ≤ 1 for outputs in [0, 1]: a fixed scale, comparable over time
-                _set_y(self.term_plot, 0, 1.0, self.term_bars)
+                set_y(self.term_plot, 0, 1.0, self.term_bars)
         if not mse:
             fin = terms[np.isfinite(terms)]
             top = self._term_top.update(float(fin.max()) if fin.size else 1.0)
             if self._term_top.changed:
-                _set_y(self.term_plot, 0, style.nice_ceiling(max(top, 0.5) * 1.05), self.term_bars)
+                set_y(self.term_plot, 0, style.nice_ceiling(max(top, 0.5) * 1.05), self.term_bars)
         term_name = "(aⱼ − yⱼ)²" if mse else "−yⱼ ln aⱼ"
-        self._set_title(self.term_plot, f"cost terms {term_name}, sum C = <b>{style.fmt(w.cost)}</b>",
-                        style.FOREGROUND)
+        set_title(self._keys, self.term_plot, f"cost terms {term_name}, sum C = <b>{style.fmt(w.cost)}</b>",
+                  style.FOREGROUND)
         wish = np.asarray(w.output_wishes, dtype=np.float64)
         self._set_bars("wish", self.wish_bars, wish, [UP if v >= 0 else DOWN for v in wish])
         self.wish_text.parentWidget().setText(wish_words(wish, w.label, a))
 
-    def _show_compare(self, snap, w) -> None:
-        avg = self.average_cost
+    def _show_compare(self, snap, w, avg: float) -> None:
         ev = snap.last_eval
         full = ev.train_cost if ev is not None else float("nan")
         vals = np.array([w.cost, avg, full], dtype=np.float64)
@@ -561,12 +461,18 @@ class ExampleCostView(LessonView):
         if self._changed("compare", widths.tobytes()):
             self.compare_bars.setOpts(width=widths)
         n_avg = len(self._recent)
-        names = ["this digit",
+        names = ["this digit (sum C)",
                  f"last {n_avg} mini-batches" if n_avg else "recent mini-batches",
                  "all training data" if ev is None else
-                 f"training data (step {ev.step:,})"]
+                 f"training data, step {ev.step:,}"]
         if self._changed("compare names", tuple(names)):
-            self.cmp_plot.getAxis("left").setTicks([[(2 - i, names[i]) for i in range(3)], []])
+            axis = self.cmp_plot.getAxis("left")
+            fm = QtGui.QFontMetrics(axis.style["tickFont"] or axis.font())
+            need = max(fm.horizontalAdvance(n) for n in names) + 14
+            if need > self._cmp_axis_w:  # a name wider than its axis is not drawn at all
+                self._cmp_axis_w = need
+                axis.setWidth(need)
+            axis.setTicks([[(2 - i, names[i]) for i in range(3)], []])
         top = self._cmp_top.update(float(np.nanmax(widths)) if widths.max() > 0 else 1.0)
         xmax = style.nice_ceiling(top * 1.25, 0.01)
         if self._changed("compare x", xmax):
@@ -587,7 +493,8 @@ class ExampleCostView(LessonView):
                 text = (f"This digit costs {r:.1f}× the average: the network does worse than usual "
                         "on it, so it asks for bigger changes.")
             elif r <= 1 / 1.5:
-                text = (f"This digit costs {w.cost / ref:.2f}× the average: the network already "
+                share = f"{r:.2f}×" if r >= 0.01 else "less than a hundredth of"
+                text = (f"This digit costs {share} the average: the network already "
                         "handles it better than most.")
             else:
                 text = "This digit costs about as much as an average training digit."
@@ -604,7 +511,7 @@ class ExampleCostView(LessonView):
             self.contrib_plot.getAxis("bottom").setTicks(style.integer_ticks(n_h))
             self.hidden_plot.getAxis("bottom").setTicks(style.integer_ticks(n_h))
             self.hidden_bars.setPositions(np.arange(n_h) + 0.5)
-            _set_y(self.hidden_plot, *self.hidden_plot.getViewBox().viewRange()[1], self.hidden_bars)
+            set_y(self.hidden_plot, *self.hidden_plot.getViewBox().viewRange()[1], self.hidden_bars)
             self._keys.pop("hidden", None)
         n_layers = len(snap.sizes) - 1
         head = self.back_head.parentWidget()
@@ -631,22 +538,8 @@ class ExampleCostView(LessonView):
         if self._hidden_scale.changed or not self._hidden_range_set:
             self._hidden_range_set = True
             r = style.nice_ceiling(top * 1.1, 1e-6)
-            _set_y(self.hidden_plot, -r, r, self.hidden_bars)
-        self.hidden_text.parentWidget().setText(self._hidden_words(hw))
-
-    @staticmethod
-    def _hidden_words(hw) -> str:
-        if not np.all(np.isfinite(hw)) or hw.size == 0:
-            return "The hidden neurons' wishes are not numbers (training diverged)."
-        k_up, k_dn = int(np.argmax(hw)), int(np.argmin(hw))
-        parts = []
-        if hw[k_up] > 0:
-            parts.append(f"neuron {k_up} should become more active ({style.fmt(hw[k_up])})")
-        if hw[k_dn] < 0:
-            parts.append(f"neuron {k_dn} less active ({style.fmt(hw[k_dn])})")
-        head = "Added over all ten outputs: " + (" and ".join(parts) if parts else "no wish")
-        return (head + ". Each of these neurons passes its wish on to the layer before it "
-                "in the same way: that is backpropagation.")
+            set_y(self.hidden_plot, -r, r, self.hidden_bars)
+        self.hidden_text.parentWidget().setText(hidden_words(hw, style.fmt))
 
     # ================================================================== hover
     def _hover_left(self, pos) -> None:
@@ -679,7 +572,7 @@ class ExampleCostView(LessonView):
             if 0 <= j < n_out and 0 <= k < n_h:
                 v = float(w.contributions[j, k])
                 want = "more active" if v > 0 else "less active" if v < 0 else "unchanged"
-                snap = self._snap
+                snap = self.snap
                 W, _ = style.layer_views(snap.theta, snap.sizes, len(snap.sizes) - 2)
                 self.status.setText(
                     f"output {j} wants hidden neuron {k} {want}: {style.fmt(v)} = its weight "
@@ -695,61 +588,3 @@ class ExampleCostView(LessonView):
                                     f"{style.fmt(w.activations[-2][k])})")
                 return
         self.status.setText(" ")
-
-
-def _same(a, b) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
-
-
-class _Bars(style.BarsItem):
-    """:class:`~gdviz.qt.style.BarsItem` that also lists its brushes in ``opts["brushes"]``
-    (as pyqtgraph's BarGraphItem does) and spans its plot's whole y range."""
-
-    def setPositions(self, x) -> None:
-        super().setPositions(x)
-        self.opts["brushes"] = [QtGui.QBrush(c) if c is not None else QtGui.QBrush()
-                                for c in self._colors]
-        self._fit_x()
-
-    def _fit_x(self, y0: float | None = None, y1: float | None = None) -> None:
-        x = self.opts["x"]
-        b = self.boundingRect()
-        if y0 is None:
-            y0, y1 = b.top(), b.bottom()
-        if x.size:
-            half = self.opts["width"] / 2.0 + (0.1 if self._pen is not None else 0.0)
-            self.setBounds(QtCore.QRectF(float(x.min()) - half, y0,
-                                         float(x.max() - x.min()) + 2 * half, y1 - y0))
-
-    def paint(self, p, *args) -> None:
-        if self._pen is None:
-            super().paint(p, *args)
-            return
-        # Outlines: also the zero-height ones, a dashed line on the axis (as BarGraphItem).
-        p.setPen(self._pen)
-        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        half = self.opts["width"] / 2.0
-        for xi, hi in zip(self.opts["x"].tolist(), self.opts["height"].tolist()):
-            p.drawRect(QtCore.QRectF(xi - half, min(0.0, hi), 2 * half, abs(hi)))
-
-    def set_bars(self, height, colours=None) -> None:
-        qc = [QtGui.QColor(c) for c in colours] if colours else None
-        if self.setData(height, qc) and qc is not None:
-            self.opts["brushes"] = [QtGui.QBrush(c) for c in qc]
-
-
-def _set_y(plot, y0: float, y1: float, *bars: _Bars) -> None:
-    """The plot's y range, and the area its bars may cover."""
-    plot.setYRange(y0, y1, padding=0)
-    for b in bars:
-        b._fit_x(float(y0), float(y1))
-
-
-class _Heat(style.HeatImage):
-    """:class:`~gdviz.qt.style.HeatImage` that can also show nothing."""
-
-    def clear(self) -> None:
-        self.setImage(np.zeros((0, 0), dtype=np.float32))

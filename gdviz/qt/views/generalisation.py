@@ -13,13 +13,12 @@ Four parts, one tab:
 * one-click **experiments**: train on a small subset (more overfitting), with
   shuffled labels (only memorising is possible), and back to the full data.
 
-The matrix and the mistakes come from a :class:`LatestJob` (never the GUI
-thread): a private :class:`gdviz.core.Network` evaluates θ of the snapshot
-(``Network.evaluate`` → ``confusion_matrix``, ``misclassified``) at most twice
-a second while training, and at every new step while paused. While training
-runs, ``render`` draws one of ``PARTS`` (the matrix, the gallery, the curve) per
-call, only if it has something new, and the curve at most twice a second; a
-stopped run draws everything at once, and a timer completes what is pending.
+The matrix, the mistakes and the accuracies "now" are a
+:class:`~gdviz.training.evaluation.GeneralisationReport` computed in the view's
+background job by the session's own evaluation rule (at most twice a second
+while training, at every new step while paused); at a step the session has
+measured it is the session's evaluation itself, so this tab and the status bar
+agree, and every number says which step it belongs to.
 """
 
 from __future__ import annotations
@@ -27,538 +26,33 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
-from gdviz.core import Network
 from gdviz.qt import style
-from gdviz.qt.background import LatestJob
-from gdviz.qt.views import LessonView
-from gdviz.training.analysis import (
-    Misclassified,
-    accuracy_gap,
-    confusion_matrix,
-    misclassified,
-    shuffled_labels_dataset,
-    subset_dataset,
-)
-from gdviz.training.session import TRAIN_EVAL_MAX
+from gdviz.qt.views.accuracy_gap_plot import TEST_COLOUR, TRAIN_COLOUR, AccuracyGapPlot
+from gdviz.qt.views.base import LessonView
+from gdviz.qt.views.confusion_matrix_widget import ConfusionMatrixWidget
+from gdviz.qt.views.mistake_gallery import GALLERY_MAX, MistakeGallery
+from gdviz.training.analysis import accuracy_gap, shuffled_labels_dataset, subset_dataset
+from gdviz.training.evaluation import GeneralisationReport, generalisation_report
 
-__all__ = ["ConfusionMatrixWidget", "GeneralisationResult", "GeneralisationView", "MistakeGallery"]
+__all__ = ["ConfusionMatrixWidget", "GeneralisationReport", "GeneralisationView", "MistakeGallery"]
 
-GALLERY_MAX = 24  # thumbnails shown at most
 UPDATE_INTERVAL = 0.5  # seconds between recomputations while training (≤ 2 Hz)
-POLL_MS = 40  # how often a pending result is looked for when no render comes
 SUBSET_SIZES = (500, 1000, 2000)
-# What render draws, one part per call while training runs (all of them otherwise): each
-# GUI frame pays for about a third of the view (the trainer holds the GIL between the GUI
-# thread's calls into Qt and NumPy, so a whole-view frame kept the GUI thread busy for
-# 20-30 ms); a timer draws the parts still pending when no newer snapshot follows.
-PARTS = ("matrix", "gallery", "curve")
-CATCH_UP_MS = 250
-CURVE_INTERVAL = 0.5  # seconds between redraws of the accuracy curve while training
-TRAIN_COLOUR = (33, 102, 172)  # as the cost panel: blue = training
-TEST_COLOUR = (200, 30, 45)  # red = test
-PINNED_BG = "#ffd36b"  # as the output panel's pin strip
-PINNED_EDGE = "#b8860b"
-GRID = "#d9d9d9"
 
 
-def _mix(c0: QtGui.QColor, c1: QtGui.QColor, t: float) -> QtGui.QColor:
-    t = min(1.0, max(0.0, t))
-    return QtGui.QColor(round(c0.red() + (c1.red() - c0.red()) * t),
-                        round(c0.green() + (c1.green() - c0.green()) * t),
-                        round(c0.blue() + (c1.blue() - c0.blue()) * t))
-
-
-def _axis_ceiling(x: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ x (steps the axis in small jumps)."""
-    e = math.floor(math.log10(x))
-    for f in (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        if f * 10.0 ** e >= x:
-            return f * 10.0 ** e
-    return 10.0 ** (e + 1)
+def _clock() -> float:
+    return time.perf_counter()
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f} %" if math.isfinite(x) else "—"
 
 
-# ============================================================================ the computation
-@dataclass(frozen=True)
-class GeneralisationResult:
-    """What the background job found for one θ (all arrays read-only).
-
-    ``counts`` (10, 10) the confusion matrix of the test set; ``accuracy`` its
-    trace / total (= ``Network.evaluate``'s accuracy); ``mistakes`` every
-    wrong test answer, most confident first; ``train_accuracy`` on the first
-    ``TRAIN_EVAL_MAX`` training digits (as the session measures it).
-    """
-
-    token: int  # which dataset (context) it belongs to
-    step: int
-    run_id: int
-    counts: np.ndarray
-    accuracy: float
-    test_cost: float
-    train_accuracy: float
-    mistakes: Misclassified
-    finite: bool
-
-
-class _Evaluator:
-    """The job's function; owns a private Network (only the job thread touches it)."""
-
-    def __init__(self):
-        self._net: Network | None = None
-        self._key = None
-
-    def network(self, sizes, activation, cost_name) -> Network:
-        key = (tuple(sizes), activation, cost_name)
-        if key != self._key:
-            self._net = Network(key[0], activation, cost_name)
-            self._key = key
-        return self._net
-
-    def __call__(self, token, step, run_id, theta, sizes, activation, cost_name,
-                 test_x, test_y, train_x, train_y) -> GeneralisationResult:
-        net = self.network(sizes, activation, cost_name)
-        with np.errstate(all="ignore"):
-            test_cost, acc, preds = net.evaluate(test_x, test_y, theta=theta)
-            counts = confusion_matrix(test_y, preds, n=sizes[-1])
-            wrong = misclassified(net, theta, test_x, test_y, max_n=len(test_y))
-            n_tr = min(TRAIN_EVAL_MAX, len(train_y))
-            train_acc = (net.evaluate(train_x[:n_tr], train_y[:n_tr], theta=theta)[1]
-                         if n_tr else float("nan"))
-        return GeneralisationResult(token, step, run_id, counts, float(acc), float(test_cost),
-                                    float(train_acc), wrong, bool(np.isfinite(theta).all()))
-
-
-# ============================================================================ confusion matrix
-class ConfusionMatrixWidget(QtWidgets.QWidget):
-    """A painted n×n heatmap of counts: row = true digit, column = the answer.
-
-    Diagonal cells (right answers) are green, darker the larger the share of
-    their row; the others orange, darker the more of that row they take.
-    ``cellClicked(row, col)`` on a click. ``counts`` is what is shown.
-    """
-
-    cellClicked = QtCore.Signal(int, int)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.counts: np.ndarray | None = None
-        self.message = "computing…"
-        self.selected: tuple[int, int] | None = None
-        self._hover: tuple[int, int] | None = None
-        self.setMouseTracking(True)
-        self.setMinimumSize(230, 230)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Expanding)
-        self._right = QtGui.QColor(style.ANSWER_RIGHT)
-        self._wrong = QtGui.QColor(style.ANSWER_WRONG)
-        self._white = QtGui.QColor("#ffffff")
-
-    # ------------------------------------------------------------------ public
-    def set_counts(self, counts: np.ndarray | None, message: str = "") -> None:
-        self.counts = counts
-        self.message = message
-        self.update()
-
-    def set_selected(self, cell: tuple[int, int] | None) -> None:
-        if cell != self.selected:
-            self.selected = cell
-            self.update()
-
-    @property
-    def n(self) -> int:
-        return 10 if self.counts is None else int(self.counts.shape[0])
-
-    def geometry_(self) -> tuple[float, float, float]:
-        """``(x0, y0, cell)``: top-left of the grid and the side of one cell, in pixels."""
-        fm = self.fontMetrics()
-        n = self.n
-        left = fm.height() + fm.horizontalAdvance("00") + 10
-        top = fm.height() * 2 + 6
-        right = fm.horizontalAdvance("100 %") + 10
-        bottom = 4
-        cell = max(4.0, min((self.width() - left - right) / n, (self.height() - top - bottom) / n))
-        x0 = left + max(0.0, (self.width() - left - right - n * cell) / 2)
-        return x0, float(top), cell
-
-    def cell_rect(self, row: int, col: int) -> QtCore.QRectF:
-        x0, y0, cell = self.geometry_()
-        return QtCore.QRectF(x0 + col * cell, y0 + row * cell, cell, cell)
-
-    def cell_at(self, pos: QtCore.QPointF) -> tuple[int, int] | None:
-        x0, y0, cell = self.geometry_()
-        c, r = math.floor((pos.x() - x0) / cell), math.floor((pos.y() - y0) / cell)
-        return (r, c) if 0 <= r < self.n and 0 <= c < self.n else None
-
-    def describe(self, row: int, col: int) -> str:
-        if self.counts is None:
-            return ""
-        k = int(self.counts[row, col])
-        total = int(self.counts[row].sum())
-        share = f" ({100 * k / total:.1f} % of them)" if total else ""
-        if row == col:
-            return (f"{k:,} of the {total:,} test {row}s are answered {col}: right{share}.")
-        return (f"{k:,} of the {total:,} test {row}s are answered {col}: mistakes{share}."
-                + ("\nClick to see them in the gallery." if k else ""))
-
-    # ------------------------------------------------------------------ painting
-    def paintEvent(self, _event) -> None:
-        p = QtGui.QPainter(self)
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-        fm = self.fontMetrics()
-        n = self.n
-        x0, y0, cell = self.geometry_()
-        side = n * cell
-        fg, muted = QtGui.QColor(style.FOREGROUND), QtGui.QColor(style.MUTED)
-        counts = self.counts
-        valid = counts is not None
-
-        # axis titles and digit labels
-        p.setPen(fg)
-        bold = QtGui.QFont(self.font())
-        bold.setBold(True)
-        p.setFont(bold)
-        p.drawText(QtCore.QRectF(x0 + side / 2 - self.width(), 0, 2 * self.width(), fm.height() + 2),
-                   QtCore.Qt.AlignmentFlag.AlignCenter, "the network's answer →")
-        p.save()
-        p.translate(2, y0 + side / 2)
-        p.rotate(-90)
-        p.drawText(QtCore.QRectF(-side / 2, 0, side, fm.height() + 2),
-                   QtCore.Qt.AlignmentFlag.AlignCenter, "← the true digit")
-        p.restore()
-        p.setFont(self.font())
-        for k in range(n):
-            p.drawText(QtCore.QRectF(x0 + k * cell, fm.height() + 2, cell, fm.height() + 2),
-                       QtCore.Qt.AlignmentFlag.AlignCenter, str(k))
-            p.drawText(QtCore.QRectF(fm.height() + 2, y0 + k * cell, fm.horizontalAdvance("00") + 4,
-                                     cell), QtCore.Qt.AlignmentFlag.AlignCenter, str(k))
-        p.setPen(muted)
-        p.drawText(QtCore.QRectF(x0 + side + 4, fm.height() + 2, self.width() - x0 - side - 4,
-                                 fm.height() + 2),
-                   QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, "right")
-
-        # cells
-        widest = "8888" if not valid or counts.max() >= 1000 else "888"
-        key = (cell, widest, self.font().key())
-        if getattr(self, "_cell_font", (None, None))[0] != key:  # (measured once per size)
-            cell_font = QtGui.QFont(self.font())
-            px = max(6, int(cell * 0.36))
-            cell_font.setPixelSize(px)
-            while px > 6 and QtGui.QFontMetrics(cell_font).horizontalAdvance(widest) > cell * 0.92:
-                px -= 1
-                cell_font.setPixelSize(px)
-            self._cell_font = (key, cell_font)
-        cell_font = self._cell_font[1]
-        board = QtGui.QColor(style.BOARD)
-        # (fills first, then the counts a pen colour at a time: few painter state changes)
-        texts: dict[bool, list] = {True: [], False: []}  # white text? -> [(rect, text)]
-        counts_l = counts.tolist() if valid else None
-        empty = _mix(board, self._white, 0.6)
-        for r in range(n):
-            row = counts_l[r] if valid else None
-            total = sum(row) if valid else 0
-            for c in range(n):
-                rect = QtCore.QRectF(x0 + c * cell, y0 + r * cell, cell, cell)
-                if not valid:
-                    p.fillRect(rect, empty)
-                    continue
-                k = int(row[c])
-                share = k / total if total else 0.0
-                if r == c:
-                    strength = 0.12 + 0.88 * share
-                    colour = _mix(self._white, self._right, strength)
-                elif k:
-                    strength = 0.15 + 0.85 * min(1.0, share / 0.2) ** 0.7
-                    colour = _mix(self._white, self._wrong, strength)
-                else:
-                    strength, colour = 0.0, self._white
-                p.fillRect(rect, colour)
-                if k or r == c:
-                    texts[strength > 0.62].append((rect, f"{k}"))
-        p.setFont(cell_font)
-        for white, items in texts.items():
-            if items:
-                p.setPen(self._white if white else fg)
-                for rect, text in items:
-                    p.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, text)
-        # grid
-        p.setPen(QtGui.QPen(QtGui.QColor(GRID), 1))
-        lines = []
-        for k in range(n + 1):
-            lines.append(QtCore.QLineF(x0 + k * cell, y0, x0 + k * cell, y0 + side))
-            lines.append(QtCore.QLineF(x0, y0 + k * cell, x0 + side, y0 + k * cell))
-        p.drawLines(lines)
-        # the diagonal: outlined
-        p.setPen(QtGui.QPen(_mix(self._right, QtGui.QColor("#000000"), 0.35), 1.6))
-        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        p.drawRects([QtCore.QRectF(x0 + k * cell + 1, y0 + k * cell + 1, cell - 2, cell - 2)
-                     for k in range(n)])
-        # each row's share of right answers
-        p.setFont(self.font())
-        if valid:
-            p.setPen(fg)
-            for r in range(n):
-                total = sum(counts_l[r])
-                text = f"{100 * counts_l[r][r] / total:.0f} %" if total else "—"
-                p.drawText(QtCore.QRectF(x0 + side + 4, y0 + r * cell, self.width(), cell),
-                           QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-                           text)
-        for cell_rc, colour, width in ((self._hover, "#555555", 1.5), (self.selected, "#111111", 3.0)):
-            if cell_rc is not None:
-                p.setPen(QtGui.QPen(QtGui.QColor(colour), width))
-                r, c = cell_rc
-                p.drawRect(QtCore.QRectF(x0 + c * cell, y0 + r * cell, cell, cell))
-        if not valid and self.message:
-            p.setPen(fg)
-            p.setFont(self.font())
-            p.drawText(QtCore.QRectF(x0, y0, side, side),
-                       QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap,
-                       self.message)
-        p.end()
-
-    # ------------------------------------------------------------------ mouse
-    def event(self, e) -> bool:
-        if e.type() == QtCore.QEvent.Type.ToolTip:
-            rc = self.cell_at(QtCore.QPointF(e.pos()))
-            text = self.describe(*rc) if rc is not None else ""
-            if text:
-                QtWidgets.QToolTip.showText(e.globalPos(), text, self)
-            else:
-                QtWidgets.QToolTip.hideText()
-                e.ignore()
-            return True
-        return super().event(e)
-
-    def mouseMoveEvent(self, e) -> None:
-        rc = self.cell_at(e.position())
-        if rc != self._hover:
-            self._hover = rc
-            self.update()
-
-    def leaveEvent(self, _e) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.update()
-
-    def mousePressEvent(self, e) -> None:
-        if e.button() == QtCore.Qt.MouseButton.LeftButton:
-            rc = self.cell_at(e.position())
-            if rc is not None:
-                self.cellClicked.emit(*rc)
-
-
-# ============================================================================ gallery
-@dataclass(frozen=True)
-class _Thumb:
-    index: int  # into the test set
-    label: int
-    top3: tuple[int, ...]
-    acts: tuple[float, ...]
-    image: QtGui.QImage
-
-
-class MistakeGallery(QtWidgets.QWidget):
-    """Thumbnails of misclassified test digits; ``thumbnailClicked(test_index)``.
-
-    Under each: "true 4 → said 9" and "0.83 · then 7, 4" (the answer's output
-    and the next two guesses). As many as fit are shown (at most ``GALLERY_MAX``).
-    """
-
-    thumbnailClicked = QtCore.Signal(int)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.items: list[_Thumb] = []
-        self.message = "computing…"
-        self.pinned: int | None = None
-        self._hover: int | None = None
-        self.setMouseTracking(True)
-        self.setMinimumSize(240, 150)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Expanding)
-
-    # ------------------------------------------------------------------ public
-    def set_items(self, indices, labels, top3, acts, images, message: str = "") -> None:
-        """``indices`` (m,) test indices, ``labels`` (m,), ``top3``/``acts`` (m, 3),
-        ``images`` (m, 784) uint8 (ink = high)."""
-        items = []
-        for i, lab, t3, a3, img in zip(indices, labels, top3, acts, images):
-            h, w = style.image_shape(int(np.size(img)))
-            ink = np.ascontiguousarray(255 - np.asarray(img, np.uint8).reshape(h, w))
-            qimg = QtGui.QImage(ink.data, w, h, w, QtGui.QImage.Format.Format_Grayscale8).copy()
-            items.append(_Thumb(int(i), int(lab), tuple(int(v) for v in t3),
-                                tuple(float(v) for v in a3), qimg))
-        self.items = items
-        self.message = message
-        self._hover = None
-        self.update()
-
-    def set_pinned(self, test_index: int | None) -> None:
-        if test_index != self.pinned:
-            self.pinned = test_index
-            self.update()
-
-    def layout_(self) -> tuple[int, int, int, int, int, float]:
-        """``(cols, rows, thumb, cell_w, cell_h, x0)`` for the current size."""
-        fm = self.fontMetrics()
-        bold = QtGui.QFont(self.font())
-        bold.setBold(True)
-        text_w = max(fm.horizontalAdvance("true 8 → ") + QtGui.QFontMetrics(bold).horizontalAdvance("said 8"),
-                     fm.horizontalAdvance("(0.88) then 8, 8")) + 14
-        lines = 2 * fm.height() + 6
-        n = max(1, min(len(self.items), GALLERY_MAX))
-        W, H = max(1, self.width()), max(1, self.height())
-        best = None
-        for thumb in range(92, 43, -4):  # the largest thumbnails that show them all; else 44 px
-            cell_w = max(thumb + 12, text_w)
-            cell_h = thumb + lines + 8
-            cols, rows = max(1, W // cell_w), max(1, H // cell_h)
-            best = (cols, rows, thumb, cell_w, cell_h)
-            if cols * rows >= n:
-                break
-        cols, rows, thumb, cell_w, cell_h = best
-        cols = min(cols, n) if len(self.items) else cols
-        x0 = max(0.0, (W - cols * cell_w) / 2)
-        return cols, rows, thumb, cell_w, cell_h, x0
-
-    @property
-    def visible_count(self) -> int:
-        cols, rows, *_ = self.layout_()
-        return min(len(self.items), cols * rows, GALLERY_MAX)
-
-    def cell_rect(self, k: int, lay=None) -> QtCore.QRect:
-        cols, _, _, cell_w, cell_h, x0 = lay or self.layout_()
-        r, c = divmod(k, cols)
-        return QtCore.QRect(round(x0 + c * cell_w), r * cell_h, cell_w, cell_h)
-
-    def thumbnail_rect(self, k: int, lay=None) -> QtCore.QRect:
-        """Where the ``k``-th thumbnail's picture is drawn (widget pixels)."""
-        lay = lay or self.layout_()
-        _, _, thumb, cell_w, _, _ = lay
-        cell = self.cell_rect(k, lay)
-        return QtCore.QRect(cell.x() + (cell_w - thumb) // 2, cell.y() + 4, thumb, thumb)
-
-    def item_at(self, pos: QtCore.QPointF) -> int | None:
-        lay = self.layout_()
-        cols, rows = lay[0], lay[1]
-        for k in range(min(len(self.items), cols * rows, GALLERY_MAX)):
-            if self.cell_rect(k, lay).contains(pos.toPoint()):
-                return k
-        return None
-
-    # ------------------------------------------------------------------ painting
-    def paintEvent(self, _event) -> None:
-        p = QtGui.QPainter(self)
-        p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-        fg, muted = QtGui.QColor(style.FOREGROUND), QtGui.QColor(style.MUTED)
-        wrong = QtGui.QColor(style.ANSWER_WRONG)
-        fm = self.fontMetrics()
-        if not self.items:
-            p.setPen(muted)
-            p.drawText(self.rect().adjusted(8, 8, -8, -8),
-                       QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap,
-                       self.message)
-            p.end()
-            return
-        bold = QtGui.QFont(self.font())
-        bold.setBold(True)
-        bold_fm = QtGui.QFontMetrics(bold)
-        lay = self.layout_()  # (once per paint: it asks Qt for font metrics)
-        font = self.font()
-        # Boxes and pictures first, then the texts a font and pen at a time (few painter
-        # state changes: each is a call into Qt).
-        heads, tails, seconds, frames = [], [], [], []
-        for k in range(min(len(self.items), lay[0] * lay[1], GALLERY_MAX)):
-            it = self.items[k]
-            cell = self.cell_rect(k, lay)
-            box = cell.adjusted(2, 1, -2, -2)
-            if it.index == self.pinned:
-                p.setPen(QtGui.QPen(QtGui.QColor(PINNED_EDGE), 1.5))
-                p.setBrush(QtGui.QColor(PINNED_BG))
-                p.drawRoundedRect(QtCore.QRectF(box), 4, 4)
-            elif k == self._hover:
-                p.setPen(QtGui.QPen(QtGui.QColor("#9a9a9a"), 1))
-                p.setBrush(QtGui.QColor("#f2f2f2"))
-                p.drawRoundedRect(QtCore.QRectF(box), 4, 4)
-            tr = self.thumbnail_rect(k, lay)
-            p.drawImage(tr, it.image)
-            frames.append(QtCore.QRectF(tr).adjusted(-0.5, -0.5, 0.5, 0.5))
-            # line 1: "true 4 → said 9", the answer in the "wrong" colour
-            y1 = tr.bottom() + 3
-            head, tail = f"true {it.label} → ", f"said {it.top3[0]}"
-            w_head = fm.horizontalAdvance(head)
-            w_tail = bold_fm.horizontalAdvance(tail)
-            x = cell.x() + (cell.width() - w_head - w_tail) / 2
-            heads.append((QtCore.QRectF(x, y1, w_head + 2, fm.height()), head))
-            tails.append((QtCore.QRectF(x + w_head, y1, w_tail + 4, fm.height()), tail))
-            # line 2: its output and the next guesses
-            nxt = ", ".join(str(d) for d in it.top3[1:])
-            conf = f"{it.acts[0]:.2f}" if math.isfinite(it.acts[0]) else "?"
-            seconds.append((QtCore.QRectF(cell.x(), y1 + fm.height(), cell.width(), fm.height() + 2),
-                            f"({conf}) then {nxt}"))
-        p.setPen(QtGui.QPen(wrong, 1.5))
-        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        p.drawRects(frames)
-        left, centre = QtCore.Qt.AlignmentFlag.AlignLeft, QtCore.Qt.AlignmentFlag.AlignHCenter
-        for f, pen, texts, align in ((font, fg, heads, left), (bold, wrong, tails, left),
-                                     (font, muted, seconds, centre)):
-            p.setFont(f)
-            p.setPen(pen)
-            for rect, text in texts:
-                p.drawText(rect, align, text)
-        p.end()
-
-    def describe(self, k: int) -> str:
-        it = self.items[k]
-        guesses = ", ".join(f"{d} ({a:.2f})" for d, a in zip(it.top3[1:], it.acts[1:]))
-        return (f"Test digit #{it.index}: it is a {it.label}, but the network said {it.top3[0]} "
-                f"(output {it.acts[0]:.2f}).\nIts next guesses: {guesses}.\n"
-                "Click to make it the current example (the output panel and the "
-                "other tabs then show this digit).")
-
-    # ------------------------------------------------------------------ mouse
-    def event(self, e) -> bool:
-        if e.type() == QtCore.QEvent.Type.ToolTip:
-            k = self.item_at(QtCore.QPointF(e.pos()))
-            if k is not None:
-                QtWidgets.QToolTip.showText(e.globalPos(), self.describe(k), self)
-            else:
-                QtWidgets.QToolTip.hideText()
-                e.ignore()
-            return True
-        return super().event(e)
-
-    def mouseMoveEvent(self, e) -> None:
-        k = self.item_at(e.position())
-        if k != self._hover:
-            self._hover = k
-            self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if k is not None
-                           else QtCore.Qt.CursorShape.ArrowCursor)
-            self.update()
-
-    def leaveEvent(self, _e) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.update()
-
-    def mousePressEvent(self, e) -> None:
-        if e.button() == QtCore.Qt.MouseButton.LeftButton:
-            k = self.item_at(e.position())
-            if k is not None:
-                self.thumbnailClicked.emit(self.items[k].index)
-
-
-# ============================================================================ the view
 EXPECT = {
     "full": ("Training on all {n:,} training digits. Training and test accuracy rise together "
              "and stay close: what the network learns from these digits also works on digits "
@@ -587,42 +81,31 @@ class GeneralisationView(LessonView):
       accuracy curve is complete even while this tab is hidden.
     * ``run_experiment(n, shuffled)`` — ``n`` training digits (None = all) of
       the full data, labels shuffled or not.
-    * ``result`` — the :class:`GeneralisationResult` on show (or None).
+    * ``result`` — the :class:`GeneralisationReport` on show (or None).
     """
+
+    PARTS = ("matrix", "gallery", "curve")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
         self.window_set_dataset = None
-        self.result: GeneralisationResult | None = None
-        self._job = LatestJob(_Evaluator(), name="gdviz-generalisation")
-        self._token = 0
-        self._submitted_key = None
-        self._last_submit = -math.inf
-        self._shown_seq = -1
-        self._snap = None
+        self.result: GeneralisationReport | None = None
+        self.job = self.background(generalisation_report, "gdviz-generalisation", clock=_clock)
+        self._shown: tuple = (None, -1, None)  # (result, evaluations version, filter) drawn
+        self._evals_version = 0
+        self._matrix_of = self._gallery_of = None  # what the matrix and the gallery show
         self._filter: tuple[int, int] | None = None
         # the run's evaluations (accuracy curve)
         self._run_id = None
         self._seq = -1
         self._evals: list = []
-        self._evals_changed = True
-        self._x_top = None
+        self._evals_changed = self._evals_fresh = True
         # experiments
         self._base = None  # the full dataset the experiments start from
         self._made: dict[tuple, object] = {}  # (n, shuffled) -> the dataset made for it
         self._exp: tuple[int | None, bool] = (None, False)
-        self._part = None  # the part drawn last while running; None: draw all next time
-        self._dirty: set[str] = set(PARTS)  # parts showing less than they should
-        self._curve_drawn = -math.inf  # when (perf_counter) the curve was redrawn last
         self._build_ui()
-        self._poll = QtCore.QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._poll_result)
-        self._catch_up = QtCore.QTimer(self)
-        self._catch_up.setSingleShot(True)
-        self._catch_up.setInterval(CATCH_UP_MS)
-        self._catch_up.timeout.connect(self._finish)
         self._apply_fonts()
 
     # ------------------------------------------------------------------ UI
@@ -704,43 +187,10 @@ class GeneralisationView(LessonView):
         self.gap_note = QtWidgets.QLabel("…")
         self.gap_note.setWordWrap(True)
         self.gap_note.setToolTip(self.gap_title.toolTip())
-        self.plot_canvas = style.plot_widget()
-        self.plot_canvas.setMinimumHeight(110)
-        self.plot_canvas.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                                       QtWidgets.QSizePolicy.Policy.Ignored)
+        self.gap_plot = AccuracyGapPlot()
+        self.plot_canvas = self.gap_plot.canvas
         self.plot_canvas.setToolTip(self.gap_title.toolTip())
-        self.plot = self.plot_canvas.addPlot()
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
-        style.fixed_view(self.plot.getViewBox())
-        self.plot.setYRange(-4, 104, padding=0)
-        self.plot.setXRange(0, 10, padding=0.02)
-        self.plot.getAxis("left").setTicks([[(v, f"{v}") for v in (0, 25, 50, 75, 100)], []])
-        self.plot.showGrid(y=True, alpha=0.15)
-        self.plot.getAxis("left").setWidth(44)
-        self.train_curve = self.plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2))
-        self.test_curve = self.plot.plot(pen=pg.mkPen(TEST_COLOUR, width=2))
-        # The dots: a scatter per curve, its child (drawn above its line, as a PlotDataItem's
-        # own symbols), that new measurements are appended to (setData would rebuild them all).
-        self.train_dots = pg.ScatterPlotItem(symbol="o", size=5, brush=pg.mkBrush(TRAIN_COLOUR),
-                                             pen=None)
-        self.test_dots = pg.ScatterPlotItem(symbol="s", size=5, brush=pg.mkBrush(TEST_COLOUR),
-                                            pen=None)
-        self.train_dots.setParentItem(self.train_curve)
-        self.test_dots.setParentItem(self.test_curve)
-        self._n_dots = 0  # measurements in the dots
-        self.gap_fill = pg.FillBetweenItem(self.train_curve, self.test_curve,
-                                           brush=pg.mkBrush(200, 30, 45, 40))
-        self.plot.addItem(self.gap_fill)
-        # one path update per curve redraw (after the test curve), not one per curve
-        self.train_curve.sigPlotChanged.disconnect(self.gap_fill.curveChanged)
-        self.chance = pg.InfiniteLine(pos=10, angle=0, movable=False,
-                                      pen=pg.mkPen(style.MUTED, width=1,
-                                                   style=QtCore.Qt.PenStyle.DashLine),
-                                      label="guessing: 10 %",
-                                      labelOpts={"position": 0.92, "color": style.MUTED,
-                                                 "anchors": [(1, 1), (1, 1)]})
-        self.plot.addItem(self.chance)
+        self.train_curve, self.test_curve = self.gap_plot.train_curve, self.gap_plot.test_curve
         box.addWidget(self.gap_title)
         box.addWidget(self.plot_canvas, 1)
         box.addWidget(style.QuietLabel(self.gap_note))
@@ -830,13 +280,7 @@ class GeneralisationView(LessonView):
         self.readout.setFont(style.rel_font(base, 1.35))
         for w in (self.matrix_title, self.gallery_title, self.gap_title, self.exp_title):
             w.setFont(style.rel_font(base, 1.0, bold=True))
-        pt = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
-        for side in ("left", "bottom"):
-            style.style_axis(self.plot.getAxis(side), size=pt * 0.9)
-        style.style_axis(self.plot.getAxis("left"), "accuracy %", size=pt * 0.9)
-        style.style_axis(self.plot.getAxis("bottom"), "step", size=pt * 0.9)
-        self.chance.label.setFont(style.rel_font(base, 0.85))
-        self.plot.getAxis("left").setWidth(round(pt * 5.5))
+        self.gap_plot.apply_font(base)
         for lab in (self.readout, self.matrix_note, self.gallery_note, self.gap_note):
             box = lab.parentWidget()
             if isinstance(box, style.QuietLabel):  # another font: another height for the text
@@ -853,7 +297,9 @@ class GeneralisationView(LessonView):
         changed = dataset is not self.dataset
         if session is not self.session:  # another session: its seq and run_id start again
             self._run_id, self._seq, self._evals = None, -1, []
-            self._evals_changed = True
+            self._evals_changed = self._evals_fresh = True
+            self._evals_version += 1
+            self.snap = None
         super().set_context(session, dataset)
         if not changed:
             return
@@ -864,65 +310,59 @@ class GeneralisationView(LessonView):
             self._base = dataset
             self._made = {}
             self._exp = (None, False)
-        self._token += 1
-        self._submitted_key = None
         self._filter = None
         self.result = None
+        self._matrix_of = self._gallery_of = None
         self.matrix.set_selected(None)
         self.matrix.set_counts(None, "computing…")
         self.gallery.set_items([], [], [], [], [], "computing…")
         self._set_experiment_widgets()
-        if self._snap is not None:
-            self._maybe_submit(self._snap)
+        if self.snap is not None:
+            self._maybe_submit(self.snap)
 
     def set_dataset_callback(self, fn) -> None:
         """``fn(dataset)``: how the experiments switch the window's data (None: the session's)."""
         self.window_set_dataset = fn
 
     def render(self, snap) -> None:
-        self._snap = snap
+        if self.new_run(snap):
+            self.result = None
         self.ingest(snap)
         self._maybe_submit(snap)
-        self._take_result()
-        self._catch_up.stop()
-        if snap.running and snap.step > 0 and self._part is not None:
-            # While training runs, one part per call (the matrix, the gallery, the curve),
-            # in turn: each part is redrawn VIEW_HZ / 3 times a second at most, and only
-            # when it has something new. A stopped run and a run's first frame draw all.
-            self._part = PARTS[(PARTS.index(self._part) + 1) % len(PARTS)]
-            if self._part != "curve" or time.perf_counter() - self._curve_drawn >= CURVE_INTERVAL:
-                self._draw_part(self._part)  # (the curve at ≤ 2 Hz: a new point or two each time)
-            if self._dirty:
-                self._catch_up.start()  # the others, if no newer snapshot comes
-        else:
-            self._part = PARTS[-1]
-            self._finish()
+        self._refresh()
         src = snap.example_source
         pinned = int(src.rsplit("#", 1)[1]) if src.startswith("test digit #") else None
         self.gallery.set_pinned(pinned)
 
-    def shutdown(self) -> None:
-        self._poll.stop()
-        self._catch_up.stop()
-        self._job.stop()
+    def result_ready(self, job, rep: GeneralisationReport) -> None:
+        self.result = rep
+        self._refresh()
 
-    def _draw_part(self, part: str) -> None:
-        """Draw one of ``PARTS`` if it has something new to show."""
-        if part not in self._dirty:
+    def _refresh(self) -> None:
+        """Draw what changed (a part per call while training runs), or go on drawing."""
+        value = (self.result, self._evals_version, self._filter)
+        old = self._shown
+        if value[0] is old[0] and value[1:] == old[1:]:
+            self.continue_drawing()
             return
-        self._dirty.discard(part)
-        if part == "matrix":
-            self._show_matrix()
-        elif part == "gallery":
-            self._fill_gallery()
-        else:
-            self._curve_drawn = time.perf_counter()
-            self._draw_curve()
+        self._shown = value
+        snap = self.snap
+        self.draw(value, live=snap is not None and snap.running and snap.step > 0)
 
-    def _finish(self) -> None:
-        """Draw every part still pending."""
-        for part in PARTS:
-            self._draw_part(part)
+    def draw_part(self, part: str, value) -> None:
+        if value is None:  # nothing rendered yet
+            return
+        result, _, filt = value
+        if part == "matrix":
+            if self._matrix_of is not result:
+                self._matrix_of = result
+                self._show_matrix()
+        elif part == "gallery":
+            if self._gallery_of != (id(result), filt):
+                self._gallery_of = (id(result), filt)
+                self._fill_gallery()
+        else:
+            self._draw_curve()
 
     # ------------------------------------------------------------------ commands
     def pin_example(self, test_index: int) -> None:
@@ -987,9 +427,8 @@ class GeneralisationView(LessonView):
             self._run_id = snap.run_id
             self._seq = -1
             self._evals = []
-            self._evals_changed = True
-            self._n_dots = -1  # the dots: all again
-            self._dirty.add("curve")
+            self._evals_changed = self._evals_fresh = True
+            self._evals_version += 1
         if snap.seq <= self._seq:
             return
         self._seq = snap.seq
@@ -999,7 +438,7 @@ class GeneralisationView(LessonView):
                 self._evals.append(ev)
                 last = ev.step
                 self._evals_changed = True
-                self._dirty.add("curve")
+                self._evals_version += 1
 
     @property
     def evaluations(self) -> tuple:
@@ -1010,26 +449,8 @@ class GeneralisationView(LessonView):
         if not self._evals_changed:
             return
         self._evals_changed = False
-        gap = accuracy_gap(self._evals)
-        x = gap.step.astype(np.float64)
-        tr = 100.0 * gap.train_accuracy
-        te = 100.0 * gap.test_accuracy
-        ok = np.isfinite(tr) & np.isfinite(te)
-        self.train_curve.setData(x[ok], tr[ok])
-        self.test_curve.setData(x[ok], te[ok])  # (updates the gap fill)
-        xs, trs, tes = x[ok], tr[ok], te[ok]
-        if self._n_dots < 0 or xs.size < self._n_dots:
-            self.train_dots.setData(x=xs, y=trs)
-            self.test_dots.setData(x=xs, y=tes)
-        elif xs.size > self._n_dots:
-            k = self._n_dots
-            self.train_dots.addPoints(x=xs[k:], y=trs[k:])
-            self.test_dots.addPoints(x=xs[k:], y=tes[k:])
-        self._n_dots = int(xs.size)
-        top = _axis_ceiling(max(10.0, float(x.max()) if x.size else 10.0) * 1.05)
-        if top != self._x_top:
-            self._x_top = top
-            self.plot.setXRange(0, top, padding=0.02)
+        self.gap_plot.show_gap(accuracy_gap(self._evals), self._evals_fresh)
+        self._evals_fresh = False
         self._update_gap_note()
 
     def _update_gap_note(self) -> None:
@@ -1039,14 +460,15 @@ class GeneralisationView(LessonView):
             r2, g2, b2 = TEST_COLOUR
             gap = 100 * (res.train_accuracy - res.accuracy)
             self.readout.parentWidget().setText(
-                f"Now: <b style='color: rgb({r},{g},{b})'>training {_pct(res.train_accuracy)}</b>"
-                f" &nbsp; <b style='color: rgb({r2},{g2},{b2})'>test {_pct(res.accuracy)}</b>"
-                f" &nbsp; gap <b>{gap:.1f}</b> points")
+                f"At step {res.step:,}: <b style='color: rgb({r},{g},{b})'>training "
+                f"{_pct(res.train_accuracy)}</b> &nbsp; <b style='color: rgb({r2},{g2},{b2})'>"
+                f"test {_pct(res.accuracy)}</b> &nbsp; gap <b>{gap:.1f}</b> points")
         else:
             self.readout.parentWidget().setText(" ")
         if self._evals:
-            text = ("Each dot is one measurement during this run; the shaded band between the "
-                    "lines is the gap.")
+            text = ("Each dot is one measurement during this run (the last at step "
+                    f"{self._evals[-1].step:,}, as in the status bar); the shaded band between "
+                    "the lines is the gap.")
         else:
             text = "The curve starts at the next measurement (made every so often while training)."
         if self.gap_note.text() != text:
@@ -1058,50 +480,12 @@ class GeneralisationView(LessonView):
         if ds is None or snap.n_test != len(ds.test_labels) or snap.n_train != len(ds.train_labels):
             return  # the snapshot is from other data (a switch in progress)
         digest = hashlib.blake2b(snap.theta.tobytes(), digest_size=8).digest()
-        key = (self._token, snap.run_id, snap.step, tuple(snap.sizes), snap.activation,
-               snap.cost_name, digest)
-        if key == self._submitted_key:
-            return
-        now = time.perf_counter()
-        if snap.running and now - self._last_submit < UPDATE_INTERVAL and self.result is not None:
-            return
-        self._submitted_key = key
-        self._last_submit = now
-        self._job.submit(self._token, snap.step, snap.run_id, snap.theta, tuple(snap.sizes),
-                         snap.activation, snap.cost_name, ds.test_images, ds.test_labels,
-                         ds.train_images, ds.train_labels)
-        if not self._poll.isActive():
-            self._poll.start()
-
-    def _take_result(self) -> bool:
-        """Take a new result of the job, if there is one; its parts are then pending."""
-        got = self._job.result()
-        if not self._job.busy:
-            self._poll.stop()
-        if got is None or got[0] == self._shown_seq:
-            return False
-        self._shown_seq, res = got
-        if res.token != self._token:
-            return False
-        self.result = res
-        self._dirty.update(("matrix", "gallery"))
-        return True
-
-    def _poll_result(self) -> None:
-        """The poll timer: a result that came between renders. While training runs
-        the next render draws it (a part at a time); otherwise it is drawn now."""
-        if not self._take_result():
-            return
-        snap = self._snap
-        if snap is not None and snap.running and snap.step > 0 and self._part is not None:
-            self._catch_up.start()  # if no render comes soon
-        else:
-            self._finish()
-
-    def _show_result(self) -> None:
-        """Take a new result and draw all it changes at once."""
-        if self._take_result():
-            self._finish()
+        key = (snap.run_id, snap.step, tuple(snap.sizes), snap.activation, snap.cost_name, digest)
+        throttle = UPDATE_INTERVAL if snap.running and self.result is not None else 0.0
+        self.submit(self.job, key, tuple(snap.sizes), snap.activation, snap.cost_name,
+                    snap.theta, snap.step, snap.epoch + snap.epoch_fraction, snap.run_id,
+                    ds.test_images, ds.test_labels, ds.train_images, ds.train_labels,
+                    snap.last_eval, min_interval=throttle)
 
     def _show_matrix(self) -> None:
         res = self.result
@@ -1112,8 +496,8 @@ class GeneralisationView(LessonView):
             right = int(np.trace(res.counts))
             self.matrix.set_counts(res.counts)
             self.matrix_note.parentWidget().setText(
-                f"Test accuracy {_pct(res.accuracy)} ({right:,} of {n:,} right). The green "
-                "diagonal counts right answers. Click a cell to see its mistakes.")
+                f"Test accuracy at step {res.step:,}: {_pct(res.accuracy)} ({right:,} of {n:,} "
+                "right). The green diagonal counts right answers. Click a cell to see its mistakes.")
         else:
             self.matrix.set_counts(None, "The weights are not numbers (training diverged): "
                                          "the network has no answers.")
@@ -1132,6 +516,7 @@ class GeneralisationView(LessonView):
         self.matrix.set_selected(cell)
         self.show_all.setVisible(cell is not None)
         self._fill_gallery()
+        self._gallery_of = (id(self.result), cell)
 
     def _fill_gallery(self) -> None:
         res, ds = self.result, self.dataset

@@ -12,9 +12,8 @@ Every number comes from :mod:`gdviz.training.analysis` (``sorted_magnitudes``,
 ``gradient_histogram``, ``gradient_norms``, ``top_parameters``); all of them
 together take well under a millisecond for 13,002 parameters, so they run in
 the GUI thread. While training runs, ``render`` draws one of ``PARTS`` per call
-(the trainer holds the GIL between the GUI thread's calls into Qt and NumPy, so a
-whole-view frame kept the GUI thread busy for 20-30 ms); a timer draws the rest
-when no newer snapshot follows.
+(a whole-view frame kept the GUI thread busy for 20-30 ms); the base class draws
+the rest when no newer snapshot follows.
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
-from gdviz.core import parameter_layout
 from gdviz.qt import style
-from gdviz.qt.views import LessonView
+from gdviz.qt.views.base import LessonView
+from gdviz.qt.views.top_changes import TopChangesTable
 from gdviz.qt.weights import DeeperLayersPanel, HiddenWeightsPanel
 from gdviz.training.analysis import (
     NormHistory,
@@ -36,11 +35,10 @@ from gdviz.training.analysis import (
     sorted_magnitudes,
     top_parameters,
 )
+from gdviz.training.probe import parameter_layout
 
 TOP_K = 10
 HIST_BINS = 40
-# What render draws, one part per call while training runs (all of them otherwise).
-PARTS = ("first layer", "sizes", "lengths", "deeper and table")
 DECADES = 10  # the size axis spans this many powers of ten below its top
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 # "|" allows a line break after it (Unicode class BA): word joiners keep "|∇C| = x" on one line.
@@ -66,13 +64,14 @@ class GradientView(LessonView):
     ``layer_bars``, ``zeros_text``, ``markers``.
     """
 
+    PARTS = ("first layer", "sizes", "lengths", "deeper and table")
+
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
         self._mode = "gradient"
-        self._snap = None
-        self._run_id = None
         self._sizes = None
+        self._norms = None  # (snapshot, GradientNorms) of the last snapshot rendered
         self._log_top = 0  # top of the size axis, a power of ten
         self.top: tuple = ()
         self._history = NormHistory()  # the window hands over its own (see share_history)
@@ -82,12 +81,6 @@ class GradientView(LessonView):
         self._x_range = None
         self._size_axes = None
         self._hist_xmax = None
-        self._part = None  # the part drawn last while running; None: draw all next time
-        self._drawn: dict = {}  # part -> the snapshot it shows
-        self._catch_up = QtCore.QTimer(self)
-        self._catch_up.setSingleShot(True)
-        self._catch_up.setInterval(250)
-        self._catch_up.timeout.connect(self._finish)
 
         lay = style.panel_layout(self)
         self.title = style.title_label(
@@ -169,7 +162,7 @@ class GradientView(LessonView):
             "The ten components of −∇C with the largest size: the weights and biases whose "
             "change lowers this mini-batch's cost the most per unit of change. First-layer ones "
             "are circled in the pictures."))
-        self.table = self._build_table()
+        self.table = TopChangesTable(TOP_K)
         rl.addWidget(self.table, 0)
         self.status = style.status_label()
         self.status.setStyleSheet(f"color: {style.MUTED};")
@@ -185,11 +178,9 @@ class GradientView(LessonView):
         self.size_canvas.scene().sigMouseMoved.connect(self._hover_sizes)
 
     # ================================================================== public
-    def set_context(self, session, dataset) -> None:
-        if session is not self.session:
-            self._run_id = None  # another session may reuse run ids: start afresh
-        super().set_context(session, dataset)
-        shape = getattr(dataset, "image_shape", None)
+    def context_changed(self) -> None:
+        self.snap = None  # another session may reuse run ids: start afresh
+        shape = getattr(self.dataset, "image_shape", None)
         if shape is not None and tuple(shape) != getattr(self.first, "_image_shape", None):
             self.first.set_image_shape(tuple(shape))
 
@@ -206,11 +197,11 @@ class GradientView(LessonView):
         self.deeper.setMode(mode)
 
     def render(self, snap) -> None:
-        if snap is self._snap:  # the window may hand the same snapshot again
+        if snap is self.snap:  # the window hands the same snapshot again
+            self.continue_drawing()
             return
-        self._snap = snap
-        if snap.run_id != self._run_id or tuple(snap.sizes) != self._sizes:
-            self._run_id = snap.run_id
+        fresh = self.new_run(snap) or tuple(snap.sizes) != self._sizes
+        if fresh:
             self._sizes = tuple(snap.sizes)
             self._x_range = None
             self._norm_top.reset()
@@ -220,52 +211,29 @@ class GradientView(LessonView):
             self._hist_xmax = None
             self._size_axes = None
             self._layer_ticks(snap.sizes)
-            self._part = None
-        g = snap.grad
-        norms = gradient_norms(snap.sizes, g)
+        norms = gradient_norms(snap.sizes, snap.grad)
+        self._norms = (snap, norms)
         self._record_norm(snap, norms.total)
-        self._catch_up.stop()
-        if snap.running and snap.step > 0 and self._part is not None:
-            # While training runs, draw one part per call (the first-layer pictures, the
-            # sizes, the lengths with the summary, the deeper matrices with the table):
-            # each GUI frame pays for about a quarter of the view, and each part is
-            # redrawn VIEW_HZ / 4 = 2.5 times a second. A stopped run and the first
-            # frame of a run draw everything at once.
-            self._part = PARTS[(PARTS.index(self._part) + 1) % len(PARTS)]
-            self._draw_part(self._part, snap, norms)
-            self._catch_up.start()  # the other parts, if no newer snapshot comes
-        else:
-            self._part = PARTS[-1]
-            for part in PARTS:
-                self._draw_part(part, snap, norms)
+        # While training runs, one part per call: each GUI frame pays for about a quarter
+        # of the view. A stopped run and the first frame of a run: everything at once.
+        self.draw(snap, live=snap.running and snap.step > 0 and not fresh)
 
-    def _draw_part(self, part: str, snap, norms=None) -> None:
+    def draw_part(self, part: str, snap) -> None:
         """Draw one of ``PARTS`` for ``snap``."""
-        if norms is None:
-            norms = gradient_norms(snap.sizes, snap.grad)
+        if snap is None:
+            return
         if part == "first layer":
             self.first.render(snap)
         elif part == "sizes":
             self._update_sizes(snap, snap.grad)
         elif part == "lengths":
+            norms = self._norms[1] if self._norms and self._norms[0] is snap else \
+                gradient_norms(snap.sizes, snap.grad)
             self._update_norms(snap, norms)
             self._update_summary(snap, norms.total)
         else:
             self.deeper.render(snap)
             self._update_top(snap, snap.grad)  # also circles the top ten in both pictures
-        self._drawn[part] = snap
-
-    def _finish(self) -> None:
-        """Draw the parts still showing an older snapshot than the last one rendered."""
-        snap = self._snap
-        if snap is None:
-            return
-        for part in PARTS:
-            if self._drawn.get(part) is not snap:
-                self._draw_part(part, snap)
-
-    def shutdown(self) -> None:
-        self._catch_up.stop()
 
     # ================================================================== building
     def _section(self, title: str, tip: str) -> QtWidgets.QLabel:
@@ -352,51 +320,6 @@ class GradientView(LessonView):
         b.setToolTip("The length of −∇C's piece in each weight matrix W and bias vector b "
                      "(W0: pixels → hidden 1, W1: hidden 1 → hidden 2, W2: hidden 2 → outputs).")
         b.setYRange(0, 1, padding=0)
-
-    def _build_table(self) -> QtWidgets.QTableWidget:
-        cols = ("−∂C/∂θ", "layer", "neuron", "input", "what it means")
-        t = QtWidgets.QTableWidget(TOP_K, len(cols))
-        t.setHorizontalHeaderLabels(cols)
-        t.setFont(style.font(8.5))
-        t.horizontalHeader().setFont(style.font(8.5, bold=True))
-        t.verticalHeader().setDefaultSectionSize(18)
-        t.verticalHeader().setMinimumSectionSize(16)
-        t.verticalHeader().setFont(style.font(8))
-        t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
-        t.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        t.setWordWrap(False)
-        # Fixed widths from the widest text each column can hold: resizing to the contents
-        # would re-measure every cell at every setText (~0.1 ms each).
-        hh = t.horizontalHeader()
-        fm = QtGui.QFontMetrics(style.font(8.5))
-        fmb = QtGui.QFontMetrics(style.font(8.5, bold=True))
-        widest = ("−0.000123", "W0", "digit 15", "pixel (27, 27)")
-        for i, sample in enumerate(widest):
-            hh.setSectionResizeMode(i, QtWidgets.QHeaderView.ResizeMode.Fixed)
-            t.setColumnWidth(i, max(fm.horizontalAdvance(sample), fmb.horizontalAdvance(cols[i])) + 14)
-        hh.setSectionResizeMode(len(cols) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        tips = (("The component of −∇C: how much the cost drops per unit this number grows "
-                 "(red: it should grow, blue: shrink)."),
-                ("Which weight matrix W or bias vector b: W0 = pixels → hidden layer 1, "
-                 "W1 = hidden 1 → hidden 2, W2 = hidden 2 → outputs (b0, b1, b2: their biases)."),
-                "The neuron that receives this weight (or owns this bias).",
-                "Where the weight comes from: a pixel (row, column) or a neuron of the layer before.",
-                "The same in words.")
-        for i, tip in enumerate(tips):
-            t.horizontalHeaderItem(i).setToolTip(tip)
-        for r in range(TOP_K):
-            t.setVerticalHeaderItem(r, QtWidgets.QTableWidgetItem(str(r + 1)))
-            for c in range(len(cols)):
-                it = QtWidgets.QTableWidgetItem("")
-                if c == 0:
-                    it.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight
-                                        | QtCore.Qt.AlignmentFlag.AlignVCenter)
-                t.setItem(r, c, it)
-        t.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        t.setMinimumHeight(t.horizontalHeader().sizeHint().height() + TOP_K * 18 + 4)
-        t.setToolTip("The ten largest components of −∇C for the last mini-batch.")
-        return t
 
     def _layer_ticks(self, sizes) -> None:
         slots = parameter_layout(tuple(sizes))
@@ -547,26 +470,7 @@ class GradientView(LessonView):
         else:
             self.top = top_parameters(snap.sizes, g, TOP_K)
         shape = style.image_shape(snap.sizes[0], getattr(self.dataset, "image_shape", None))
-        n_layers = len(snap.sizes) - 1
-        for r in range(TOP_K):
-            items = [self.table.item(r, c) for c in range(5)]
-            if r >= len(self.top):
-                for it in items:
-                    if it.text():
-                        it.setText("")
-                        it.setToolTip("")
-                continue
-            p = self.top[r]
-            texts = _row_texts(p, shape, n_layers)
-            tip = f"θ[{p.index:,}] = {p.label}\n−∂C/∂θ = {p.value:.6g}"
-            for it, text in zip(items, texts, strict=True):
-                if it.text() != text:
-                    it.setText(text)
-                if it.toolTip() != tip:
-                    it.setToolTip(tip)
-            colour = style.POSITIVE if p.value > 0 else style.NEGATIVE if p.value < 0 else style.MUTED
-            if items[0].foreground().color().name() != colour:
-                items[0].setForeground(QtGui.QBrush(QtGui.QColor(colour)))
+        self.table.show_changes(self.top, shape, len(snap.sizes) - 1)
         self._place_markers()
 
     def _update_summary(self, snap, total: float) -> None:
@@ -658,36 +562,3 @@ class GradientView(LessonView):
                     f"{style.fmt(10 ** hist.edges[k])} and {style.fmt(10 ** hist.edges[k + 1])}")
                 return
         self.status.setText(" ")
-
-
-def _row_texts(p, shape: tuple[int, int], n_layers: int) -> tuple[str, ...]:
-    """Table cells for one :class:`ParameterChange`: value, layer, neuron, input, words."""
-    dst = style.layer_name(p.layer + 1, n_layers)
-    src = style.layer_name(p.layer, n_layers)
-    layer = f"{p.kind}{p.layer}"
-    neuron = f"digit {p.neuron}" if p.layer + 1 == n_layers else f"{p.neuron}"
-    if p.kind == "b":
-        inp = "bias"
-    elif p.layer == 0 and shape[0] > 1:
-        r, c = divmod(p.input, shape[1])
-        inp = f"pixel ({r}, {c})"
-    elif p.layer == 0:
-        inp = f"input {p.input}"
-    else:
-        inp = f"neuron {p.input}"
-    way = "grow" if p.value > 0 else "shrink" if p.value < 0 else "stay"
-    if not math.isfinite(p.value):
-        way = "? (not a number)"
-    who = f"output {p.neuron}" if p.layer + 1 == n_layers else f"{_short(dst)} neuron {p.neuron}"
-    if p.kind == "b":
-        words = f"should {way}: the bias of {who}"
-    elif p.layer == 0:
-        words = f"should {way}: the weight from {inp} into {who}"
-    else:
-        words = f"should {way}: the weight from {_short(src)} neuron {p.input} into {who}"
-    return (style.fmt(p.value), layer, neuron, inp, words)
-
-
-def _short(name: str) -> str:
-    return {"the output layer": "outputs", "the input pixels": "pixels"}.get(
-        name, name.replace("hidden layer ", "hidden "))

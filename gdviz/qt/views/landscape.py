@@ -7,11 +7,12 @@ colours it by the cost C on 500 fixed training digits (a heatmap with contour
 lines). The θ of the last ~50 snapshots are projected onto the slice: the ball
 rolling downhill, and where it bounces when η is too large.
 
-The map is computed in a :class:`LatestJob` (``landscape(..., budget_s,
-cancel)``, ~40-110 ms for 41×41 on 500 digits), never in the GUI thread. The
-slice is frozen between computations, so the path is drawn in one fixed
-frame; it is recomputed on demand, when θ leaves the map, and at most every
-~2 s while training (and never while the tab is hidden).
+The map is computed below Qt (:func:`gdviz.training.cost_around.landscape_frame`,
+~40-110 ms for 41×41 on 500 digits) in the view's background job, never in the
+GUI thread. The slice is frozen between computations, so the path is drawn in
+one fixed frame; it is recomputed on demand, when θ leaves the map, at most every
+~2 s while training if "follow θ" is ticked (never while the tab is hidden), and
+for θ now when the tab is shown again.
 """
 
 from __future__ import annotations
@@ -19,26 +20,21 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdviz.core import Network, to_unit
 from gdviz.qt import style
-from gdviz.qt.background import LatestJob
-from gdviz.qt.views import LessonView
+from gdviz.qt.views.base import LessonView, ViewJob
+from gdviz.qt.views.landscape_words import axis_labels, map_words
 from gdviz.training.analysis import (
-    Landscape,
-    Plane,
+    describe_parameter,
     fixed_eval_batch,
-    gradient_plane,
-    landscape,
     project_path,
     top_parameters,
-    weights_plane,
 )
+from gdviz.training.cost_around import LandscapeFrame, landscape_frame
 
 __all__ = ["LandscapeView", "EVAL_N", "GRID_N", "FOLLOW_S", "PATH_LEN", "EXTENTS", "PLANES"]
 
@@ -47,7 +43,6 @@ GRID_N = 41  # grid points per side
 FOLLOW_S = 2.0  # seconds between recomputations while training
 PATH_LEN = 50  # snapshots kept for the path
 BUDGET_S = 4.0  # a map takes at most this long (the rest stays blank)
-N_CONTOURS = 9
 
 PLANES = ("gradient", "weights")
 PLANE_LABELS = {"gradient": "−∇C and a random direction",
@@ -80,161 +75,8 @@ def _clock() -> float:
     return time.perf_counter()
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """One computed map and everything needed to draw the path on it."""
-
-    key: tuple  # the settings it was computed for
-    run_id: int
-    step: int
-    theta0: np.ndarray  # the centre (θ at computation time)
-    plane: Plane
-    land: Landscape
-    extent: float  # half-width in α and β
-    step_len: float  # length of one step η·|∇C| in the slice (NaN if none)
-    lr: float
-    cost_next: float  # C(θ0 − η∇C) on the digits
-    next_ab: tuple[float, float]  # where that step lands on the slice
-    grad_norm: float
-    path: dict  # step -> (α, β) of the path θ given to the job
-    shown: dict  # log scale (bool) -> (image (n, n), levels (lo, hi), contour x, contour y)
-    top2: tuple[int, int]  # the two parameters of largest |∇C| (of the digits at θ0)
-    seconds: float
-
-
-def _network_for(cache: dict, snap) -> Network:
-    key = (tuple(snap.sizes), snap.activation, snap.cost_name)
-    net = cache.get(key)
-    if net is None:
-        cache.clear()
-        net = cache[key] = Network(snap.sizes, snap.activation, snap.cost_name)
-    return net
-
-
-def contour_segments(img: np.ndarray, level: float) -> np.ndarray:
-    """Marching squares, vectorised: the segments where ``img`` crosses ``level``.
-
-    ``img`` (ny, nx), NaN allowed (no segment touches a NaN corner). Returns
-    (k, 2, 2) float64: segment, end point, (x = column, y = row) in index units.
-    (pyqtgraph's ``isocurve`` is a pure-Python loop: it would hold the
-    interpreter lock in the background thread for milliseconds at a time.)
-    """
-    v = np.asarray(img, dtype=np.float64)
-    ny, nx = v.shape
-    if ny < 2 or nx < 2:
-        return np.zeros((0, 2, 2))
-    below = v < level
-    fin = np.isfinite(v)
-    with np.errstate(all="ignore"):
-        # horizontal edges (ny, nx-1): from (r, c) to (r, c+1)
-        hx = (below[:, :-1] != below[:, 1:]) & fin[:, :-1] & fin[:, 1:]
-        th = (level - v[:, :-1]) / (v[:, 1:] - v[:, :-1])
-        # vertical edges (ny-1, nx): from (r, c) to (r+1, c)
-        vx = (below[:-1, :] != below[1:, :]) & fin[:-1, :] & fin[1:, :]
-        tv = (level - v[:-1, :]) / (v[1:, :] - v[:-1, :])
-    r, c = np.mgrid[0:ny - 1, 0:nx - 1]
-    # each cell's four edges in the order top, right, bottom, left: crossing flags and points
-    flags = np.stack([hx[:-1, :], vx[:, 1:], hx[1:, :], vx[:, :-1]], axis=-1)
-    px = np.stack([c + th[:-1, :], c + 1.0, c + th[1:, :], c + 0.0], axis=-1)
-    py = np.stack([r + 0.0, r + tv[:, 1:], r + 1.0, r + tv[:, :-1]], axis=-1)
-    n = flags.sum(axis=-1)
-    segs = []
-    two = n == 2
-    if two.any():
-        f, x, y = flags[two], px[two], py[two]
-        order = np.argsort(~f, axis=1, kind="stable")[:, :2]
-        xs = np.take_along_axis(x, order, 1)
-        ys = np.take_along_axis(y, order, 1)
-        segs.append(np.stack([xs, ys], axis=-1))
-    four = n == 4
-    if four.any():  # a saddle: pair top-left and bottom-right
-        x, y = px[four], py[four]
-        for i, j in ((0, 3), (2, 1)):
-            segs.append(np.stack([x[:, [i, j]], y[:, [i, j]]], axis=-1))
-    return np.concatenate(segs) if segs else np.zeros((0, 2, 2))
-
-
-def _contours(img: np.ndarray, levels, ea: float) -> tuple[np.ndarray, np.ndarray]:
-    """Contour segments of ``img`` (rows β, columns α on [−ea, ea]²) as x, y arrays
-    for ``connect="pairs"``."""
-    n = img.shape[0]
-    d = 2 * ea / (n - 1) if n > 1 else 1.0
-    segs = [contour_segments(img, float(lv)) for lv in levels]
-    p = np.concatenate(segs).reshape(-1, 2) if segs else np.zeros((0, 2))
-    return -ea + p[:, 0] * d, -ea + p[:, 1] * d
-
-
-def _display(costs: np.ndarray, log: bool, ea: float):
-    """The image, colour levels and contours of the map in linear or log10 colours."""
-    with np.errstate(all="ignore"):
-        img = np.log10(np.where(costs > 0, costs, np.nan)) if log else costs.astype(np.float64)
-    fin = img[np.isfinite(img)]
-    if fin.size == 0:
-        return img, (0.0, 1.0), np.zeros(0), np.zeros(0)
-    lo = float(fin.min())
-    hi = float(np.percentile(fin, 97.0)) if not log else float(fin.max())
-    if not hi > lo:
-        hi = lo + max(abs(lo) * 0.01, 1e-6)
-    xs, ys = _contours(img, np.linspace(lo, hi, N_CONTOURS + 2)[1:-1], ea)
-    return img, (lo, hi), xs, ys
-
-
-def _compute(cache: dict, cancelled, key, snap, batch, plane_kind: str, ij, extent_mode,
-             seed: int, path: tuple) -> _Frame | None:
-    """Background thread: the map around ``snap.theta`` and the path projected on it."""
-    net = _network_for(cache, snap)  # private to this thread (Network.gradient is not thread-safe)
-    theta = np.ascontiguousarray(snap.theta, dtype=net.dtype)
-    X = to_unit(batch.images, net.dtype)
-    Y = np.eye(net.sizes[-1], dtype=net.dtype)[batch.labels]
-    with np.errstate(all="ignore"):
-        _, g = net.gradient(X, Y, theta=theta)
-        g = g.copy()
-        gnorm = float(np.linalg.norm(g.astype(np.float64)))
-        top = top_parameters(net, g, 2)
-        top2 = (top[0].index, top[1].index) if len(top) == 2 else (0, 1)
-        if plane_kind == "weights":
-            plane = weights_plane(net, *ij)
-            step_len = float(snap.lr) * math.hypot(float(g[ij[0]]), float(g[ij[1]]))
-        else:
-            plane = gradient_plane(theta, g, seed, net=net)
-            step_len = float(snap.lr) * gnorm
-        kind, value = extent_mode
-        if kind == "step":
-            ea = value * step_len if math.isfinite(step_len) and step_len > 0 else 1.0
-        else:
-            ea = float(value)
-        land = landscape(net, theta, plane.d1, plane.d2, batch.images, batch.labels, ea,
-                         n=GRID_N, budget_s=BUDGET_S, cancel=cancelled)
-        if land is None:
-            return None  # a newer request is waiting
-        nxt = theta - np.asarray(snap.lr, net.dtype) * g
-        cost_next = net.cost_of(X, Y, theta=nxt) if np.all(np.isfinite(nxt)) else float("nan")
-        next_ab = tuple(float(v) for v in project_path(nxt[None, :], theta, plane.d1, plane.d2)[0])
-        coords = {}
-        if path:
-            steps, thetas = zip(*path)
-            pc = project_path(np.stack(thetas), theta, plane.d1, plane.d2)
-            coords = {s: (float(a), float(b)) for s, (a, b) in zip(steps, pc)}
-        shown = {log: _display(land.costs, log, ea) for log in (False, True)}
-    return _Frame(key, snap.run_id, snap.step, snap.theta, plane, land, ea, step_len, float(snap.lr),
-                  float(cost_next), next_ab, gnorm, coords, shown, top2, land.seconds)
-
-
-def _spread(v: np.ndarray) -> float:
-    """max − min of the finite values (NaN if none)."""
-    v = v[np.isfinite(v)]
-    return float(v.max() - v.min()) if v.size else float("nan")
-
-
-def _axis_labels(plane: Plane) -> tuple[str, str]:
-    if plane.kind == "gradient":
-        return ("α: along −∇C (right = downhill)",
-                "β: along a random direction at right angles")
-    if plane.kind == "weights":
-        return (f"α: change of {plane.d1_label.split(':')[0]}",
-                f"β: change of {plane.d2_label.split(':')[0]}")
-    return ("α: a random direction (∇C is zero or not a number)",
-            "β: another random direction at right angles")
+def _now() -> float:
+    return _clock()  # looked up at each call, so a test's replacement takes effect
 
 
 def _viridis() -> pg.ColorMap:
@@ -245,45 +87,44 @@ def _viridis() -> pg.ColorMap:
 class LandscapeView(LessonView):
     """"The landscape": the cost over a plane through θ, with the path of the last steps.
 
-    Public beyond :class:`LessonView`:
+    Options (``set_option``): ``plane`` ("gradient" | "weights"), ``extent`` (one of
+    :data:`EXTENTS`' labels), ``log_colours``, ``contours`` and ``follow`` (recompute
+    every ~2 s while training, and for θ now when the tab is shown). Also public:
 
-    * ``plane()`` / ``setPlane("gradient" | "weights")``;
     * ``weights()`` / ``setWeights(i, j)`` — the two parameters of the weights plane;
-    * ``extent()`` / ``setExtent(label)`` — one of :data:`EXTENTS`' labels;
-    * ``logColours()`` / ``setLogColours(bool)``, ``contours()`` / ``setContours(bool)``,
-      ``follow()`` / ``setFollow(bool)`` (recompute every ~2 s while training);
     * ``recompute()`` — compute a new map around θ now (the "Recompute" button);
-    * ``frame`` — the :class:`_Frame` on screen (its ``land`` is the
-      :class:`~gdviz.training.analysis.Landscape` drawn), or None;
+    * ``job`` — the :class:`ViewJob` computing maps; ``settings_key()`` what a map is
+      computed for;
+    * ``frame`` — the :class:`~gdviz.training.cost_around.LandscapeFrame` on screen
+      (its ``land`` is the :class:`~gdviz.training.landscape.Landscape` drawn), or None;
     * ``path_coords()`` — (k, 2) α, β of the path as drawn (last = θ now);
     * ``render_seconds`` — duration of the last ``render`` call.
     """
+
+    PARTS = ("map", "marks", "words")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
         self.setMinimumSize(560, 400)
-        self._cache: dict = {}
-        # The job's function must not reference the view: a view <-> job cycle would let
-        # the garbage collector free the widget later, in whatever thread it runs.
-        cache, holder = self._cache, {}
-        self._job = holder["job"] = LatestJob(
-            lambda *a: _compute(cache, holder["job"].cancelled, *a), name="gdviz-landscape")
-        self._batch = None
+        self.job: ViewJob = self.background(landscape_frame, "gdviz-landscape",
+                                            pass_cancelled=True, clock=_now)
+        self.batch = None  # the fixed evaluation digits (EvalBatch) of the dataset
         self._batch_of = None
-        self._snap = None
-        self._run_id = None
+        self._latest = None  # the newest snapshot the window took, shown or not
         self._ring: deque = deque(maxlen=PATH_LEN)  # [step, θ, (α, β) or None]
         self._seed = 0
         self._want = True  # compute a map at the next chance
-        self._submitted: tuple | None = None  # (key, run_id, step) of the last submission
-        self._last_submit = -1e9
-        self._shown_seq = 0
         self._path_dirty = True
         self._weights_set = False
-        self.frame: _Frame | None = None
+        self.frame: LandscapeFrame | None = None
         self.render_seconds = 0.0
         self._build()
+        for name, widget in (("plane", self.plane_box), ("extent", self.extent_box),
+                             ("log_colours", self.log_box), ("contours", self.contour_box),
+                             ("follow", self.follow_box)):
+            self.bind_option(name, widget)
+        self._plane_changed()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -319,38 +160,23 @@ class LandscapeView(LessonView):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(_viridis())
         self.plot.addItem(self.image)
-        self.contour = pg.PlotDataItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
-        self.contour.setZValue(2)
-        self.plot.addItem(self.contour)
-        self.axes_lines = pg.PlotDataItem(pen=pg.mkPen((255, 255, 255), width=1,
-                                                       style=QtCore.Qt.PenStyle.DotLine),
-                                          connect="pairs")
-        self.axes_lines.setZValue(3)
-        self.plot.addItem(self.axes_lines)
-        self.next_line = pg.PlotDataItem(pen=pg.mkPen(NEXT, width=2, style=QtCore.Qt.PenStyle.DashLine))
-        self.next_line.setZValue(4)
-        self.plot.addItem(self.next_line)
-        self.next_marker = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(NEXT, width=2.5),
-                                              brush=pg.mkBrush(None))
-        self.next_marker.setZValue(4)
-        self.plot.addItem(self.next_marker)
-        self.lowest = pg.ScatterPlotItem(size=13, symbol="t", pen=pg.mkPen("k", width=1),
-                                         brush=pg.mkBrush(LOWEST))
-        self.lowest.setZValue(4)
-        self.plot.addItem(self.lowest)
-        self.centre = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2),
-                                         brush=pg.mkBrush("w"))
-        self.centre.setZValue(5)
-        self.plot.addItem(self.centre)
-        self.path_line = pg.PlotDataItem(pen=pg.mkPen(PATH, width=2), connect="finite",
-                                         symbol="o", symbolSize=6, symbolPen=pg.mkPen("k", width=0.8),
-                                         symbolBrush=pg.mkBrush(PATH))
-        self.path_line.setZValue(6)
-        self.plot.addItem(self.path_line)
-        self.now_marker = pg.ScatterPlotItem(size=22, symbol="star", pen=pg.mkPen("w", width=1.5),
-                                             brush=pg.mkBrush(NOW))
-        self.now_marker.setZValue(7)
-        self.plot.addItem(self.now_marker)
+        dot, dash = QtCore.Qt.PenStyle.DotLine, QtCore.Qt.PenStyle.DashLine
+        self.contour = self._item(2, pg.PlotDataItem(pen=pg.mkPen((235, 235, 235), width=1),
+                                                     connect="pairs"))
+        self.axes_lines = self._item(3, pg.PlotDataItem(pen=pg.mkPen("w", width=1, style=dot),
+                                                        connect="pairs"))
+        self.next_line = self._item(4, pg.PlotDataItem(pen=pg.mkPen(NEXT, width=2, style=dash)))
+        self.next_marker = self._item(4, pg.ScatterPlotItem(
+            size=13, symbol="o", pen=pg.mkPen(NEXT, width=2.5), brush=pg.mkBrush(None)))
+        self.lowest = self._item(4, pg.ScatterPlotItem(
+            size=13, symbol="t", pen=pg.mkPen("k", width=1), brush=pg.mkBrush(LOWEST)))
+        self.centre = self._item(5, pg.ScatterPlotItem(
+            size=14, symbol="+", pen=pg.mkPen("w", width=2), brush=pg.mkBrush("w")))
+        self.path_line = self._item(6, pg.PlotDataItem(
+            pen=pg.mkPen(PATH, width=2), connect="finite", symbol="o", symbolSize=6,
+            symbolPen=pg.mkPen("k", width=0.8), symbolBrush=pg.mkBrush(PATH)))
+        self.now_marker = self._item(7, pg.ScatterPlotItem(
+            size=22, symbol="star", pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(NOW)))
         self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=_viridis(), interactive=False,
                                    width=14, colorMapMenu=False)
         style.style_axis(self.bar.axis, size=8)
@@ -410,7 +236,7 @@ class LandscapeView(LessonView):
 
         self.extent_box = QtWidgets.QComboBox()
         for label, _ in EXTENTS:
-            self.extent_box.addItem(label)
+            self.extent_box.addItem(label, label)
         self.extent_box.setCurrentIndex(DEFAULT_EXTENT)
         self.extent_box.setToolTip(
             "How far the map reaches from its centre, in each direction. 'steps' are multiples of "
@@ -477,7 +303,12 @@ class LandscapeView(LessonView):
         self.status = style.status_label()
         self.status.setToolTip("Point at the map to read the cost there.")
         lay.addWidget(self.status)
-        self._plane_changed()
+
+    def _item(self, z: float, item):
+        """``item`` added to the map at depth ``z``."""
+        item.setZValue(z)
+        self.plot.addItem(item)
+        return item
 
     @staticmethod
     def _form_label(text: str, tip: str) -> QtWidgets.QLabel:
@@ -492,14 +323,6 @@ class LandscapeView(LessonView):
         self.bar.getAxis("left").setWidth(20)
 
     # ------------------------------------------------------------------ API
-    def plane(self) -> str:
-        return self.plane_box.currentData()
-
-    def setPlane(self, kind: str) -> None:
-        if kind not in PLANES:
-            raise ValueError(f"unknown slice {kind!r}; choose one of {', '.join(PLANES)}")
-        self.plane_box.setCurrentIndex(PLANES.index(kind))
-
     def weights(self) -> tuple[int, int]:
         return self.spin_i.value(), self.spin_j.value()
 
@@ -511,33 +334,6 @@ class LandscapeView(LessonView):
             sp.blockSignals(False)
         self._settings_changed()
 
-    def extent(self) -> str:
-        return EXTENTS[self.extent_box.currentIndex()][0]
-
-    def setExtent(self, label: str) -> None:
-        labels = [e[0] for e in EXTENTS]
-        if label not in labels:
-            raise ValueError(f"unknown size {label!r}; choose one of {', '.join(labels)}")
-        self.extent_box.setCurrentIndex(labels.index(label))
-
-    def logColours(self) -> bool:
-        return self.log_box.isChecked()
-
-    def setLogColours(self, on: bool) -> None:
-        self.log_box.setChecked(bool(on))
-
-    def contours(self) -> bool:
-        return self.contour_box.isChecked()
-
-    def setContours(self, on: bool) -> None:
-        self.contour_box.setChecked(bool(on))
-
-    def follow(self) -> bool:
-        return self.follow_box.isChecked()
-
-    def setFollow(self, on: bool) -> None:
-        self.follow_box.setChecked(bool(on))
-
     def recompute(self) -> None:
         """Compute a new map centred on θ now."""
         self._want = True
@@ -547,39 +343,59 @@ class LandscapeView(LessonView):
         pts = [e[2] for e in self._ring if e[2] is not None]
         return np.array(pts, dtype=np.float64).reshape(-1, 2)
 
-    def set_context(self, session, dataset) -> None:
-        super().set_context(session, dataset)
-        if dataset is not self._batch_of:
-            self._batch = fixed_eval_batch(dataset, n=EVAL_N) if dataset is not None else None
-            self._batch_of = dataset
+    def settings_key(self) -> tuple:
+        """What a map is computed for: plane, weights, extent, random seed, digits."""
+        plane = self.plane_box.currentData()
+        ij = self.weights() if plane == "weights" else None
+        return (plane, ij, EXTENTS[self.extent_box.currentIndex()][1], self._seed, id(self.batch))
+
+    # ------------------------------------------------------------------ LessonView hooks
+    def context_changed(self) -> None:
+        if self.dataset is not self._batch_of:
+            self.batch = fixed_eval_batch(self.dataset, n=EVAL_N) if self.dataset is not None else None
+            self._batch_of = self.dataset
             self._want = True
 
-    def shutdown(self) -> None:
-        self._job.stop()
+    def ingest(self, snap) -> None:
+        self._latest = snap  # a reference only: rendered when the tab is shown
+
+    def on_shown(self) -> None:
+        """Catch up: the path continues at θ now and, when following θ, a map for θ now."""
+        snap = self._latest if self._latest is not None else self.snap
+        if snap is None:
+            return
+        f = self.frame
+        follow = self.option("follow") and (f is None or f.run_id != snap.run_id
+                                            or f.step != snap.step)
+        self.render(snap)
+        if follow:
+            self.recompute()
+
+    def result_ready(self, job: ViewJob, frame: LandscapeFrame) -> None:
+        self.frame = frame
+        for e in self._ring:  # the path in the new frame: the job's projection, or ours for newer θ
+            e[2] = frame.path.get(e[0]) if e[0] in frame.path else self._project(e[1])
+        self._path_dirty = True
+        self.draw(frame, live=self.snap is not None and self.snap.running)
 
     # ------------------------------------------------------------------ controls
-    def _key(self) -> tuple:
-        ij = self.weights() if self.plane() == "weights" else None
-        return (self.plane(), ij, EXTENTS[self.extent_box.currentIndex()][1], self._seed,
-                id(self._batch))
-
     def _plane_changed(self, *_):
-        weights = self.plane() == "weights"
+        weights = self.plane_box.currentData() == "weights"
         for w in (self.spin_i, self.spin_j, self.top_button, self.weights_label):
             w.setEnabled(weights)
         self.weights_desc.setVisible(weights)
         self.reseed_button.setEnabled(not weights)
-        if weights and not self._weights_set and self._snap is not None:
+        if weights and not self._weights_set and self.snap is not None:
             self._use_top_two()  # submits
             return
         self._describe_weights()
         self._settings_changed()
 
     def _use_top_two(self) -> None:
-        if self.frame is not None and self.frame.run_id == getattr(self._snap, "run_id", None):
+        if self.frame is not None and self.frame.run_id == getattr(self.snap, "run_id", None):
             i, j = self.frame.top2
-        elif self._snap is not None:
-            top = top_parameters(self._snap.sizes, self._snap.grad, 2)
+        elif self.snap is not None:
+            top = top_parameters(self.snap.sizes, self.snap.grad, 2)
             i, j = (top[0].index, top[1].index) if len(top) == 2 else (0, 1)
         else:
             return
@@ -590,55 +406,42 @@ class LandscapeView(LessonView):
         self._settings_changed()
 
     def _describe_weights(self) -> None:
-        if self._snap is None:
+        if self.snap is None:
             self.weights_desc.setText("")
             return
-        from gdviz.training.analysis import locate_parameter
-
         lines = []
         for name, idx in (("α", self.spin_i.value()), ("β", self.spin_j.value())):
             try:
-                layer, kind, neuron, inp = locate_parameter(self._snap.sizes, idx)
+                lines.append(f"{name}: {describe_parameter(self.snap.sizes, idx)}")
             except IndexError:
                 lines.append(f"{name}: no such parameter")
-                continue
-            L = len(self._snap.sizes) - 1
-            dest = (f"output neuron {neuron}" if layer + 1 == L
-                    else f"neuron {neuron} of hidden layer {layer + 1}")
-            src = f"pixel {inp}" if layer == 0 else f"neuron {inp} of hidden layer {layer}"
-            what = f"b{layer}[{neuron}], the bias of {dest}" if kind == "b" else \
-                f"W{layer}[{neuron}, {inp}], from {src} to {dest}"
-            lines.append(f"{name}: {what}")
         self.weights_desc.setText("\n".join(lines))
 
     def _settings_changed(self, *_):
-        if self.plane() == "weights":
+        if self.plane_box.currentData() == "weights":
             self._describe_weights()
         self._want = True
         self._maybe_submit(force=True)
 
     def _display_changed(self, *_):
-        if self.frame is not None:
-            self._show_frame(self.frame)
+        self.redraw()
 
     # ------------------------------------------------------------------ render
     def render(self, snap) -> None:
         if not self.isVisible():
             return  # skipped entirely while the tab is hidden
         t0 = time.perf_counter()
-        first = self._snap is None
-        self._snap = snap
-        if first:
-            self.spin_i.setMaximum(snap.n_params - 1)
-            self.spin_j.setMaximum(snap.n_params - 1)
-            if self.plane() == "weights" and not self._weights_set:
-                self._use_top_two()
-            self._describe_weights()
-        if snap.run_id != self._run_id:
-            self._run_id = snap.run_id
+        first = self.snap is None
+        if self.new_run(snap):
             self._ring.clear()
             self._want = True
             self._path_dirty = True
+        if first:
+            for sp in (self.spin_i, self.spin_j):
+                sp.setMaximum(snap.n_params - 1)
+            if self.plane_box.currentData() == "weights" and not self._weights_set:
+                self._use_top_two()
+            self._describe_weights()
         if snap.n_params - 1 != self.spin_i.maximum():
             for sp in (self.spin_i, self.spin_j):
                 sp.setMaximum(snap.n_params - 1)
@@ -647,18 +450,15 @@ class LandscapeView(LessonView):
                 self._ring.clear()
             self._ring.append([snap.step, snap.theta, self._project(snap.theta)])
             self._path_dirty = True
-        res = self._job.result()
-        if res is not None and res[0] != self._shown_seq:
-            self._shown_seq = res[0]
-            self._install(res[1])
         self._maybe_submit()
+        self.continue_drawing()
         if self._path_dirty:
             self._draw_path()
         self.render_seconds = time.perf_counter() - t0
 
     def _project(self, theta) -> tuple[float, float] | None:
-        f = self.frame
-        if f is None or f.run_id != self._run_id or f.theta0.size != theta.size:
+        f, snap = self.frame, self.snap
+        if f is None or snap is None or f.run_id != snap.run_id or f.theta0.size != theta.size:
             return None
         a, b = project_path(theta[None, :], f.theta0, f.plane.d1, f.plane.d2)[0]
         return float(a), float(b)
@@ -668,35 +468,33 @@ class LandscapeView(LessonView):
         changed, every ``FOLLOW_S`` while training (if following), and when θ left
         the map. Never while hidden; automatic ones never more often than every
         ``FOLLOW_S`` while training and never while a map is being computed."""
-        snap = self._snap
-        if snap is None or self._batch is None or not self.isVisible():
+        snap, job = self.snap, self.job
+        if snap is None or self.batch is None or not self.isVisible():
             return
-        key = self._key()
-        now = _clock()
+        key = self.settings_key()
         f = self.frame
-        busy = self._job.busy
-        since = now - self._last_submit
+        since = _clock() - job.submitted_at
+        last = job.key  # (settings, run_id, step) of the last request, None after a new run
         if not force:
             stale = f is None or f.key != key or f.run_id != snap.run_id
             if stale or self._want:
-                same = self._submitted is not None and self._submitted[:2] == (key, snap.run_id)
-                if same and (busy or since < FOLLOW_S):
+                same = last is not None and last[:2] == (key, snap.run_id)
+                if same and (job.busy or since < FOLLOW_S):
                     return  # on its way (or it just failed: do not retry at once)
-            elif busy or (snap.running and since < FOLLOW_S):
+            elif job.busy or (snap.running and since < FOLLOW_S):
                 return
-            elif snap.running and self.follow() and snap.step != f.step:
+            elif snap.running and self.option("follow") and snap.step != f.step:
                 pass  # follow θ while training
-            elif not (self._outside() and snap.step != self._submitted[2]):
+            elif not (self._outside() and (last is None or snap.step != last[2])):
                 return
         self._want = False
-        self._submitted = (key, snap.run_id, snap.step)
-        self._last_submit = now
         path = tuple((e[0], e[1]) for e in self._ring)
         ij = self.weights()
         if ij[0] == ij[1]:
             ij = (ij[0], (ij[1] + 1) % snap.n_params)
-        self._job.submit(key, snap, self._batch, self.plane(), ij,
-                         EXTENTS[self.extent_box.currentIndex()][1], self._seed, path)
+        self.submit(job, (key, snap.run_id, snap.step), key, snap, self.batch,
+                    self.plane_box.currentData(), ij, EXTENTS[self.extent_box.currentIndex()][1],
+                    self._seed, path, GRID_N, BUDGET_S, force=True)
         self.progress.setText("Computing a new map …")
 
     def _outside(self) -> bool:
@@ -708,53 +506,55 @@ class LandscapeView(LessonView):
         return math.isfinite(a) and math.isfinite(b) and max(abs(a), abs(b)) > f.extent
 
     # ------------------------------------------------------------------ drawing
-    def _install(self, f: _Frame) -> None:
-        self.frame = f
-        for e in self._ring:  # the path in the new frame: the job's projection, or ours for newer θ
-            e[2] = f.path.get(e[0]) if e[0] in f.path and f.run_id == self._run_id else self._project(e[1])
-        self._path_dirty = True
-        self._show_frame(f)
-
-    def _show_frame(self, f: _Frame) -> None:
-        log = self.logColours()
-        img, levels, cx, cy = f.shown[log]
-        ea, n = f.extent, img.shape[0]
+    def draw_part(self, part: str, f: LandscapeFrame | None) -> None:
+        if f is None:
+            return
+        ea, n = f.extent, f.land.costs.shape[0]
         d = 2 * ea / (n - 1) if n > 1 else 1.0
-        self.image.setImage(img, levels=levels, autoLevels=False)
-        self.image.setRect(QtCore.QRectF(-ea - d / 2, -ea - d / 2, 2 * ea + d, 2 * ea + d))
-        self.board.setRect(QtCore.QRectF(-ea - d / 2, -ea - d / 2, 2 * ea + d, 2 * ea + d))
-        self.bar.setLevels(levels)
-        self._bar_label("log₁₀ C" if log else "C")
-        if self.contours() and cx.size:
-            self.contour.setData(cx, cy)
+        square = QtCore.QRectF(-ea - d / 2, -ea - d / 2, 2 * ea + d, 2 * ea + d)
+        if part == "map":
+            log = self.option("log_colours")
+            img, levels, cx, cy = f.shown[log]
+            self.image.setImage(img, levels=levels, autoLevels=False)
+            self.image.setRect(square)
+            self.board.setRect(square)
+            self.bar.setLevels(levels)
+            style.number_bar(self.bar, *levels)
+            self._bar_label("log₁₀ C" if log else "C")
+            if self.option("contours") and cx.size:
+                self.contour.setData(cx, cy)
+            else:
+                self.contour.setData([], [])
+            self.plot.getViewBox().setRange(square, padding=0.02)
+        elif part == "marks":
+            self.axes_lines.setData([-ea, ea, 0, 0], [0, 0, -ea, ea])
+            self.centre.setData([0.0], [0.0])
+            na, nb = f.next_ab
+            if math.isfinite(na) and math.isfinite(nb) and (na or nb):
+                self.next_line.setData([0.0, na], [0.0, nb])
+                self.next_marker.setData([na], [nb])
+            else:
+                self.next_line.setData([], [])
+                self.next_marker.setData([], [])
+            la, lb = f.land.argmin
+            if math.isfinite(la):
+                self.lowest.setData([la], [lb])
+            else:
+                self.lowest.setData([], [])
+            la_text, lb_text = axis_labels(f.plane)
+            if (la_text, lb_text) != getattr(self, "_axis_text", None):
+                self._axis_text = (la_text, lb_text)
+                for side, text in (("bottom", la_text), ("left", lb_text)):
+                    self.plot.getAxis(side).setLabel(text, **{"font-size": "9pt",
+                                                              "color": style.FOREGROUND})
+            self._draw_path()
         else:
-            self.contour.setData([], [])
-        self.axes_lines.setData([-ea, ea, 0, 0], [0, 0, -ea, ea])
-        self.centre.setData([0.0], [0.0])
-        na, nb = f.next_ab
-        if math.isfinite(na) and math.isfinite(nb) and (na or nb):
-            self.next_line.setData([0.0, na], [0.0, nb])
-            self.next_marker.setData([na], [nb])
-        else:
-            self.next_line.setData([], [])
-            self.next_marker.setData([], [])
-        la, lb = f.land.argmin
-        if math.isfinite(la):
-            self.lowest.setData([la], [lb])
-        else:
-            self.lowest.setData([], [])
-        vb = self.plot.getViewBox()
-        vb.setRange(QtCore.QRectF(-ea - d / 2, -ea - d / 2, 2 * ea + d, 2 * ea + d), padding=0.02)
-        la_text, lb_text = _axis_labels(f.plane)
-        if (la_text, lb_text) != getattr(self, "_axis_text", None):
-            self._axis_text = (la_text, lb_text)
-            for side, text in (("bottom", la_text), ("left", lb_text)):
-                self.plot.getAxis(side).setLabel(text, **{"font-size": "9pt", "color": style.FOREGROUND})
-        self.progress.setText(
-            f"Map of step {f.step:,}: {n}×{n} points on {f.land.n_examples} training digits, "
-            f"computed in {f.seconds * 1000:.0f} ms"
-            + ("" if f.land.complete else " (out of time: the blank part was not computed)") + ".")
-        self._write_info(f)
+            self.progress.setText(
+                f"Map of step {f.step:,}: {n}×{n} points on {f.land.n_examples} training digits, "
+                f"computed in {f.seconds * 1000:.0f} ms"
+                + ("" if f.land.complete else " (out of time: the blank part was not computed)")
+                + ".")
+            self._write_info(f)
 
     def _draw_path(self) -> None:
         self._path_dirty = False
@@ -771,58 +571,9 @@ class LandscapeView(LessonView):
         if self.frame is not None:
             self._write_info(self.frame)
 
-    def _write_info(self, f: _Frame) -> None:
-        c0, cn = f.land.center_cost, f.cost_next
-        if not math.isfinite(c0):
-            self.info.setText("<span style='color:#b2182b'><b>θ is not a number</b> (the run "
-                              "diverged): there is no landscape to draw. Choose a smaller η and "
-                              "restore the last good weights.</span>")
-            return
+    def _write_info(self, f: LandscapeFrame) -> None:
         cur = self._ring[-1][2] if self._ring else None
-        if cur is not None and not all(math.isfinite(v) for v in cur):
-            self.info.setText("<span style='color:#b2182b'><b>θ now is not a number</b> (the run "
-                              "diverged): it has left every map. Choose a smaller η and restore "
-                              "the last good weights.</span>")
-            return
-        parts = [f"At the centre C = <b>{style.fmt(c0)}</b>."]
-        fin = f.land.costs[np.isfinite(f.land.costs)]
-        if fin.size and float(fin.max() - fin.min()) <= 1e-6 * max(abs(c0), 1e-12):
-            what = ("these two parameters" if f.plane.kind == "weights" else "this slice")
-            parts.append(f"<b>The cost does not change anywhere on {what}</b>"
-                         + (" (e.g. a weight from a pixel that is blank in every digit, or a "
-                            "neuron that is saturated): try 'Top two'." if f.plane.kind == "weights"
-                            else ": the ground is flat here.") )
-            self.info.setText(" ".join(parts))
-            return
-        if f.grad_norm == 0 or not math.isfinite(f.grad_norm):
-            parts.append("The ground is flat here (∇C = 0): no step moves the ball.")
-        elif math.isfinite(cn):
-            if cn > c0:
-                parts.append(f"One step of η = {style.fmt(f.lr)} from the centre lands at "
-                             f"C = {style.fmt(cn)}: <span style='color:#b2182b'><b>uphill</b> — "
-                             "η is too large, the ball bounces to the far slope.</span>")
-            else:
-                parts.append(f"One step of η = {style.fmt(f.lr)} from the centre lands at "
-                             f"C = {style.fmt(cn)} (downhill, the orange ◯).")
-        la, _ = f.land.argmin
-        if math.isfinite(la):
-            cmin = float(np.nanmin(f.land.costs))
-            parts.append(f"Lowest point of this map: C = {style.fmt(cmin)}.")
-        if f.plane.kind == "gradient":
-            n = f.land.costs.shape[0]
-            across, up = _spread(f.land.costs[n // 2]), _spread(f.land.costs[:, n // 2])
-            if up < 0.1 * across:
-                parts.append(f"Up and down (the random direction) the cost hardly changes: most of "
-                             f"the {f.theta0.size:,} directions barely matter at this scale — "
-                             "the gradient points along one that does.")
-        if cur is not None and (cur[0] or cur[1]) and self._snap is not None \
-                and self._snap.step != f.step:
-            steps = self._snap.step - f.step
-            parts.append(f"Since the map was drawn θ took {steps:,} step{'s' if steps != 1 else ''}; "
-                         "the path shows only its movement within this slice.")
-        if f.plane.kind == "weights":
-            parts.append("All other parameters stay at their values at the centre.")
-        self.info.setText(" ".join(parts))
+        self.info.setText(map_words(f, cur, None if self.snap is None else self.snap.step))
 
     # ------------------------------------------------------------------ hover
     def _hover(self, pos) -> None:

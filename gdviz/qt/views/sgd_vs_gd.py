@@ -4,265 +4,64 @@ The lesson defines the gradient as the average of ∇C over *all* training
 examples; training uses a mini-batch of a few digits per step instead. This
 view measures how well the mini-batch step points where the full gradient
 would go: the cosine of the angle between the last step's gradient
-(``snap.grad``) and the gradient over the training data at the same θ,
-live, with a line over time, both gradients for one first-layer neuron side by
-side, and a scatter of their components. A switch sends the session to full
-gradient descent (cosine = 1.000 exactly) or back to mini-batches.
+(``snap.grad``) and the gradient over the training data at the same θ
+(:mod:`gdviz.training.batch_vs_full`), live, with a line over time, both
+gradients for one first-layer neuron side by side, and a scatter of their
+components. A switch sends the session to full gradient descent (cosine =
+1.000 exactly) or back to mini-batches.
 
-The full gradient (:func:`gdviz.training.analysis.full_gradient`, ~1 ms per
-1,000 digits) runs in a :class:`LatestJob`; for more than ``SUBSET`` training
-digits a fixed subset (the first ``SUBSET``) is used — except under full
-gradient descent, whose steps take as long anyway.
+The full gradient (~1 ms per 1,000 digits) runs in a background job; for more
+than ``SUBSET`` training digits a fixed subset (the first ``SUBSET``) is used —
+except under full gradient descent, whose steps take as long anyway. While the
+tab is hidden the view keeps measuring, about once a second, so the line over
+time has the steps since the tab was first opened.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.core import Network
 from gdviz.qt import style
-from gdviz.qt.background import LatestJob
+from gdviz.qt.views.angle_dial import AngleDial
+from gdviz.qt.views.base import LessonView
+from gdviz.qt.views.dots_item import DotsItem
+from gdviz.training.batch_vs_full import SUBSET, Comparison, compare, cosine_words, subset_size
 from gdviz.training.series import GrowingSeries
-from gdviz.qt.views import LessonView
-from gdviz.training.analysis import full_gradient, gradient_cosine
 
-SUBSET = 10_000  # training digits for the full gradient when the set is larger
+__all__ = ["SUBSET", "AngleDial", "DotsItem", "SgdVsGdView"]
+
 N_SCATTER = 1_500  # components in the scatter (a fixed random choice; ~2 ms to update)
 MAX_DOTS = 60  # the cosine line shows dots on its points up to this many
-POLL_MS = 40
 LINE = "#1f4e79"
 POINTS = (31, 78, 121, 90)
 TILE_GAP = 4  # image pixels between the two neuron pictures
-# What is drawn for a new measurement, one part per call while training runs (all otherwise).
-PARTS = ("number", "history", "tiles", "scatter")
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One finished measurement: the last step's gradient against the full one.
-
-    ``batch`` and ``full`` (n_params,) are ∇C (not negated), ``cosine`` their
-    cosine, ``n`` how many training digits the full gradient averaged.
-    """
-
-    tag: int  # the view's generation: a new session or run makes older answers stale
-    run_id: int
-    step: int
-    optimizer: str
-    batch_size: int
-    cosine: float
-    batch: np.ndarray
-    full: np.ndarray
-    n: int
-    n_train: int
-    full_cost: float
-
-
-def theta_before(theta, delta) -> np.ndarray:
-    """θ where the last step's gradient was taken: θ − Δθ (in θ's dtype).
-
-    ``snap.grad`` belongs to the θ *before* the step, so the full gradient
-    must be taken there too, or even full gradient descent would not give 1.
-    """
-    return (np.asarray(theta, dtype=np.float64) - delta).astype(np.asarray(theta).dtype)
-
-
-def compare(sizes, activation, cost, snap_theta, snap_delta, grad, images, labels,
-            tag, run_id, step, optimizer, batch_size, n_train) -> Comparison:
-    """The background job: the full gradient at θ before the step, and the cosine."""
-    net = Network(sizes, activation, cost)
-    fg = full_gradient(net, theta_before(snap_theta, snap_delta), images, labels)
-    return Comparison(tag, run_id, step, optimizer, batch_size, gradient_cosine(grad, fg.grad),
-                      grad, fg.grad, fg.n, n_train, fg.cost)
-
-
-def cosine_words(c: float, optimizer: str, batch_size: int, n: int, n_train: int) -> str:
-    """One or two sentences saying what the cosine means."""
-    if not math.isfinite(c):
-        return "No direction to compare yet (no step taken, or training diverged)."
-    deg = math.degrees(math.acos(max(-1.0, min(1.0, c))))
-    if optimizer == "gd":
-        return (f"The step points exactly downhill (cos = {c:.3f}): with all {n_train:,} digits the "
-                "step is the lesson's gradient itself — but every step had to look at all of them.")
-    per = max(1, n_train // max(1, batch_size))
-    mom = (" (With momentum each step also carries the earlier gradients; this is the "
-           "mini-batch's own gradient.)" if optimizer == "momentum" else "")
-    if c > 0:
-        return (f"Each mini-batch step points roughly, not exactly, downhill: this one is {deg:.0f}° "
-                f"away from the direction all the training data would choose. Many cheap, noisy "
-                f"steps still go down on average — {per:,} of them cost as much as one full step."
-                + mom)
-    return (f"This mini-batch step points {deg:.0f}° away from the full gradient — uphill for the "
-            "data as a whole! On average the noisy steps still go down." + mom)
-
-
-class AngleDial(QtWidgets.QWidget):
-    """Two arrows from one point: the full gradient's direction (right) and the
-    mini-batch's, turned by the angle between them (NaN: only the first)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.degrees = float("nan")
-        self.setMinimumSize(150, 96)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Preferred)
-        self.setToolTip("The angle between the two directions: green, the way all the training "
-                        "data says is downhill; blue, the way the last step's gradient pointed.")
-
-    def setAngle(self, degrees: float) -> None:
-        if degrees != self.degrees and not (math.isnan(degrees) and math.isnan(self.degrees)):
-            self.degrees = degrees
-            self.update()
-
-    def paintEvent(self, _ev) -> None:
-        p = QtGui.QPainter(self)
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        w, h = self.width(), self.height()
-        font = style.font(8.5)
-        p.setFont(font)
-        fm = QtGui.QFontMetrics(font)
-        label_w = fm.horizontalAdvance("last step") + 8
-        d = self.degrees  # 0..180: the origin sits bottom left, or bottom centre past 90°
-        cy = h - fm.height() - 4
-        if math.isfinite(d) and d > 90:
-            cx = w / 2
-            r = min(w / 2 - label_w, cy - fm.height() - 4)
-        else:
-            cx = 10.0
-            r = min(w - cx - label_w, cy - fm.height() - 4)
-        r = max(16.0, r)
-
-        def arrow(deg: float, colour: str, text: str) -> None:
-            a = math.radians(deg)
-            x, y = cx + r * math.cos(a), cy - r * math.sin(a)
-            p.setPen(QtGui.QPen(QtGui.QColor(colour), 2.5))
-            p.drawLine(QtCore.QPointF(cx, cy), QtCore.QPointF(x, y))
-            for side in (-1, 1):
-                b = a + math.pi + side * 0.45
-                p.drawLine(QtCore.QPointF(x, y),
-                           QtCore.QPointF(x + 9 * math.cos(b), y - 9 * math.sin(b)))
-            tw = fm.horizontalAdvance(text)
-            tx = x + 5 if math.cos(a) > 0.3 else x - tw / 2 if math.cos(a) > -0.3 else x - tw - 5
-            if abs(math.sin(a)) < 0.5:
-                ty = y + fm.ascent() / 2
-            else:
-                ty = y - 5 if math.sin(a) > 0 else y + fm.ascent() + 3
-            tx = min(max(2.0, tx), w - tw - 2.0)
-            ty = min(max(fm.ascent() + 1.0, ty), h - 2.0)
-            p.drawText(QtCore.QPointF(tx, ty), text)
-
-        arrow(0.0, style.ANSWER_RIGHT, "all data")
-        if math.isfinite(d):
-            p.setPen(QtGui.QPen(QtGui.QColor(style.MUTED), 1))
-            rr = r * 0.3
-            p.drawArc(QtCore.QRectF(cx - rr, cy - rr, 2 * rr, 2 * rr), 0, round(d * 16))
-            arrow(d, style.NEGATIVE, "last step")
-        p.end()
-
-
-class DotsItem(QtWidgets.QGraphicsItem):
-    """Round dots of one size (screen pixels) and colour at points (x, y): one
-    pre-drawn dot placed with ``drawPixmapFragments``, far cheaper to update than a
-    ScatterPlotItem. ``getData()`` gives (x, y). ``unit``: the points are components
-    of unit vectors (|x|, |y| ≤ 1), so the bounding rectangle never changes."""
-
-    def __init__(self, size: float, color: QtGui.QColor, unit: bool = True):
-        super().__init__()
-        self._unit = unit
-        self._bounds = QtCore.QRectF(-1.1, -1.1, 2.2, 2.2)
-        self._size = float(size)
-        self._color = QtGui.QColor(color)
-        self._dot = None  # (device pixel ratio, pixmap of one dot)
-        self._frags = pg.Qt.internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
-        self._xy = (np.zeros(0), np.zeros(0))
-
-    def setData(self, x, y) -> None:
-        self._xy = (np.array(x, dtype=np.float64), np.array(y, dtype=np.float64))  # copies
-        if not self._unit:
-            x, y = self._xy
-            ok = np.isfinite(x) & np.isfinite(y)
-            if ok.any():
-                x0, x1, y0, y1 = x[ok].min(), x[ok].max(), y[ok].min(), y[ok].max()
-                px, py = 0.05 * (x1 - x0) + 1.0, 0.05 * (y1 - y0) + 0.05
-                rect = QtCore.QRectF(x0 - px, y0 - py, x1 - x0 + 2 * px, y1 - y0 + 2 * py)
-            else:
-                rect = QtCore.QRectF()
-            if rect != self._bounds:
-                self.prepareGeometryChange()
-                self._bounds = rect
-        self.update()
-
-    def _pixmap(self, dpr: float) -> QtGui.QPixmap:
-        if self._dot is None or self._dot[0] != dpr:
-            side = math.ceil((self._size + 2) * dpr)
-            pm = QtGui.QPixmap(side, side)
-            pm.fill(QtCore.Qt.GlobalColor.transparent)
-            q = QtGui.QPainter(pm)
-            q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-            q.setPen(QtCore.Qt.PenStyle.NoPen)
-            q.setBrush(self._color)
-            d = self._size * dpr
-            q.drawEllipse(QtCore.QRectF((side - d) / 2, (side - d) / 2, d, d))
-            q.end()
-            pm.setDevicePixelRatio(dpr)
-            self._dot = (dpr, pm)
-        return self._dot[1]
-
-    def clear(self) -> None:
-        self.setData([], [])
-
-    def getData(self):
-        return self._xy
-
-    def boundingRect(self) -> QtCore.QRectF:
-        return self._bounds
-
-    def paint(self, p, *_args) -> None:
-        x, y = self._xy
-        ok = np.isfinite(x) & np.isfinite(y)
-        if not ok.all():
-            x, y = x[ok], y[ok]
-        if not x.size:
-            return
-        # as ScatterPlotItem does: one pre-drawn dot, placed in device pixels
-        dev = p.device()
-        dpr = float(dev.devicePixelRatioF()) if dev is not None else 1.0
-        pm = self._pixmap(dpr)
-        pts = pg.functions.transformCoordinates(p.transform(), np.vstack([x, y]))
-        pts = pg.functions.clip_array(pts, -2 ** 30, 2 ** 30)
-        p.resetTransform()
-        self._frags.resize(x.size)
-        frags = self._frags.ndarray()
-        frags[:, 0:2] = pts.T
-        frags[:, 2:6] = [0.0, 0.0, pm.width(), pm.height()]
-        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]
-        p.drawPixmapFragments(*self._frags.drawargs(), pm)
+COS_TITLE = "cosine at each step measured{since} · dashed: 1 = exactly downhill"
 
 
 class SgdVsGdView(LessonView):
     """The last step's gradient against the gradient over all training data.
 
-    Public beyond :class:`LessonView`: ``comparison`` (the :class:`Comparison`
-    on show, or None), ``cosine`` (its cosine, NaN before one), ``history``
-    (steps and cosines measured while shown), ``neuron_spin`` (−1 = the neuron
-    pushed hardest), the radio buttons ``gd_radio`` / ``sgd_radio``, the items
-    ``cos_curve`` (with ``cos_dots``), ``batch_tile``/``full_tile``, ``scatter`` and ``job``.
+    Public beyond :class:`LessonView`: ``comparison`` (the
+    :class:`~gdviz.training.batch_vs_full.Comparison` on show, or None),
+    ``cosine`` (its cosine, NaN before one), ``history`` (steps and cosines
+    measured since the view was made: every step rendered while shown, one
+    every ``hidden_interval`` seconds while hidden), ``neuron_spin`` (−1 = the
+    neuron pushed hardest), the radio buttons ``gd_radio`` / ``sgd_radio``, the
+    items ``cos_curve`` (with ``cos_dots``), ``batch_tile``/``full_tile``,
+    ``scatter`` and ``job``.
     """
+
+    PARTS = ("number", "history", "tiles", "scatter")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
-        self.job = LatestJob(compare, name="gdviz-sgd-vs-gd")
-        self._snap = None
-        self._run_id = None
-        self._submitted = None  # (run_id, step, seq) asked for
-        self._tag = 0
-        self._shown_seq = 0
+        self.job = self.background(compare, "gdviz-sgd-vs-gd")
+        self.hidden_interval = 1.0  # seconds between measurements while the tab is hidden
         self.comparison: Comparison | None = None
         self.history = GrowingSeries(("step", "cos"), 1024)
         self._seen_opt = None
@@ -271,18 +70,11 @@ class SgdVsGdView(LessonView):
         self._scatter_scale = style.LevelSmoother(rise=1.0, fall=0.1, tolerance=0.05)
         self._y_lo = None
         self._x_range = None
-        self._poll = QtCore.QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._check_result)
-        self._part = None  # the part drawn last while running; None: draw all next time
-        self._drawn: dict = {}  # part -> the comparison it shows
-        self._catch_up = QtCore.QTimer(self)
-        self._catch_up.setSingleShot(True)
-        self._catch_up.setInterval(250)
-        self._catch_up.timeout.connect(self._finish)
+        self._since = None  # the first step on the line over time, as its title says
         self._colour = None
         self._switch_texts = None
         self._build_ui()
+        self.draw(None, live=False)
 
     # ================================================================== UI
     def _build_ui(self) -> None:
@@ -377,8 +169,7 @@ class SgdVsGdView(LessonView):
         p.getAxis("left").setStyle(tickLength=5)
         p.getAxis("bottom").setStyle(tickLength=5)
         p.getAxis("left").setWidth(50)
-        p.setTitle("cosine at each measured step (dashed: 1 = exactly downhill)", size="8.5pt",
-                   color=style.MUTED)
+        p.setTitle(COS_TITLE.format(since=""), size="8.5pt", color=style.MUTED)
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         p.addLine(y=1.0, pen=pg.mkPen(style.ANSWER_RIGHT, width=1, style=QtCore.Qt.PenStyle.DashLine))
@@ -390,7 +181,8 @@ class SgdVsGdView(LessonView):
         p.addItem(self.cos_dots, ignoreBounds=True)
         p.setYRange(-0.2, 1.05, padding=0)
         p.setXRange(0, 10, padding=0)
-        p.setToolTip("The cosine for each step this tab measured. With mini-batches it jumps "
+        p.setToolTip("The cosine for each step this tab measured since it was first opened (about "
+                     "once a second while another tab is shown). With mini-batches it jumps "
                      "around: each batch points a little differently. With gradient descent it "
                      "stays at 1.")
         grid.addWidget(self.time_canvas, 0, 1)
@@ -412,7 +204,7 @@ class SgdVsGdView(LessonView):
         self.neuron_spin.setSpecialValueText("pushed hardest")
         self.neuron_spin.setToolTip("Which first-layer neuron's 784 weights to compare "
                                     "(“pushed hardest”: the one whose full gradient is largest).")
-        self.neuron_spin.valueChanged.connect(lambda *_: self._draw_comparison(only="tiles"))
+        self.neuron_spin.valueChanged.connect(self._neuron_changed)
         th.addWidget(self.neuron_spin)
         tiles_box.addLayout(th)
         self.tile_canvas = style.plot_widget()
@@ -479,32 +271,40 @@ class SgdVsGdView(LessonView):
     def cosine(self) -> float:
         return self.comparison.cosine if self.comparison is not None else float("nan")
 
-    def set_context(self, session, dataset) -> None:
-        if session is not self.session or dataset is not self.dataset:
-            self._run_id = None  # another session may reuse run ids: start afresh
-        super().set_context(session, dataset)
+    def context_changed(self) -> None:
+        self.snap = None  # another session may reuse run ids: the next snapshot starts afresh
+
+    def ingest(self, snap) -> None:
+        """Every snapshot: a new run starts a new line; while hidden, measure now and then."""
+        self._follow(snap)
+        if not self.isVisible():  # at most a sixth of a core, however long one measurement takes
+            self._measure(snap, max(self.hidden_interval, 5 * self.job.seconds))
 
     def render(self, snap) -> None:
-        self._snap = snap
-        if snap.run_id != self._run_id:
-            self._run_id = snap.run_id
-            self._tag += 1
-            self._submitted = None
+        self._follow(snap)
+        self._sync_switch(snap)
+        self._measure(snap)
+        self.continue_drawing()
+
+    def on_shown(self) -> None:
+        self.draw(self.comparison, live=False)
+
+    def result_ready(self, job, c: Comparison) -> None:
+        self.comparison = c
+        if math.isfinite(c.cosine) and (self.history.n == 0 or c.step > self.history.last("step")):
+            self.history.extend(step=np.array([float(c.step)]), cos=np.array([c.cosine]))
+        if self.isVisible():
+            self.draw(c, live=self.snap is not None and self.snap.running)
+
+    def _follow(self, snap) -> None:
+        if self.new_run(snap):
             self.history.clear()
             self.comparison = None
             self._scatter_scale.reset()
             self._y_lo = None
             self._x_range = None
-            self._part = None
-            self._draw_comparison()
-        self._sync_switch(snap)
-        self._maybe_submit(snap)
-        self._check_result()
-
-    def shutdown(self) -> None:
-        self._poll.stop()
-        self._catch_up.stop()
-        self.job.stop()
+            if self.isVisible():
+                self.draw(None, live=False)
 
     # ================================================================== commands
     def _switch(self, which: int) -> None:
@@ -533,37 +333,22 @@ class SgdVsGdView(LessonView):
                 "momentum": f"mini-batches of {snap.batch_size:,} with momentum"}.get(opt, opt)
         self.now.setText(f"Training now: {what}, η = {snap.lr:g}.")
 
-    def _maybe_submit(self, snap) -> None:
-        key = (snap.run_id, snap.step, snap.seq)
-        if key == self._submitted or snap.step == 0 or self.dataset is None:
+    def _measure(self, snap, min_interval: float = 0.0) -> None:
+        """Ask for the comparison at ``snap``'s step (at most every ``min_interval`` s)."""
+        if snap.step == 0 or self.dataset is None:
             return
         images, labels = self.dataset.train_images, self.dataset.train_labels
         if len(labels) != snap.n_train or images.shape[1] != snap.sizes[0]:
             return  # the window has not told us about the new data yet
-        n = len(labels) if (len(labels) <= SUBSET or snap.optimizer == "gd") else SUBSET
-        self._submitted = key
-        self.job.submit(tuple(snap.sizes), snap.activation, snap.cost_name, snap.theta, snap.delta,
-                        snap.grad, images[:n], labels[:n], self._tag, snap.run_id, snap.step,
-                        snap.optimizer, snap.batch_size, snap.n_train)
-        if not self._poll.isActive():
-            self._poll.start()
+        n = subset_size(len(labels), snap.optimizer)
+        self.submit(self.job, (snap.run_id, snap.step, snap.seq), tuple(snap.sizes),
+                    snap.activation, snap.cost_name, snap.theta, snap.delta, snap.grad,
+                    images[:n], labels[:n], snap.run_id, snap.step, snap.optimizer,
+                    snap.batch_size, snap.n_train, min_interval=min_interval)
 
-    def _check_result(self) -> None:
-        res = self.job.result()
-        if res is None or res[0] == self._shown_seq:
-            if not self.job.busy:
-                self._poll.stop()
-            return
-        self._shown_seq = res[0]
-        c: Comparison = res[1]
-        if c.tag != self._tag:
-            return  # an answer for another session or run
-        self.comparison = c
-        if math.isfinite(c.cosine) and (self.history.n == 0 or c.step > self.history.last("step")):
-            self.history.extend(step=np.array([float(c.step)]), cos=np.array([c.cosine]))
-        self._draw_comparison()
-        if not self.job.busy:
-            self._poll.stop()
+    def _neuron_changed(self, *_) -> None:
+        if self.comparison is not None:
+            self._draw_tiles(self.comparison)
 
     # ================================================================== drawing
     def _draw_history(self) -> None:
@@ -573,6 +358,11 @@ class SgdVsGdView(LessonView):
         elif self.cos_dots.getData()[0].size:
             self.cos_dots.clear()
         self.cos_curve.setData(steps, cos)
+        first = int(steps[0]) if steps.size else None
+        if first != self._since:  # say where the line starts when it is not the run's start
+            self._since = first
+            since = f" since step {first:,}" if first and first > 1 else ""
+            self.cos_plot.setTitle(COS_TITLE.format(since=since), size="8.5pt", color=style.MUTED)
         if steps.size:
             lo, hi = float(steps[0]), float(steps[-1])
             # the axis grows in steps of a tenth of the span: a new range at every
@@ -587,40 +377,7 @@ class SgdVsGdView(LessonView):
                 self._y_lo = y_lo
                 self.cos_plot.setYRange(y_lo, 1.05, padding=0)
 
-    def _draw_comparison(self, only: str | None = None) -> None:
-        """Show ``self.comparison``: while training runs one of ``PARTS`` per call (each
-        frame pays for a quarter of the view; the trainer holds the GIL between the GUI
-        thread's calls into Qt and NumPy), a timer drawing the rest if nothing newer comes;
-        everything at once otherwise. ``only``: draw just that part now."""
-        c = self.comparison
-        if only is not None:
-            self._draw_part(only, c)
-            return
-        self._catch_up.stop()
-        snap = self._snap
-        if c is not None and snap is not None and snap.running and self._part is not None:
-            pending = [p for p in PARTS if self._drawn.get(p) is not c]
-            if not pending:
-                return
-            i = PARTS.index(self._part)
-            self._part = next(PARTS[(i + k) % len(PARTS)] for k in range(1, len(PARTS) + 1)
-                              if PARTS[(i + k) % len(PARTS)] in pending)
-            self._draw_part(self._part, c)
-            if len(pending) > 1:
-                self._catch_up.start()
-        else:
-            self._part = PARTS[-1]
-            for part in PARTS:
-                self._draw_part(part, c)
-
-    def _finish(self) -> None:
-        """Draw the parts still showing an older measurement than the one on show."""
-        c = self.comparison
-        for part in PARTS:
-            if self._drawn.get(part) is not c:
-                self._draw_part(part, c)
-
-    def _draw_part(self, part: str, c: Comparison | None) -> None:
+    def draw_part(self, part: str, c: Comparison | None) -> None:
         if part == "number":
             self._draw_number(c)
         elif part == "history":
@@ -629,7 +386,6 @@ class SgdVsGdView(LessonView):
             self._draw_tiles(c)
         elif c is not None:
             self._draw_scatter(c)
-        self._drawn[part] = c
 
     def _set_colour(self, colour: str) -> None:
         if colour != self._colour:  # through the palette, and only on a change
@@ -641,7 +397,7 @@ class SgdVsGdView(LessonView):
             _set_label(self.big, "—")
             self._set_colour(style.FOREGROUND)
             self.dial.setAngle(float("nan"))
-            _set_label(self.angle, "waiting for a step…" if self._snap is None or self._snap.step == 0
+            _set_label(self.angle, "waiting for a step…" if self.snap is None or self.snap.step == 0
                        else "measuring…")
             _set_label(self.words, " ")
             _set_label(self.detail, " ")
@@ -677,7 +433,7 @@ class SgdVsGdView(LessonView):
                        "training digits, at the θ where the last step's gradient was taken.")
 
     def _draw_tiles(self, c: Comparison) -> None:
-        snap = self._snap
+        snap = self.snap
         sizes = snap.sizes if snap is not None else None
         if sizes is None or len(sizes) < 2:
             return

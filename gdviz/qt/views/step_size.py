@@ -6,42 +6,35 @@ would be after a step of each size s from 10⁻⁴ to 100 (log axis), marks the
 step η that training will take, the cost C(θ) now and the best s — so that
 turning η past the bottom of the valley shows the overshoot before it happens.
 
-The slope is, by default, the gradient of those 500 digits at θ now (computed
-in the background on a private network), so "the cost the next step reaches"
-is exact on that batch; the alternative is the last mini-batch's gradient
-(``snap.grad``: the direction of the step training just took). Everything
-slower than a few microseconds runs in a :class:`LatestJob`: live at ≤ 4 Hz
-while training, on every step while paused or stepping.
+The slope is, by default, the gradient of those 500 digits at θ now, so "the
+cost the next step reaches" is exact on that batch; the alternative is the last
+mini-batch's gradient (``snap.grad``: the direction of the step training just
+took). The slice is computed by :func:`gdviz.training.cost_around.step_size_for`
+in the view's background job: live at ≤ 4 Hz while training, on every step
+while paused or stepping.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.core import Network, to_unit
 from gdviz.qt import style
-from gdviz.qt.background import LatestJob
-from gdviz.qt.views import LessonView
-from gdviz.training.analysis import StepSizeSlice, fixed_eval_batch, step_size_slice
+from gdviz.qt.views.base import LessonView, ViewJob
+from gdviz.qt.views.plot_grid import OpaqueGrid
 from gdviz.training.config import LR_MAX, LR_MIN, SettingError
+from gdviz.training.cost_around import SLOPES, StepSizeResult, cost_axis_range, step_size_for
+from gdviz.training.landscape import fixed_eval_batch
 
 __all__ = ["StepSizeView", "EVAL_N", "LIVE_HZ", "SLOPES"]
 
 EVAL_N = 500  # training digits the slice is measured on
 LIVE_HZ = 4.0  # slices per second at most while training
 S_LOG_RANGE = (-4.0, 2.0)  # log10 of the step sizes shown (10⁻⁴ … 100)
-# What render draws of a new slice, one part per call while training runs.
-PARTS = ("curve", "markers", "words")
-
-# The two directions the slice can follow.
-SLOPES = ("eval", "batch")
 SLOPE_LABELS = {
     "eval": f"∇C of the {EVAL_N} digits at θ now (exact)",
     "batch": "∇C of the last mini-batch",
@@ -67,43 +60,8 @@ def _clock() -> float:
     return time.perf_counter()
 
 
-@dataclass(frozen=True)
-class _Result:
-    """One finished slice and what it was computed for."""
-
-    slice: StepSizeSlice
-    slope: str  # "eval" or "batch"
-    run_id: int
-    step: int
-    lr: float
-    optimizer: str
-    zero_grad: bool  # the direction was zero (e.g. the last batch's before any step)
-
-
-def _network_for(cache: dict, snap) -> Network:
-    key = (tuple(snap.sizes), snap.activation, snap.cost_name)
-    net = cache.get(key)
-    if net is None:
-        cache.clear()
-        net = cache[key] = Network(snap.sizes, snap.activation, snap.cost_name)
-    return net
-
-
-def _compute(cache: dict, snap, slope: str, batch, lr: float) -> _Result:
-    """Background thread: the slice along −∇C (of ``batch`` at θ, or ``snap.grad``)."""
-    net = _network_for(cache, snap)  # private to the job thread: Network.gradient is not thread-safe
-    theta = np.ascontiguousarray(snap.theta, dtype=net.dtype)
-    with np.errstate(all="ignore"):
-        if slope == "eval":
-            X = to_unit(batch.images, net.dtype)
-            Y = np.eye(net.sizes[-1], dtype=net.dtype)[batch.labels]
-            _, grad = net.gradient(X, Y, theta=theta)
-            grad = grad.copy()
-        else:
-            grad = snap.grad
-        zero = not np.any(grad)
-        sl = step_size_slice(net, theta, grad, batch.images, batch.labels, lr=lr)
-    return _Result(sl, slope, snap.run_id, snap.step, float(lr), snap.optimizer, bool(zero))
+def _now() -> float:
+    return _clock()  # looked up at each call, so a test's replacement takes effect
 
 
 def _set_format(label, text: str) -> None:
@@ -119,19 +77,6 @@ def _decade_ticks(lo: float, hi: float) -> list:
         major.append((float(k), style.fmt(10.0 ** k) if k < 4 else f"1e{k}"))
         minor += [(k + math.log10(m), "") for m in range(2, 10) if k + math.log10(m) <= hi]
     return [major, minor]
-
-
-def _flat(sl: StepSizeSlice) -> bool:
-    """True when no step size changes the cost (a zero slope or a saturated network)."""
-    c = sl.costs[np.isfinite(sl.costs)]
-    if c.size == 0 or not math.isfinite(sl.cost0):
-        return False
-    return float(c.max() - c.min()) <= 1e-6 * max(abs(sl.cost0), 1e-12)
-
-
-def _goes_down(sl: StepSizeSlice) -> bool:
-    """True when some step size lowers the cost below C(θ)."""
-    return bool(np.any(sl.costs < sl.cost0)) if math.isfinite(sl.cost0) else False
 
 
 def _log10(x: float) -> float:
@@ -163,40 +108,32 @@ def slider_to_lr(v: int) -> float:
 class StepSizeView(LessonView):
     """"The step along the slope": C(θ − s·∇C) against s, with η, C(θ) and the best s.
 
-    Public beyond :class:`LessonView`:
+    Options (``set_option``): ``slope`` ("eval" | "batch": which gradient the slice
+    follows) and ``log_cost`` (log scale for the cost axis). Also public:
 
-    * ``slope()`` / ``setSlope("eval" | "batch")`` — which gradient the slice follows;
-    * ``logCost()`` / ``setLogCost(bool)`` — log scale for the cost axis;
-    * ``shown`` — the :class:`_Result` on screen (its ``slice`` is the
-      :class:`~gdviz.training.analysis.StepSizeSlice` plotted), or None;
+    * ``job`` — the :class:`ViewJob` computing slices;
+    * ``shown`` — the :class:`~gdviz.training.cost_around.StepSizeResult` on screen
+      (its ``slice`` is the :class:`~gdviz.training.landscape.StepSizeSlice` plotted);
     * ``verdict_text()`` — the sentence under the plot (plain text);
     * ``render_seconds`` — duration of the last ``render`` call.
     """
+
+    PARTS = ("curve", "markers", "words")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
         self.setMinimumSize(480, 380)
-        self._cache: dict = {}
-        # functools.partial, not a lambda over self: a view <-> job reference cycle would let
-        # the garbage collector free the widget later, in whatever thread it runs.
-        self._job = LatestJob(functools.partial(_compute, self._cache), name="gdviz-step-size")
-        self._batch = None
+        self.job: ViewJob = self.background(step_size_for, "gdviz-step-size", clock=_now)
+        self.batch = None  # the fixed evaluation digits (EvalBatch) of the dataset
         self._batch_of = None  # the dataset the batch was drawn from
-        self._snap = None
-        self._submitted_key = None
-        self._last_submit = -1e9
-        self._shown_seq = 0
-        self.shown: _Result | None = None
+        self.shown: StepSizeResult | None = None
         self.render_seconds = 0.0
         self._yrange = None
         self._slider_lr: float | None = None  # η sent from the slider, not yet in a snapshot
-        self._pending = None  # (result, parts not drawn yet) while training runs
-        self._catch_up = QtCore.QTimer(self)
-        self._catch_up.setSingleShot(True)
-        self._catch_up.setInterval(250)
-        self._catch_up.timeout.connect(self._finish)
         self._build()
+        self.bind_option("slope", self.slope_box)
+        self.bind_option("log_cost", self.log_box)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -277,10 +214,7 @@ class StepSizeView(LessonView):
         # narrow range on a tall plot (27 numbers); a label per ~40 px reads better.
         left.setStyle(textFillLimits=[(0, 0.8), (2, 0.45), (4, 0.3), (6, 0.2)])
         self.plot.setXRange(S_LOG_RANGE[0] - 0.05, S_LOG_RANGE[1] + 0.05, padding=0)
-        # The grid as opaque lines in the view, not the axes' grid: an axis grid covers the
-        # plot, so every change of the data repainted both axes with their translucent
-        # lines (≈ 90 % of a frame's paint).
-        self._grid = _Grid(vb, bottom, left, _decade_ticks(*S_LOG_RANGE))
+        self._grid = OpaqueGrid(vb, bottom, left, _decade_ticks(*S_LOG_RANGE))
 
         self.uphill = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
                                           brush=pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22),
@@ -331,95 +265,67 @@ class StepSizeView(LessonView):
         lay.addWidget(self.status)
 
     # ------------------------------------------------------------------ API
-    def slope(self) -> str:
-        return self.slope_box.currentData()
-
-    def setSlope(self, slope: str) -> None:
-        if slope not in SLOPES:
-            raise ValueError(f"unknown slope {slope!r}; choose one of {', '.join(SLOPES)}")
-        self.slope_box.setCurrentIndex(SLOPES.index(slope))
-
-    def logCost(self) -> bool:
-        return self.log_box.isChecked()
-
-    def setLogCost(self, on: bool) -> None:
-        self.log_box.setChecked(bool(on))
-
     def verdict_text(self) -> str:
         d = QtGui.QTextDocument()
         d.setHtml(self.verdict.text())
         return d.toPlainText()
 
-    def set_context(self, session, dataset) -> None:
-        super().set_context(session, dataset)
-        if dataset is not self._batch_of:
-            self._batch = fixed_eval_batch(dataset, n=EVAL_N) if dataset is not None else None
-            self._batch_of = dataset
-            self._submitted_key = None  # recompute on the new digits
-
     def shutdown(self) -> None:
-        self._catch_up.stop()
         self._lr_timer.stop()
-        self._job.stop()
+        super().shutdown()
 
-    # ------------------------------------------------------------------ render
+    # ------------------------------------------------------------------ LessonView
+    def context_changed(self) -> None:
+        if self.dataset is not self._batch_of:
+            self.batch = fixed_eval_batch(self.dataset, n=EVAL_N) if self.dataset is not None else None
+            self._batch_of = self.dataset
+
     def render(self, snap) -> None:
         t0 = time.perf_counter()
-        self._snap = snap
+        self.new_run(snap)
         self._sync_slider(snap.lr)
-        self._maybe_submit(snap)
-        res = self._job.result()
-        if res is not None and res[0] != self._shown_seq:
-            self._shown_seq = res[0]
-            prev, self.shown = self.shown, res[1]
-            if snap.running and prev is not None and prev.run_id == res[1].run_id:
-                # While training runs, one part per render (curve, markers, words): the
-                # paint of a whole new slice kept the GUI thread busy for 20-40 ms under
-                # the trainer's GIL contention. A paused run / a new run: all at once.
-                self._pending = (res[1], PARTS)
-                self._next_part()
-            else:
-                self._show(res[1])
-        elif self._pending is not None:
-            self._next_part()
+        self._submit()
+        self.continue_drawing()
         self.render_seconds = time.perf_counter() - t0
 
-    def _maybe_submit(self, snap, force: bool = False) -> None:
-        if self._batch is None or snap is None or not self.isVisible():
+    def on_shown(self) -> None:
+        self._submit()
+
+    def result_ready(self, job: ViewJob, value: StepSizeResult) -> None:
+        prev, self.shown = self.shown, value
+        # While training runs, one part per render (curve, markers, words): the paint of a
+        # whole new slice kept the GUI thread busy for 20-40 ms. Paused or a new run: all now.
+        live = self.snap is not None and self.snap.running and prev is not None \
+            and prev.run_id == value.run_id
+        self.draw(value, live=live)
+
+    def _submit(self) -> None:
+        """Ask for the slice of θ now: every step while paused, ≤ LIVE_HZ while running."""
+        snap = self.snap
+        if self.batch is None or snap is None or not self.isVisible():
             return
-        key = (snap.run_id, snap.step, snap.lr, self.slope(), id(self._batch))
-        if key == self._submitted_key and not force:
-            return
-        now = _clock()
-        if snap.running and now - self._last_submit < 1.0 / LIVE_HZ and not force:
-            return  # live, but at a low rate while training
-        self._submitted_key = key
-        self._last_submit = now
-        self._job.submit(snap, self.slope(), self._batch, float(snap.lr))
+        slope = self.option("slope")
+        key = (snap.run_id, snap.step, snap.lr, slope, id(self.batch))
+        self.submit(self.job, key, snap, slope, self.batch, float(snap.lr),
+                    min_interval=1.0 / LIVE_HZ if snap.running else 0.0)
 
     def _controls_changed(self, *_):
         self._yrange = None
-        if self.shown is not None:
-            self._show(self.shown)
-        self._maybe_submit(self._snap)
+        self.redraw()
+        self._submit()
 
     # ------------------------------------------------------------------ drawing
     def _y(self, v):
         """Cost -> plot y (log10 in log mode)."""
-        if self.logCost():
+        if self.option("log_cost"):
             with np.errstate(all="ignore"):
                 v = np.asarray(v, dtype=np.float64)
                 return np.log10(np.where(v > 0, v, np.nan))
         return np.asarray(v, dtype=np.float64)
 
-    def _show(self, r: _Result) -> None:
-        """Draw every part of ``r`` now."""
-        self._catch_up.stop()
-        self._pending = None
-        for part in PARTS:
-            self._draw_part(part, r)
-
-    def _draw_part(self, part: str, r: _Result) -> None:
+    def draw_part(self, part: str, r: StepSizeResult | None) -> None:
+        if r is None:
+            return
         if part == "curve":
             self._draw_curve(r)
         elif part == "markers":
@@ -427,31 +333,10 @@ class StepSizeView(LessonView):
         else:
             self.verdict.parentWidget().setText(self._verdict(r))  # style.QuietLabel: only if changed
 
-    def _next_part(self) -> None:
-        """While training runs: draw the next part of the result still being drawn."""
-        if self._pending is None:
-            return
-        r, parts = self._pending
-        self._draw_part(parts[0], r)
-        if len(parts) > 1:
-            self._pending = (r, parts[1:])
-            self._catch_up.start()  # the rest, if no render follows
-        else:
-            self._pending = None
-            self._catch_up.stop()
-
-    def _finish(self) -> None:
-        """Draw the parts still pending (the timer: no render came to draw them)."""
-        if self._pending is not None:
-            r, parts = self._pending
-            self._pending = None
-            for part in parts:
-                self._draw_part(part, r)
-
-    def _draw_curve(self, r: _Result) -> None:
+    def _draw_curve(self, r: StepSizeResult) -> None:
         """The curve, the y range, C(θ) now and the uphill zone."""
         sl = r.slice
-        log = self.logCost()
+        log = self.option("log_cost")
         left = self.plot.getAxis("left")
         if left.logMode != log:
             left.setLogMode(log)
@@ -466,26 +351,17 @@ class StepSizeView(LessonView):
         y0 = float(self._y(sl.cost0))
         y_lr = float(self._y(sl.cost_at_lr))
         ok0 = math.isfinite(y0)
-        # y range (set here, never autoRange): linear focuses on the valley around C(θ)
-        # (a blown-up cost for huge steps leaves through the top); log shows it all.
-        vals = ys[finite]
-        extra = [v for v in (y0, y_lr) if math.isfinite(v)]
-        if vals.size or extra:
-            allv = np.concatenate([vals, extra])
-            lo, hi = float(allv.min()), float(allv.max())
-            if not log and ok0:
-                depth = max(y0 - lo, 0.08 * abs(y0), 1e-6)
-                hi = min(hi, y0 + 2.5 * depth)
-                if math.isfinite(y_lr):
-                    hi = max(hi, y_lr)
-            span = hi - lo if hi > lo else max(abs(hi) * 0.1, 1e-3)
-            lo, hi = lo - 0.12 * span, hi + 0.14 * span
+        # y range (set here, never autoRange), kept unless it moved by more than 3 %
+        rng = cost_axis_range(ys, y0, y_lr, log=log)
+        if rng is None:
+            self._yrange = None
+        else:
+            lo, hi = rng
+            span = hi - lo
             if self._yrange is None or abs(lo - self._yrange[0]) > 0.03 * span \
                     or abs(hi - self._yrange[1]) > 0.03 * span:
                 self._yrange = (lo, hi)
                 self.plot.setYRange(lo, hi, padding=0)
-        else:
-            self._yrange = None
         # C(θ) now and the uphill zone above it
         self.now_line.setVisible(ok0)
         self.uphill.setVisible(ok0)
@@ -497,7 +373,8 @@ class StepSizeView(LessonView):
             region = (y0, max(top, y0) + 1e6)
             if tuple(self.uphill.getRegion()) != region:
                 self.uphill.setRegion(region)
-    def _draw_markers(self, r: _Result) -> None:
+
+    def _draw_markers(self, r: StepSizeResult) -> None:
         """η (line and point) and the best step."""
         sl = r.slice
         y0 = float(self._y(sl.cost0))
@@ -505,7 +382,7 @@ class StepSizeView(LessonView):
         x_lr = _log10(sl.lr)
         ok0 = math.isfinite(y0)
         # η
-        uphill = math.isfinite(y_lr) and ok0 and sl.cost_at_lr > sl.cost0
+        uphill = math.isfinite(y_lr) and ok0 and sl.cost_at_lr > sl.cost0 and not r.flat
         colour = UPHILL if uphill else ETA
         show_eta = math.isfinite(x_lr)
         self.eta_line.setVisible(show_eta)
@@ -526,7 +403,7 @@ class StepSizeView(LessonView):
             self.eta_marker.setData([], [])
         # best s
         yb = float(self._y(sl.best_cost))
-        if math.isfinite(sl.best_s) and math.isfinite(yb) and not _flat(sl) and _goes_down(sl):
+        if math.isfinite(sl.best_s) and math.isfinite(yb) and not r.flat and r.goes_down:
             xb = _log10(sl.best_s)
             self.best_marker.setData([xb], [yb])
             text = f"best s ≈ {style.fmt(sl.best_s)}"
@@ -544,14 +421,14 @@ class StepSizeView(LessonView):
             self.best_marker.setData([], [])
             self.best_text.setVisible(False)
 
-    def _verdict(self, r: _Result) -> str:
+    def _verdict(self, r: StepSizeResult) -> str:
         sl = r.slice
         which = (f"−∇C of the {sl.n_examples} digits at θ now" if r.slope == "eval"
                  else "−∇C of the last mini-batch (computed before the last step)")
         if not math.isfinite(sl.cost0):
             return ("<span style='color:#b2182b'><b>θ is not a number</b> (the run diverged): there is "
                     "no slope to follow. Choose a smaller η and restore the last good weights.</span>")
-        if r.zero_grad or _flat(sl):
+        if r.flat:
             if r.slope == "batch" and r.step == 0:
                 return (f"No step yet: the last mini-batch's gradient is zero before the first "
                         f"step, so every step leaves the cost at C = {style.fmt(sl.cost0)}. Take a "
@@ -571,7 +448,7 @@ class StepSizeView(LessonView):
         else:
             parts.append(f"With <b>η = {style.fmt(eta)}</b> the next step blows the cost up "
                          "(not a number).")
-        if not _goes_down(sl):
+        if not r.goes_down:
             parts.append("<span style='color:#b2182b'><b>No step along this direction goes "
                          f"downhill:</b> {which} does not point downhill for these "
                          f"{sl.n_examples} digits at θ now.</span>")
@@ -655,74 +532,3 @@ class StepSizeView(LessonView):
             verdict = " — downhill" if c < sl.cost0 else " — uphill"
         self.status.setText(f"step s = {style.fmt(sl.s[i])}: C(θ − s·∇C) = {style.fmt(c)} "
                             f"(C(θ) now = {style.fmt(sl.cost0)}){verdict}")
-
-
-def _grey(alpha: float) -> QtGui.QColor:
-    """The axis colour at ``alpha`` (0–255) over the background, as an opaque colour."""
-    fg, bg = QtGui.QColor(style.FOREGROUND), QtGui.QColor(style.BACKGROUND)
-    a = min(max(alpha / 255.0, 0.0), 1.0)
-    return QtGui.QColor(*(round(b + (f - b) * a) for f, b in
-                          ((fg.red(), bg.red()), (fg.green(), bg.green()), (fg.blue(), bg.blue()))))
-
-
-class _Grid:
-    """The look of ``showGrid(x=True, y=True, alpha=GRID_ALPHA)`` drawn as opaque lines in
-    the view (one cosmetic path per tick level) and redrawn only when the range or the
-    size changes: the axes then repaint only when their ticks change."""
-
-    GRID_ALPHA = 0.15
-    LEVELS = 3
-
-    def __init__(self, vb: pg.ViewBox, bottom: pg.AxisItem, left: pg.AxisItem, x_ticks):
-        self.vb, self.bottom, self.left = vb, bottom, left
-        self.x_levels = [[v for v, _ in level] for level in x_ticks]
-        self.items = []
-        for _ in range(self.LEVELS):
-            item = QtWidgets.QGraphicsPathItem()
-            item.setZValue(-30)
-            vb.addItem(item, ignoreBounds=True)
-            self.items.append(item)
-        self._key = None
-        vb.sigRangeChanged.connect(self.update)
-        vb.sigResized.connect(self.update)
-
-    @staticmethod
-    def _alpha(level: int, n_ticks: int, length: float) -> float:
-        # AxisItem.generateDrawSpecs: the alpha of a grid line of this tick level
-        return (255 / (level + 1) * int(_Grid.GRID_ALPHA * 255) / 255.0
-                * min(max(0.05 * length / (n_ticks + 1), 0.0), 1.0))
-
-    def update(self, *_):
-        (x0, x1), (y0, y1) = self.vb.viewRange()
-        w, h = self.vb.width(), self.vb.height()
-        key = (x0, x1, y0, y1, w, h, self.left.logMode)
-        if key == self._key or w <= 0 or h <= 0:
-            return
-        self._key = key
-        y_levels = [list(v) for _, v in self.left.tickValues(y0, y1, h)]
-        paths = [QtGui.QPainterPath() for _ in self.items]
-        colours = [None] * len(self.items)
-        for lev, xs in enumerate(self.x_levels[:len(paths)]):
-            xs = [x for x in xs if x0 <= x <= x1]
-            colours[lev] = self._alpha(lev, len(self.x_levels[lev]), w)
-            for x in xs:
-                paths[lev].moveTo(x, y0)
-                paths[lev].lineTo(x, y1)
-        y_paths = [QtGui.QPainterPath() for _ in self.items]
-        y_alpha = [None] * len(self.items)
-        for lev, ys in enumerate(y_levels[:len(paths)]):
-            y_alpha[lev] = self._alpha(lev, len(ys), h)
-            for y in ys:
-                if y0 <= y <= y1:
-                    y_paths[lev].moveTo(x0, float(y))
-                    y_paths[lev].lineTo(x1, float(y))
-        # one item per (axis, level) would double the items; x and y levels of the same
-        # alpha share an item, others get their own alpha below
-        for lev, item in enumerate(self.items):
-            path = QtGui.QPainterPath(paths[lev])
-            path.addPath(y_paths[lev])
-            a = [v for v in (colours[lev], y_alpha[lev]) if v is not None]
-            pen = QtGui.QPen(_grey(max(a) if a else 0.0), 1)
-            pen.setCosmetic(True)
-            item.setPen(pen)
-            item.setPath(path)

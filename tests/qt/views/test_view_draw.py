@@ -141,3 +141,55 @@ def test_demo_draws_a_centred_seven(qtbot, tiny):
     cy, cx = center_of_mass(view.input.reshape(28, 28))
     assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
     view.shutdown()
+
+
+class PaintRects(QtCore.QObject):
+    """Records the rectangle of every paint event of a widget."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.rects: list = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt's name
+        if e.type() == QtCore.QEvent.Type.Paint:
+            self.rects.append(e.rect())
+        return False
+
+
+def test_the_placeholder_goes_at_the_first_touch(qtbot, view, tiny):
+    """The first dot repaints the whole surface: the placeholder text must not stay
+    visible around the strokes (only the dot's own rectangle was repainted)."""
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.render(snap)
+    canvas = view.canvas
+    qtbot.wait(20)
+    seen = PaintRects(canvas)
+    frame = canvas.frame()[0].toAlignedRect()
+    qtbot.mousePress(canvas, LEFT, pos=canvas.to_widget(40, 40).toPoint())
+    qtbot.waitUntil(lambda: bool(seen.rects), timeout=2000)
+    qtbot.wait(20)
+    assert any(r.contains(frame) for r in seen.rects), seen.rects
+    qtbot.mouseRelease(canvas, LEFT, pos=canvas.to_widget(40, 40).toPoint())
+    seen.rects.clear()
+    draw(qtbot, canvas, [(140, 60), (140, 100)])  # later strokes: only what they touch
+    qtbot.waitUntil(lambda: bool(seen.rects), timeout=2000)
+    qtbot.wait(20)
+    assert not any(r.contains(frame) for r in seen.rects)
+
+
+def test_the_footer_names_the_step_of_its_accuracy(qtbot, view, tiny):
+    from gdviz.training.config import TrainConfig
+    from gdviz.training.session import TrainingSession
+
+    s = TrainingSession(tiny, TrainConfig(eval_every=5))
+    for _ in range(7):
+        s.train_step()
+    snap = s.snapshot()
+    view.set_context(s, tiny)
+    view.render(snap)
+    ev = snap.last_eval
+    assert ev.step == 5
+    assert "at step 7" in view.footer.text()
+    assert f"test accuracy {100 * ev.test_accuracy:.1f} % at step 5" in view.footer.text()

@@ -14,7 +14,7 @@ from PySide6 import QtCore  # noqa: E402
 from gdviz.core import Network  # noqa: E402
 from gdviz.qt import style  # noqa: E402
 from gdviz.qt.views import create_view  # noqa: E402
-from gdviz.qt.views.example_cost import DOWN, UP, ExampleCostView, wish_words  # noqa: E402
+from gdviz.qt.views.example_cost import DOWN, UP, ExampleCostView  # noqa: E402
 from gdviz.training.analysis import example_wishes  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
 from qt_helpers import assert_drawn, pixels, trained as _trained  # noqa: E402
@@ -141,23 +141,6 @@ def test_pin_a_test_digit_and_follow_training_again(qtbot, view, tiny):
         assert wdg.toolTip()
 
 
-def test_wish_words():
-    a = np.array([0.1, 0.05, 0.3, 0.02, 0.01, 0.6, 0.01, 0.1, 0.01, 0.01])
-    y = np.zeros(10)
-    y[2] = 1
-    text = wish_words(-2 * (a - y), 2, a)
-    assert text.startswith("The 2 wants to go up")
-    assert "all others want to go down, most strongly the 5" in text
-    good = np.full(10, 0.01)
-    good[3] = 0.98
-    y = np.zeros(10)
-    y[3] = 1
-    assert "only a little" in wish_words(-2 * (good - y), 3, good)
-    a[4] = 0.0  # exactly right: no wish
-    assert "the others want to go down" in wish_words(-2 * (a - np.eye(10)[2]), 2, a)
-    assert "not numbers" in wish_words(np.full(10, np.nan), 3, good)
-
-
 def test_cross_entropy_other_shapes_and_nan(qtbot, view, tiny):
     s, snap = trained(tiny, steps=10, cost="ce", lr=0.5)
     view.set_context(s, tiny)
@@ -201,3 +184,41 @@ def test_small_window(qtbot, tiny):
     assert v.width() <= 1030 and v.height() <= 650
     assert_drawn(v)
     v.shutdown()
+
+
+def test_the_digits_cost_is_one_number_while_training_runs(qtbot, view, tiny):
+    """"sum C" under the cost terms and the digit's bar beside the averages are drawn
+    together: while training runs (a part per render) they never show two digits."""
+    s, snap = trained(tiny, steps=5)
+    view.set_context(s, tiny)
+    view.render(snap)
+    for _ in range(8):
+        s.train_step()
+        snap = replace(s.snapshot(), running=True)  # each step: another training digit
+        view.render(snap)
+        c = float(view.compare_bars.opts["width"][0])
+        assert f"C = <b>{style.fmt(c)}</b>" in view.term_plot.titleLabel.text
+        assert view.cmp_labels[0].toPlainText() == style.fmt(c)
+    qtbot.waitUntil(lambda: not view.pending_parts(), timeout=2000)  # the catch-up
+    assert view.compare_bars.opts["width"][0] == pytest.approx(view.wishes.cost)
+    assert f"step {snap.step:,}" in view.source.text()
+
+
+def test_every_bar_of_the_comparison_has_its_name(qtbot, view, tiny):
+    """A name wider than the axis is not drawn at all: the axis grows to fit the names."""
+    from PySide6 import QtGui
+
+    s, snap = trained(tiny, steps=5, eval_every=5)
+    snap = replace(snap, last_eval=replace(snap.last_eval, step=123_456))  # a long lesson
+    view.set_context(s, tiny)
+    view.render(snap)
+    qtbot.wait(20)
+    axis = view.cmp_plot.getAxis("left")
+    img = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    p = QtGui.QPainter(img)
+    try:
+        drawn = {spec[2] for spec in axis.generateDrawSpecs(p)[2]}
+    finally:
+        p.end()
+    assert len(drawn) == 3
+    assert {"this digit (sum C)", "training data, step 123,456"} <= drawn

@@ -215,8 +215,15 @@ def test_recomputes_at_most_twice_a_second_while_training_and_every_step_when_pa
     clock = Clock()
     monkeypatch.setattr(mod, "time", clock)
     submitted = []
-    real_submit = view._job.submit
-    monkeypatch.setattr(view._job, "submit", lambda *a: (submitted.append(a[1]), real_submit(*a))[1])
+    real_submit = view.job.submit
+
+    def submit(key, *args, **kw):
+        sent = real_submit(key, *args, **kw)
+        if sent:
+            submitted.append(key[1])  # the step
+        return sent
+
+    monkeypatch.setattr(view.job, "submit", submit)
     s, snap = trained(tiny, steps=2)
     view.set_context(s, tiny)
     show(qtbot, view, snap)  # the first result comes at once
@@ -237,3 +244,29 @@ def test_recomputes_at_most_twice_a_second_while_training_and_every_step_when_pa
     assert submitted[-3:] == [running[-1].step + 1, running[-1].step + 2, running[-1].step + 3]
     view.render(s.snapshot())  # the same step again: nothing new to compute
     assert len(submitted) == 5
+
+
+def test_its_numbers_are_the_sessions_at_the_same_step_and_name_it(qtbot, view, tiny):
+    """The status bar shows the session's last evaluation; at that step this tab shows
+    the very same numbers, and every number says which step it belongs to."""
+    s = TrainingSession(tiny, TrainConfig(eval_every=10, lr=3.0))
+    view.set_context(s, tiny)
+    for _ in range(10):
+        s.train_step()
+    snap = s.snapshot()
+    ev = snap.last_eval
+    assert ev.step == snap.step == 10
+    res = show(qtbot, view, snap)
+    assert res.evaluation == ev  # one source: the session's evaluation of this step
+    assert f"{100 * ev.test_accuracy:.1f} %" in view.matrix_note.text()
+    assert "at step 10:" in view.matrix_note.text()
+    assert "At step 10:" in view.readout.text()
+    assert f"test {100 * ev.test_accuracy:.1f} %" in view.readout.text()
+    # a few steps later (paused between evaluations): measured here, the same way
+    for _ in range(3):
+        s.train_step()
+    snap = s.snapshot()
+    res = show(qtbot, view, snap)
+    assert res.step == 13 and snap.last_eval.step == 10
+    assert "at step 13:" in view.matrix_note.text() and "At step 13:" in view.readout.text()
+    assert "the last at step 10" in view.gap_note.text()

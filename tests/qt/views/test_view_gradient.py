@@ -24,7 +24,7 @@ from gdviz.training.analysis import (  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import assert_drawn, pixels, trained  # noqa: E402
+from qt_helpers import assert_drawn, pixels, shown_numbers, trained  # noqa: E402
 
 
 @pytest.fixture
@@ -230,28 +230,25 @@ def test_while_running_one_part_is_drawn_per_render_and_the_rest_catches_up(qtbo
     """A running session's snapshots are drawn a quarter of the view per render (the
     GUI thread pays for a quarter per frame); when no newer snapshot follows, the
     other parts catch up, and every snapshot's |∇C| is in the history."""
-    from gdviz.qt.views.gradient import PARTS
-
+    PARTS = view.PARTS
     s, snap = trained(tiny, steps=5)
     view.set_context(s, tiny)
     view.render(snap)  # stopped: everything at once
-    assert all(view._drawn[p] is snap for p in PARTS)
+    assert view.pending_parts() == []
     top0 = tuple(p.index for p in view.top)
     snaps = []
     for k in range(len(PARTS)):
         s.train_step()
         snaps.append(replace(s.snapshot(), running=True))
         view.render(snaps[-1])
-        assert view._drawn[PARTS[k]] is snaps[-1]
-        assert sum(view._drawn[p] is snaps[-1] for p in PARTS) == 1
+        # only PARTS[k] shows the newest snapshot
+        assert view.pending_parts() == [p for p in PARTS if p != PARTS[k]]
         if k == 0:  # the first-layer pictures are new, the table not yet
             W0, _ = style.layer_views(snaps[-1].grad, snaps[-1].sizes, 0)
             np.testing.assert_array_equal(view.first.tile(0), -W0[0].reshape(28, 28))
             assert tuple(p.index for p in view.top) == top0
-    # each part drew within the last len(PARTS) renders
-    assert {id(view._drawn[p]) for p in PARTS} <= {id(x) for x in snaps}
     last = snaps[-1]
-    qtbot.waitUntil(lambda: all(view._drawn[p] is last for p in PARTS), timeout=2000)
+    qtbot.waitUntil(lambda: view.pending_parts() == [], timeout=2000)
     W0, _ = style.layer_views(last.grad, last.sizes, 0)
     np.testing.assert_array_equal(view.first.tile(0), -W0[0].reshape(28, 28))
     order = np.argsort(-np.abs(last.grad.astype(np.float64)), kind="stable")[:10]
@@ -263,7 +260,9 @@ def test_while_running_one_part_is_drawn_per_render_and_the_rest_catches_up(qtbo
     done = s.snapshot()
     assert not done.running
     view.render(done)
-    assert all(view._drawn[p] is done for p in PARTS)
+    assert view.pending_parts() == []
+    np.testing.assert_array_equal(view.first.tile(0), -style.layer_views(done.grad, done.sizes, 0)[0][0]
+                                  .reshape(28, 28))
 
 
 def test_labels_grow_when_their_text_needs_more_lines(qtbot, view, tiny):
@@ -281,3 +280,32 @@ def test_labels_grow_when_their_text_needs_more_lines(qtbot, view, tiny):
         qtbot.waitUntil(lambda b=box, h=h0: b.height() > h, timeout=2000)
         assert label.size() == box.size()
         assert label.height() >= label.heightForWidth(label.width())
+
+
+def test_colour_scale_follows_the_gradient_from_the_first_step(qtbot, lesson_window):
+    """Opened before the first step (−∇C all zeros), then one step with →: the pictures'
+    colour scale is the gradient's own (its 99th percentile of |g|, not ±1 left from
+    the zeros), and both colour bars print numbers on both sides of zero."""
+    from PySide6.QtCore import Qt
+
+    win = lesson_window
+    qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    view = win.current_view()
+    assert isinstance(view, GradientView)
+    qtbot.waitUntil(lambda: view.snap is not None and view.snap.step == 0, timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_Right)  # one step
+    qtbot.waitUntil(lambda: view.snap is not None and view.snap.step == 1
+                    and not view.pending_parts(), timeout=15000)
+    snap = view.snap
+    W0, _ = style.layer_views(snap.grad, snap.sizes, 0, negate=True)
+    deep = np.concatenate([a.ravel() for l in range(1, len(snap.sizes) - 1)
+                           for a in style.layer_views(snap.grad, snap.sizes, l, negate=True)])
+    for panel, image, values in ((view.first, view.first.image, W0),
+                                 (view.deeper, view.deeper.images[0][0], deep)):
+        lo, hi = image.getLevels()
+        m = style.robust_max(values)
+        assert lo == -hi and 0.7 * m <= hi <= 1.5 * m, (hi, m)
+        shown = shown_numbers(qtbot, panel.bar.axis, at_least=3)
+        assert min(shown) < 0 < max(shown), shown  # numbers below and above zero
+        assert max(abs(v) for v in shown) <= hi * 1.001
+        assert max(abs(v) for v in shown) >= 0.4 * hi

@@ -5,6 +5,7 @@ should be (never while hidden), and a diverged θ renders."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -15,15 +16,16 @@ pytest.importorskip("pytestqt")
 from gdviz.core import Network, to_unit  # noqa: E402
 from gdviz.qt.views import create_view  # noqa: E402
 from gdviz.qt.views import landscape as mod  # noqa: E402
-from gdviz.qt.views.landscape import EVAL_N, GRID_N, LandscapeView, contour_segments  # noqa: E402
+from gdviz.qt.views.landscape import EVAL_N, GRID_N, LandscapeView  # noqa: E402
 from gdviz.training.analysis import (  # noqa: E402
     fixed_eval_batch,
     landscape,
     project_path,
     top_parameters,
 )
+from gdviz.training.cost_around import map_display  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import pixels, trained as _trained  # noqa: E402
+from qt_helpers import drawn_tick_labels, pixels, shown_numbers, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
@@ -47,7 +49,7 @@ def frame_for(qtbot, view, snap, **want):
         view.render(snap)
         f = view.frame
         return (f is not None and f.step == snap.step and f.run_id == snap.run_id
-                and f.key == view._key() and all(getattr(f, k) == v for k, v in want.items()))
+                and f.key == view.settings_key() and all(getattr(f, k) == v for k, v in want.items()))
 
     qtbot.waitUntil(done, timeout=20000)
     return view.frame
@@ -116,7 +118,7 @@ def test_current_theta_is_at_the_centre(qtbot, view, tiny):
 def test_path_is_projected_in_a_frozen_frame(qtbot, view, tiny):
     s, snap = trained(tiny, steps=5)
     view.set_context(s, tiny)
-    view.setExtent("± 20")  # wide: the next steps stay on the map
+    view.set_option("extent", "± 20")  # wide: the next steps stay on the map
     f = frame_for(qtbot, view, snap)
     thetas = [snap.theta]
     for _ in range(6):
@@ -142,7 +144,7 @@ def test_path_is_projected_in_a_frozen_frame(qtbot, view, tiny):
 def test_recentres_when_theta_leaves_the_map(qtbot, view, tiny):
     s, snap = trained(tiny, steps=5)
     view.set_context(s, tiny)
-    view.setExtent("± 0.1")  # tiny: one step of η = 3 leaves it
+    view.set_option("extent", "± 0.1")  # tiny: one step of η = 3 leaves it
     f = frame_for(qtbot, view, snap)
     s.train_step()
     snap = s.snapshot()
@@ -154,31 +156,30 @@ def test_recentres_when_theta_leaves_the_map(qtbot, view, tiny):
 def test_follows_theta_every_two_seconds_while_training(qtbot, view, tiny, monkeypatch):
     s, snap = trained(tiny, steps=5)
     view.set_context(s, tiny)
-    view.setExtent("± 20")
+    view.set_option("extent", "± 20")
     f = frame_for(qtbot, view, snap)
-    clock = [1000.0]
+    clock = [time.perf_counter() + 1000.0]  # later than any request made so far
     monkeypatch.setattr(mod, "_clock", lambda: clock[0])
-    view._last_submit = clock[0]
+    view.job.submitted_at = clock[0]
     s.train_step()
     run = replace(s.snapshot(), running=True)
-    seq = view._job._seq
     view.render(run)
-    assert view._job._seq == seq  # too soon
+    assert view.job.key[2] == snap.step  # too soon
     clock[0] += mod.FOLLOW_S + 0.01
     f2 = frame_for(qtbot, view, run)
-    assert f2 is not f and view._job._seq == seq + 1
-    view.setFollow(False)
+    assert f2 is not f and view.job.key[2] == run.step
+    view.set_option("follow", False)
     clock[0] += 10 * mod.FOLLOW_S
     s.train_step()
     view.render(replace(s.snapshot(), running=True))
-    assert view._job._seq == seq + 1  # not following, θ still on the map: no new map
+    assert view.job.key[2] == run.step  # not following, θ still on the map: no new map
 
 
 def test_weights_plane_top_two(qtbot, view, tiny):
     s, snap = trained(tiny)
     view.set_context(s, tiny)
     frame_for(qtbot, view, snap)
-    view.setPlane("weights")  # first time: the two largest components of ∇C
+    view.set_option("plane", "weights")  # first time: the two largest components of ∇C
     batch = fixed_eval_batch(tiny, n=EVAL_N)
     net, g = eval_gradient(snap, batch)
     top = top_parameters(net, g, 2)
@@ -203,11 +204,11 @@ def test_log_colours_show_log10_cost(qtbot, view, tiny):
     s, snap = trained(tiny)
     view.set_context(s, tiny)
     f = frame_for(qtbot, view, snap)
-    view.setLogColours(True)
+    view.set_option("log_colours", True)
     np.testing.assert_allclose(view.image.image, np.log10(f.land.costs), rtol=1e-12)
     lo, _ = view.image.getLevels()
     assert lo == pytest.approx(np.log10(np.nanmin(f.land.costs)))
-    view.setContours(False)
+    view.set_option("contours", False)
     assert view.contour.getData()[0] is None or view.contour.getData()[0].size == 0
 
 
@@ -224,11 +225,11 @@ def test_nan_theta_renders(qtbot, view, tiny):
     f = frame_for(qtbot, view, bad)
     assert np.isnan(f.land.center_cost) and np.all(np.isnan(view.image.image))
     assert "not a number" in view.info.text()
-    view.setLogColours(True)
-    view.setPlane("weights")
+    view.set_option("log_colours", True)
+    view.set_option("plane", "weights")
     frame_for(qtbot, view, bad)
     view.grab()
-    assert view._job.error == ""
+    assert view.job.error == ""
 
 
 def test_hidden_view_does_nothing(qtbot, tiny):
@@ -239,7 +240,7 @@ def test_hidden_view_does_nothing(qtbot, tiny):
         v.set_context(s, tiny)
         v.render(snap)
         v.recompute()
-        assert v._job._seq == 0 and v.path_coords().size == 0
+        assert v.job.key is None and not v.job.pending and v.path_coords().size == 0
     finally:
         v.shutdown()
 
@@ -258,18 +259,6 @@ def test_new_run_clears_the_path(qtbot, view, tiny):
     assert f.run_id == snap.run_id and len(view.path_coords()) == 1
 
 
-def test_contour_segments_follow_a_circle():
-    y, x = np.mgrid[0:41, 0:41]
-    r = np.hypot(x - 10.0, y - 30.0)
-    seg = contour_segments(r, 5.0)
-    pts = seg.reshape(-1, 2)
-    assert len(seg) > 20
-    np.testing.assert_allclose(np.hypot(pts[:, 0] - 10, pts[:, 1] - 30), 5.0, atol=0.1)
-    r[3, 3] = np.nan
-    assert np.isfinite(contour_segments(r, 20.0)).all()
-    assert contour_segments(np.full((4, 4), np.nan), 1.0).shape == (0, 2, 2)
-
-
 def test_a_map_out_of_time_says_so(qtbot, view, tiny, monkeypatch):
     monkeypatch.setattr(mod, "BUDGET_S", 0.0)  # only the first chunk of rows
     s, snap = trained(tiny, steps=3)
@@ -278,3 +267,58 @@ def test_a_map_out_of_time_says_so(qtbot, view, tiny, monkeypatch):
     assert not f.land.complete and np.isnan(view.image.image).any()
     assert "out of time" in view.progress.text()
     view.grab()
+
+
+def _press(qtbot, win, key):
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(win, key, Qt.KeyboardModifier.AltModifier)
+
+
+def test_opened_again_it_maps_theta_now(qtbot, lesson_window):
+    """Following θ, the map shown when the tab is opened again is the map of θ now,
+    not the one left behind when the tab was hidden (opened through the window's keys)."""
+    from PySide6.QtCore import Qt
+
+    win = lesson_window
+    _press(qtbot, win, Qt.Key.Key_3)
+    view = win.current_view()
+    assert isinstance(view, LandscapeView) and view.option("follow")
+    view.set_option("extent", "± 20")  # wide: θ after a few steps stays on the old map
+    qtbot.waitUntil(lambda: view.frame is not None and view.frame.key == view.settings_key(),
+                    timeout=20000)
+    assert view.frame.step == 0 and "Map of step 0" in view.progress.text()
+    _press(qtbot, win, Qt.Key.Key_0)  # the live network; the landscape is hidden
+    assert win.current_view() is None
+    win.session.step(6)
+    qtbot.waitUntil(lambda: win.last_snapshot.step == 6, timeout=15000)
+    _press(qtbot, win, Qt.Key.Key_3)
+    assert win.current_view() is view
+    qtbot.waitUntil(lambda: view.frame.step == 6, timeout=20000)
+    qtbot.waitUntil(lambda: "Map of step 6" in view.progress.text(), timeout=5000)
+    np.testing.assert_allclose(view.path_coords()[-1], (0.0, 0.0), atol=1e-9)
+
+
+def test_the_colour_bar_has_numbers_even_on_flat_ground(qtbot, view, tiny):
+    """The colour bar is numbered within the map's levels; a map that changes by only
+    5·10⁻¹⁴ (a saturated network) gets a readable scale, numbers with few decimals
+    and no contour lines tracing the rounding noise."""
+    s, snap = trained(tiny, steps=3)
+    view.set_context(s, tiny)
+    f = frame_for(qtbot, view, snap)
+    lo, hi = view.image.getLevels()
+    shown = shown_numbers(qtbot, view.bar.axis)
+    assert all(lo - 1e-9 <= v <= hi + 1e-9 for v in shown) and len(shown) >= 2
+    noise = np.random.default_rng(1).uniform(0.0, 5e-14, f.land.costs.shape)
+    costs = frozen(0.45 + noise, np.float64)
+    flat = replace(f, land=replace(f.land, costs=costs, center_cost=0.45), step=f.step + 1,
+                   shown={log: map_display(costs, log, f.extent, flat=True) for log in (False, True)})
+    assert flat.flat
+    view.result_ready(view.job, flat)  # as a finished job hands it over
+    lo, hi = view.image.getLevels()
+    assert hi - lo >= 1e-3 * 0.45
+    shown = shown_numbers(qtbot, view.bar.axis)
+    assert min(shown) < 0.45 < max(shown)
+    assert all(len(t.split(".")[1]) <= 5 for t in drawn_tick_labels(view.bar.axis) if "." in t)
+    assert view.contour.getData()[0] is None or view.contour.getData()[0].size == 0
+    assert "does not change anywhere" in view.info.text()

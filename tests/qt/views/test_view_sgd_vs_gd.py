@@ -16,8 +16,9 @@ from gdviz.core import Network  # noqa: E402
 from gdviz.data import Dataset  # noqa: E402
 from gdviz.qt import style  # noqa: E402
 from gdviz.qt.views import create_view  # noqa: E402
-from gdviz.qt.views.sgd_vs_gd import SUBSET, SgdVsGdView, theta_before  # noqa: E402
+from gdviz.qt.views.sgd_vs_gd import SUBSET, SgdVsGdView  # noqa: E402
 from gdviz.training.analysis import full_gradient, gradient_cosine  # noqa: E402
+from gdviz.training.batch_vs_full import theta_before  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
@@ -192,7 +193,7 @@ def test_step_zero_diverged_shapes_and_shutdown(qtbot, view, tiny):
         assert view.displayed_tiles[0].shape == (28, 28)
         assert view.neuron_spin.maximum() == snap2.sizes[1] - 1
     view.shutdown()
-    assert not view.job._thread.is_alive()
+    assert not view.job._job._thread.is_alive()
 
 
 def test_small_window(qtbot, tiny):
@@ -207,4 +208,61 @@ def test_small_window(qtbot, tiny):
     qtbot.wait(20)
     assert v.width() <= 1030 and v.height() <= 650
     assert_drawn(v)
+    v.shutdown()
+
+
+def test_keeps_measuring_while_hidden_so_the_line_is_whole_when_shown_again(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3, batch_size=10)
+    view.set_context(s, tiny)
+    show_result(qtbot, view, snap)
+    view.hide()  # another tab: the window only ingests snapshots now
+    view.hidden_interval = 0.0  # (every snapshot here; about once a second in the app)
+    for _ in range(5):
+        s.train_step()
+        snap = s.snapshot()
+
+        def measured():  # the window ingests every snapshot it takes; here: the same again
+            view.ingest(snap)
+            return view.history.last("step") == snap.step
+        qtbot.waitUntil(measured, timeout=10_000)
+    assert view.history.view("step").tolist() == [3, 4, 5, 6, 7, 8]
+    view.show()
+    qtbot.waitExposed(view)
+    view.render(snap)
+    steps, _ = view.cos_curve.getData()
+    assert steps.tolist() == [3, 4, 5, 6, 7, 8]
+    assert view.comparison.step == 8 and "angle" in view.angle.text()
+
+
+def test_hidden_measurements_are_throttled(qtbot, view, tiny):
+    s, snap = trained(tiny, steps=3, batch_size=10)
+    view.set_context(s, tiny)
+    show_result(qtbot, view, snap)
+    view.hide()
+    view.hidden_interval = 3600.0
+    sent = []
+    real = view.job.submit
+    view.job.submit = lambda *a, **kw: sent.append(real(*a, **kw)) or sent[-1]
+    for _ in range(4):
+        s.train_step()
+        view.ingest(s.snapshot())
+    assert sent == [False] * 4  # asked each time, sent none: too soon after the last
+    assert view.history.view("step").tolist() == [3]
+
+
+def test_a_late_view_says_from_which_step_its_line_starts(qtbot, tiny):
+    s, snap = trained(tiny, steps=40, batch_size=10)
+    v = SgdVsGdView()
+    qtbot.addWidget(v)
+    v.set_context(s, tiny)
+    v.ingest(snap)  # as the window does when it makes the view
+    v.resize(1200, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    show_result(qtbot, v, snap)
+    assert "since step 40" in v.cos_plot.titleLabel.text
+    s.reset()
+    s.train_step()
+    show_result(qtbot, v, s.snapshot())  # a new run: its line starts at its first step
+    assert "since step" not in v.cos_plot.titleLabel.text
     v.shutdown()

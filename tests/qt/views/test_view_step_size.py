@@ -5,6 +5,7 @@ sends η to the session."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from gdviz.qt.views.step_size import EVAL_N, StepSizeView, slider_to_lr  # noqa:
 from gdviz.training.analysis import fixed_eval_batch, step_size_slice  # noqa: E402
 from gdviz.training.config import SettingError  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import pixels, trained as _trained  # noqa: E402
+from qt_helpers import drawn_tick_labels, pixels, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
@@ -115,7 +116,7 @@ def test_cost_at_eta_is_the_cost_after_a_real_sgd_step(qtbot, view, sample):
 def test_last_batch_slope_uses_snap_grad(qtbot, view, tiny):
     s, snap = trained(tiny)
     view.set_context(s, tiny)
-    view.setSlope("batch")
+    view.set_option("slope", "batch")
     r = shown_for(qtbot, view, snap, slope="batch")
     batch = fixed_eval_batch(tiny, n=EVAL_N)
     net = Network(snap.sizes)
@@ -132,10 +133,10 @@ def test_log_axis_shows_log10_of_the_cost(qtbot, view, tiny):
     s, snap = trained(tiny)
     view.set_context(s, tiny)
     r = shown_for(qtbot, view, snap)
-    view.setLogCost(True)
+    view.set_option("log_cost", True)
     np.testing.assert_allclose(view.curve.getData()[1], np.log10(r.slice.costs), rtol=1e-9)
     assert view.eta_marker.getData()[1][0] == pytest.approx(np.log10(r.slice.cost_at_lr))
-    view.setLogCost(False)
+    view.set_option("log_cost", False)
     np.testing.assert_allclose(view.curve.getData()[1], r.slice.costs)
 
 
@@ -171,7 +172,7 @@ def test_every_step_when_paused_and_at_most_4_hz_while_running(qtbot, view, tiny
     s, snap = trained(tiny, steps=3)
     view.set_context(s, tiny)
     shown_for(qtbot, view, snap)
-    clock = [1000.0]
+    clock = [time.perf_counter() + 1000.0]  # later than any request made so far
     monkeypatch.setattr(mod, "_clock", lambda: clock[0])
     # paused, stepping: every new step is computed
     for _ in range(3):
@@ -181,17 +182,18 @@ def test_every_step_when_paused_and_at_most_4_hz_while_running(qtbot, view, tiny
     # running: a new step within 1/4 s is not submitted; after it, it is
     run = replace(snap, running=True, step=snap.step + 1)
     view.render(run)
-    seq = view._job._seq
+    key = view.job.key
     view.render(replace(run, step=run.step + 1))
-    assert view._job._seq == seq
+    assert view.job.key == key  # within 1/LIVE_HZ of the last request
     clock[0] += 1.0 / mod.LIVE_HZ + 1e-3
     view.render(replace(run, step=run.step + 2))
-    assert view._job._seq == seq + 1
+    assert view.job.key[1] == run.step + 2
+    sent = view.job.submitted_at
     # the same snapshot again: nothing new to compute
     view.render(replace(run, step=run.step + 2))
     clock[0] += 1.0
     view.render(replace(run, step=run.step + 2))
-    assert view._job._seq == seq + 1
+    assert view.job.submitted_at == sent
 
 
 def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tiny):
@@ -199,18 +201,20 @@ def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tin
     view.set_context(s, tiny)
     shown_for(qtbot, view, snap)
     drawn = []
-    orig = view._draw_part
-    view._draw_part = lambda part, r: (drawn.append(part), orig(part, r))
+    orig = view.draw_part
+    view.draw_part = lambda part, r: (drawn.append(part), orig(part, r))
     s.train_step()
     run = replace(s.snapshot(), running=True)
-    qtbot.waitUntil(lambda: (view.render(run), view.shown.step == run.step)[1], timeout=15000)
-    assert drawn == [mod.PARTS[0]]  # the curve first, the rest on the next renders
+    # rendered until the slice is asked for (≤ LIVE_HZ while running); drawn when it comes
+    qtbot.waitUntil(lambda: (view.render(run), view.job.key[1] == run.step)[1], timeout=3000)
+    qtbot.waitUntil(lambda: view.shown.step == run.step, timeout=15000)
+    assert drawn == [view.PARTS[0]]  # the curve first, the rest on the next renders
     _, y = view.curve.getData()
     np.testing.assert_allclose(y, view.shown.slice.costs, rtol=1e-6)
     view.render(run)
-    assert drawn == list(mod.PARTS[:2])
+    assert drawn == list(view.PARTS[:2])
     # no further render: the timer draws what is left
-    qtbot.waitUntil(lambda: drawn == list(mod.PARTS), timeout=2000)
+    qtbot.waitUntil(lambda: drawn == list(view.PARTS), timeout=2000)
     _, ey = view.eta_marker.getData()
     assert ey[0] == pytest.approx(view.shown.slice.cost_at_lr, rel=1e-6)
     assert "η = " in view.verdict_text()
@@ -218,7 +222,7 @@ def test_while_running_a_new_slice_is_drawn_one_part_per_render(qtbot, view, tin
     drawn.clear()
     s.train_step()
     shown_for(qtbot, view, s.snapshot())
-    assert drawn == list(mod.PARTS)
+    assert drawn == list(view.PARTS)
 
 
 def test_hidden_view_submits_nothing(qtbot, tiny):
@@ -228,7 +232,7 @@ def test_hidden_view_submits_nothing(qtbot, tiny):
         s, snap = trained(tiny, steps=2)
         v.set_context(s, tiny)
         v.render(snap)
-        assert v._job._seq == 0 and v._job.result() is None
+        assert v.job.key is None and not v.job.pending
     finally:
         v.shutdown()
 
@@ -268,18 +272,41 @@ def test_nan_theta_renders_and_says_so(qtbot, view, tiny):
     nan = frozen(np.full(snap.n_params, np.nan, np.float32))
     bad = replace(snap, theta=nan, grad=nan, step=snap.step + 1)
     for slope in ("eval", "batch"):
-        view.setSlope(slope)
+        view.set_option("slope", slope)
         shown_for(qtbot, view, bad, slope=slope)
         assert "not a number" in view.verdict_text()
         view.grab()
-    assert view._job.error == ""
+    assert view.job.error == ""
 
 
 def test_new_dataset_new_batch(qtbot, view, tiny, sample):
     s, _ = trained(tiny, steps=2)
     view.set_context(s, tiny)
-    b1 = view._batch
+    b1 = view.batch
     view.set_context(s, tiny)
-    assert view._batch is b1  # built once per dataset
+    assert view.batch is b1  # built once per dataset
     view.set_context(s, sample)
-    assert view._batch is not b1 and view._batch.n == EVAL_N
+    assert view.batch is not b1 and view.batch.n == EVAL_N
+
+
+def test_a_rise_of_5e_minus_14_is_flat_and_the_axis_prints_few_digits(qtbot, view, tiny):
+    """A saturated network's slice that changes by 5·10⁻¹⁴ is drawn as a flat line on an
+    axis of at least a thousandth of the cost, labelled with a handful of decimals."""
+    s, snap = trained(tiny, steps=2)
+    view.set_context(s, tiny)
+    r = shown_for(qtbot, view, snap)
+    sl = r.slice
+    costs = frozen(np.full(sl.s.size, 0.45) + np.linspace(0.0, 5e-14, sl.s.size), np.float64)
+    flat = replace(r, slice=replace(sl, costs=costs, cost0=0.45, cost_at_lr=0.45 + 5e-14,
+                                    best_s=float(sl.s[0]), best_cost=0.45), step=r.step + 1)
+    view.result_ready(view.job, flat)  # as a finished job hands it over
+    lo, hi = view.plot.getViewBox().viewRange()[1]
+    assert hi - lo >= 1e-3 * 0.45
+    axis = view.plot.getAxis("left")
+    qtbot.waitUntil(lambda: len(drawn_tick_labels(axis)) >= 2, timeout=2000)
+    labels = drawn_tick_labels(axis)
+    assert all(len(t.split(".")[1]) <= 5 for t in labels if "." in t), labels
+    assert "ground is flat" in view.verdict_text()
+    assert view.best_marker.getData()[0].size == 0  # no "best step" on flat ground
+    brush = view.eta_marker.points()[0].brush().color()
+    assert (brush.red(), brush.green(), brush.blue()) == mod.ETA  # not "uphill" either

@@ -1,0 +1,122 @@
+"""The "Live network" tab: the five live panels, each in a frame, arranged in
+splitters (first-layer weights over deeper layers | activations over the
+output, the cost and accuracy below)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
+
+from gdviz.qt.activations import HiddenActivationsPanel
+from gdviz.qt.cost_panel import CostPanel
+from gdviz.qt.deeper_layers import DeeperLayersPanel
+from gdviz.qt.output import OutputPanel
+from gdviz.qt.weights import HiddenWeightsPanel
+
+__all__ = ["PANEL_TITLES", "LiveTab"]
+
+#: The live panels by name, with the title menus and dialogs use.
+PANEL_TITLES = {
+    "hidden_weights": "First-layer weights",
+    "deeper_layers": "Deeper layers",
+    "activations": "Activations",
+    "output": "Output",
+    "cost": "Cost and accuracy",
+}
+
+
+def _framed(widget: QWidget) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("PanelFrame")
+    frame.setFrameShape(QFrame.Shape.StyledPanel)
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(widget)
+    return frame
+
+
+class LiveTab(QSplitter):
+    """The live panels (``panels``: name -> widget; ``frames``: name -> its frame)."""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.hidden_weights = HiddenWeightsPanel()
+        self.deeper_layers = DeeperLayersPanel()
+        self.output_panel = OutputPanel()
+        self.activations = HiddenActivationsPanel()
+        self.cost_panel = CostPanel()
+        self.panels: dict[str, QWidget] = {
+            "hidden_weights": self.hidden_weights,
+            "deeper_layers": self.deeper_layers,
+            "activations": self.activations,
+            "output": self.output_panel,
+            "cost": self.cost_panel,
+        }
+        for name, panel in self.panels.items():
+            panel.setObjectName(panel.objectName() or name)
+        self.frames = {name: _framed(p) for name, p in self.panels.items()}
+        f = self.frames
+
+        self.left_split = QSplitter(Qt.Orientation.Vertical)
+        self.left_split.addWidget(f["hidden_weights"])
+        self.left_split.addWidget(f["deeper_layers"])
+        self.left_split.setStretchFactor(0, 3)
+        self.left_split.setStretchFactor(1, 2)
+
+        self.right_split = QSplitter(Qt.Orientation.Vertical)
+        self.right_split.addWidget(f["activations"])
+        self.right_split.addWidget(f["output"])
+        self.right_split.setStretchFactor(0, 1)
+        self.right_split.setStretchFactor(1, 1)
+
+        self.top_split = QSplitter(Qt.Orientation.Horizontal)
+        self.top_split.addWidget(self.left_split)
+        self.top_split.addWidget(self.right_split)
+        self.top_split.setStretchFactor(0, 1)
+        self.top_split.setStretchFactor(1, 1)
+
+        self.addWidget(self.top_split)
+        self.addWidget(f["cost"])
+        self.setStretchFactor(0, 5)
+        self.setStretchFactor(1, 2)
+        for split in (self.left_split, self.right_split, self.top_split, self):
+            split.setChildrenCollapsible(False)
+            split.setHandleWidth(5)
+
+    def initial_splits(self) -> None:
+        """Share the space out as the lesson wants it (call once the tab has its size)."""
+        w, h = self.width(), self.height()
+        if w <= 0 or h <= 0:
+            return
+        top = int(h * 0.68)
+        self.setSizes([top, h - top])
+        self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
+        self.left_split.setSizes([int(top * 0.6), top - int(top * 0.6)])
+        self.right_split.setSizes([int(top * 0.36), top - int(top * 0.36)])
+
+    def emphasise(self, name: str | None) -> None:
+        """Give panel ``name`` the larger share of its splitters (None: the usual shares),
+        so the panel a lesson chapter talks about is readable on a small projector."""
+        self.initial_splits()
+        w, h = self.width(), self.height()
+        if name is None or w <= 0 or h <= 0:
+            return
+        top = int(h * 0.68)
+        if name == "cost":
+            top = int(h * 0.45)
+            self.setSizes([top, h - top])
+        elif name in ("hidden_weights", "deeper_layers", "activations", "output"):
+            top = int(h * 0.8)
+            self.setSizes([top, h - top])
+        if name in ("hidden_weights", "deeper_layers"):
+            self.top_split.setSizes([int(w * 0.6), w - int(w * 0.6)])
+            big = int(top * 0.72)
+            self.left_split.setSizes([big, top - big] if name == "hidden_weights" else [top - big, big])
+        elif name in ("activations", "output"):
+            self.top_split.setSizes([int(w * 0.42), w - int(w * 0.42)])
+            big = int(top * 0.7)
+            self.right_split.setSizes([top - big, big] if name == "output" else [big, top - big])
+
+    def drawable(self, name: str, window: QWidget) -> bool:
+        """True when panel ``name`` would be seen in ``window`` (its frame is not hidden)."""
+        return self.frames[name].isVisibleTo(window)

@@ -1,0 +1,307 @@
+"""Cheap plot items for the live panels: heatmaps, bars, texts and guide lines.
+
+Painting holds the GIL (pyqtgraph's GraphicsView paints from Python), so every
+millisecond spent here is taken from training. These items replace
+ImageItem/BarGraphItem/TextItem/grids: their bounding rectangles are fixed (no
+geometry change per frame), an update repaints only their own area, and a
+repaint is a handful of fillRect/drawImage/drawStaticText calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdviz.palette import BAR, FOREGROUND, GUIDE
+from gdviz.qt.fonts import font
+
+__all__ = ["guide_lines", "set_guide_lines", "fit_view", "BarsItem", "TextsItem", "HeatImage",
+           "set_item_text"]
+
+
+def guide_lines(view: pg.ViewBox, ys, x0: float, x1: float) -> QtWidgets.QGraphicsPathItem:
+    """Faint horizontal reference lines at ``ys`` from ``x0`` to ``x1`` (data units),
+    drawn behind the data. Static: unlike an axis grid they are not an axis that
+    must be repainted with the data. Call again with the same item to move them."""
+    item = QtWidgets.QGraphicsPathItem()
+    pen = pg.mkPen(GUIDE, width=1)
+    pen.setCosmetic(True)
+    item.setPen(pen)
+    item.setZValue(-20)
+    set_guide_lines(item, ys, x0, x1)
+    view.addItem(item, ignoreBounds=True)
+    return item
+
+
+def fit_view(vb: pg.ViewBox, x0: float, x1: float, y0: float, y1: float,
+             margins: tuple[float, float, float, float] = (6, 6, 6, 6)) -> None:
+    """Show data ``x0..x1`` × ``y0..y1`` with ``margins`` (left, right, bottom, top) in
+    screen pixels around it. Call again when the view is resized (``sigResized``).
+
+    A few pixels between the data and the axes keep the data's repaint area off the
+    axes, which are then not repainted with every update.
+    """
+    left, right, bottom, top = margins
+    w, h = vb.width(), vb.height()
+    sx = (x1 - x0) / max(w - left - right, 0.5 * w, 1.0)
+    sy = (y1 - y0) / max(h - bottom - top, 0.5 * h, 1.0)
+    vb.setRange(xRange=(x0 - left * sx, x1 + right * sx),
+                yRange=(y0 - bottom * sy, y1 + top * sy), padding=0.0)
+
+
+def set_guide_lines(item: QtWidgets.QGraphicsPathItem, ys, x0: float, x1: float) -> None:
+    path = QtGui.QPainterPath()
+    for y in ys:
+        path.moveTo(x0, float(y))
+        path.lineTo(x1, float(y))
+    item.setPath(path)
+
+
+class BarsItem(QtWidgets.QGraphicsItem):
+    """Vertical bars at ``x`` with ``height`` (from 0), one colour each, optional outline.
+
+    ``opts["x"]``, ``opts["height"]`` and ``opts["width"]`` hold what is shown (as
+    in pyqtgraph's BarGraphItem). :meth:`setData` repaints only when the heights
+    or colours changed; the bounding rectangle is fixed by :meth:`setBounds` (the
+    panel's view range) so an update never changes the item's geometry.
+    """
+
+    def __init__(self, width: float = 0.7, color=BAR, pen: QtGui.QPen | None = None,
+                 skip_zero: bool = False):
+        super().__init__()
+        self.opts = {"x": np.zeros(0), "height": np.zeros(0), "width": float(width)}
+        self._colors: list[QtGui.QColor] = []
+        self._default = QtGui.QColor(color) if color is not None else None
+        self._pen = pen
+        self._skip_zero = skip_zero  # outlines: draw nothing for zero height
+        self._bounds = QtCore.QRectF()
+
+    def setBounds(self, rect: QtCore.QRectF) -> None:
+        """The area the bars may cover (data units); set when the view range changes."""
+        rect = QtCore.QRectF(rect)
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = rect
+
+    def setPositions(self, x) -> None:
+        """Bar centres (data units); heights reset to 0."""
+        self.opts["x"] = np.asarray(x, dtype=np.float64)
+        self.opts["height"] = np.zeros(len(self.opts["x"]))
+        self._colors = [self._default] * len(self.opts["x"])
+        self.update()
+
+    def setData(self, height, colors: list[QtGui.QColor] | None = None) -> bool:
+        """Show ``height`` (and per-bar ``colors``); True if anything changed."""
+        h = np.asarray(height, dtype=np.float64)
+        same_h = h.shape == self.opts["height"].shape and np.array_equal(h, self.opts["height"])
+        same_c = colors is None or colors == self._colors
+        if same_h and same_c:
+            return False
+        if not same_h:
+            self.opts["height"] = h.copy()
+        if colors is not None:
+            self._colors = list(colors)
+        self.update()
+        return True
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, p, *_args) -> None:
+        x, h, w = self.opts["x"], self.opts["height"], self.opts["width"]
+        colors, pen = self._colors, self._pen
+        if pen is not None:
+            p.setPen(pen)
+            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        half = w / 2.0
+        bounds = self._bounds
+        for i, (xi, hi) in enumerate(zip(x.tolist(), h.tolist())):
+            if self._skip_zero and hi == 0.0:
+                continue
+            # Never outside the bounds (what an update repaints): no stale pixels.
+            r = QtCore.QRectF(xi - half, min(0.0, hi), w, abs(hi)).intersected(bounds)
+            if pen is not None:
+                p.drawRect(r)
+            elif colors[i] is not None:
+                p.fillRect(r, colors[i])
+
+
+class TextsItem(QtWidgets.QGraphicsItem):
+    """Short texts at points of a view, drawn upright in screen pixels.
+
+    One item for many labels (a pyqtgraph TextItem is a QGraphicsTextItem that is
+    laid out again on every change and re-transformed before every paint).
+    ``anchor`` is the text's point placed at the position (0..1 of its width and
+    height), ``offset`` a shift in screen pixels. Only :meth:`setTexts` with a
+    different text repaints.
+    """
+
+    def __init__(self, size: float = 7.5, color=FOREGROUND, anchor=(0.5, 1.0), offset=(0, 0)):
+        super().__init__()
+        self._font = font(size)
+        self._color = QtGui.QColor(color)
+        self.anchor = anchor
+        self.offset = offset
+        self._pos: list[tuple[float, float]] = []
+        self._texts: list[str] = []
+        self._static: list[QtGui.QStaticText] = []
+        self._bounds = QtCore.QRectF()
+
+    @property
+    def texts(self) -> list[str]:
+        return list(self._texts)
+
+    @property
+    def positions(self) -> list[tuple[float, float]]:
+        return list(self._pos)
+
+    def setBounds(self, rect: QtCore.QRectF) -> None:
+        rect = QtCore.QRectF(rect)
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = rect
+
+    def setPositions(self, points) -> None:
+        self._pos = [(float(x), float(y)) for x, y in points]
+        self.update()
+
+    def font(self) -> QtGui.QFont:
+        return QtGui.QFont(self._font)
+
+    def setFont(self, f: QtGui.QFont) -> None:
+        """Use ``f`` for every text (laid out again once)."""
+        self._font = QtGui.QFont(f)
+        texts, self._texts, self._static = self._texts, [], []
+        self.setTexts(texts)
+
+    def setTexts(self, texts) -> bool:
+        texts = [str(t) for t in texts]
+        if texts == self._texts:
+            return False
+        old = dict(zip(self._texts, self._static))
+        statics = []
+        for t in texts:
+            st = old.get(t)
+            if st is None:
+                st = QtGui.QStaticText(t)
+                st.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+                st.prepare(QtGui.QTransform(), self._font)
+            statics.append(st)
+        self._texts, self._static = texts, statics
+        self.update()
+        return True
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, p, *_args) -> None:
+        if not self._static:
+            return
+        tr = p.transform()  # item -> device; views only scale and translate
+        sx, sy = tr.m11(), tr.m22()
+        if sx == 0 or sy == 0:
+            return
+        p.setFont(self._font)
+        p.setPen(self._color)
+        ax, ay = self.anchor
+        dx, dy = self.offset
+        for (x, y), st in zip(self._pos, self._static):
+            # Screen-pixel units with the origin at the label's point (also right in
+            # an item cache, an export, or a y-inverted view).
+            dev = tr.map(QtCore.QPointF(x, y))
+            size = st.size()
+            left = round(dev.x() - ax * size.width() + dx) - dev.x()
+            top = round(dev.y() - ay * size.height() + dy) - dev.y()
+            p.setTransform(tr)
+            p.translate(x, y)
+            p.scale(1.0 / sx, 1.0 / sy)
+            p.drawStaticText(QtCore.QPointF(left, top), st)
+        p.setTransform(tr)
+
+
+class HeatImage(QtWidgets.QGraphicsItem):
+    """A 2-D array drawn through a 256-colour table, one data cell per unit square.
+
+    The part of pyqtgraph's ImageItem the panels use, without its overhead
+    (measured ~0.2 ms of Python per paint whatever the size; this: ~0.03 ms).
+    ``image`` is the array shown (row-major, row 0 at y = 0), ``getLevels()`` the
+    colour scale. Values outside the levels take the end colours; NaN/±inf are
+    transparent (the board behind shows through).
+    """
+
+    def __init__(self, table: np.ndarray):
+        super().__init__()
+        self.image: np.ndarray | None = None
+        self._table = np.asarray(table, dtype=np.uint32)
+        self._levels = (0.0, 1.0)
+        self._qimage: QtGui.QImage | None = None
+        self._argb: np.ndarray | None = None
+        self._shape = (0, 0)
+
+    def setTable(self, table: np.ndarray) -> None:
+        self._table = np.asarray(table, dtype=np.uint32)
+        self._qimage = None
+        self.update()
+
+    def getLevels(self) -> tuple[float, float]:
+        return self._levels
+
+    def setImage(self, image: np.ndarray, levels: tuple[float, float] | None = None) -> None:
+        """Show ``image`` (kept by reference: pass an array nobody will change)."""
+        image = np.asarray(image)
+        if image.ndim == 1:
+            image = image.reshape(1, -1)
+        self.image = image
+        if levels is not None:
+            self._levels = (float(levels[0]), float(levels[1]))
+        if image.shape != self._shape:
+            self.prepareGeometryChange()
+            self._shape = image.shape
+        self._qimage = None
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        h, w = self._shape
+        return QtCore.QRectF(0.0, 0.0, float(w), float(h))
+
+    def _render(self) -> QtGui.QImage | None:
+        data = self.image
+        if data is None or data.size == 0:
+            return None
+        lo, hi = self._levels
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            lo, hi = 0.0, 1.0  # (unusable levels, e.g. the scale of an all-NaN array)
+        span = hi - lo if hi > lo else 1.0
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            t = np.subtract(data, lo, dtype=np.float32)
+            t *= np.float32(256.0 / span)
+        np.clip(t, 0.0, 255.0, out=t)
+        np.nan_to_num(t, copy=False, nan=0.0)  # NaN data, or ±inf times a scale that underflowed to 0
+        argb = self._table[t.astype(np.uint8)]
+        if data.dtype.kind == "f":
+            bad = ~np.isfinite(data)
+            if bad.any():
+                argb[bad] = 0
+        h, w = argb.shape
+        self._argb = argb  # the QImage uses this buffer
+        # Premultiplied: the format Qt paints without converting it first.
+        return QtGui.QImage(argb.data, w, h, 4 * w, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+
+    def paint(self, p, *_args) -> None:
+        if self._qimage is None:
+            self._qimage = self._render()
+            if self._qimage is None:
+                return
+        h, w = self._shape
+        p.drawImage(QtCore.QRectF(0.0, 0.0, float(w), float(h)), self._qimage)
+
+
+def set_item_text(item: pg.TextItem, text: str, pos: tuple[float, float] | None = None) -> None:
+    """Change a TextItem only when its text or position changes (each change lays it out again)."""
+    if item.toPlainText() != text:
+        item.setText(text)
+    if pos is not None and (item.pos().x(), item.pos().y()) != (float(pos[0]), float(pos[1])):
+        item.setPos(*pos)

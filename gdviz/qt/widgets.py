@@ -1,0 +1,176 @@
+"""Small widgets the panels share: titles, notes, hover read-outs, a plot canvas
+in the app's look, a colour bar, the weights / −∇C / Δθ switch, and a label
+whose text changes every step without relaying out its view."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from gdviz.palette import BACKGROUND, FOREGROUND, MUTED
+from gdviz.qt.colours import apply_pyqtgraph_defaults, diverging_cmap
+from gdviz.qt.fonts import font, style_axis
+from gdviz.training.theta import MODES
+
+__all__ = ["MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "note_label",
+           "status_label", "plot_widget", "fixed_view", "colour_bar", "ModeSwitch", "header",
+           "panel_layout", "QuietLabel"]
+
+MODE_LABELS = {"weights": "weights", "gradient": "−∇C", "delta": "Δθ"}
+MODE_TIPS = {
+    "weights": "Show the weights and biases themselves.",
+    "gradient": "Show −∇C for the last mini-batch: the direction each weight is pushed "
+                "to make the cost smaller (red = should grow, blue = should shrink).",
+    "delta": "Show Δθ, how much each weight actually changed in the last step "
+             "(−η·∇C for plain gradient descent).",
+}
+# What a single value is called in hover texts, per mode.
+MODE_SYMBOL = {"weights": "w", "gradient": "−∂C/∂w", "delta": "Δw"}
+MODE_BIAS_SYMBOL = {"weights": "b", "gradient": "−∂C/∂b", "delta": "Δb"}
+
+
+def title_label(text: str) -> QtWidgets.QLabel:
+    lab = QtWidgets.QLabel(text)
+    lab.setFont(font(10.5, bold=True))
+    lab.setWordWrap(True)
+    return lab
+
+
+def note_label(text: str = "", size: float = 8.5) -> QtWidgets.QLabel:
+    lab = QtWidgets.QLabel(text)
+    lab.setFont(font(size))
+    lab.setWordWrap(True)
+    lab.setStyleSheet(f"color: {MUTED};")
+    lab.setProperty("gdviz_note", True)  # presenter mode leaves these small: the presenter explains
+    return lab
+
+
+def status_label() -> QtWidgets.QLabel:
+    """The one-line hover read-out at the bottom of a panel."""
+    lab = QtWidgets.QLabel(" ")
+    lab.setFont(font(9))
+    lab.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    lab.setMinimumWidth(50)
+    lab.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+    return lab
+
+
+def plot_widget() -> pg.GraphicsLayoutWidget:
+    """A pyqtgraph canvas in the app's look, without the default frame margins."""
+    apply_pyqtgraph_defaults()
+    w = pg.GraphicsLayoutWidget()
+    w.setBackground(BACKGROUND)
+    w.ci.layout.setContentsMargins(2, 2, 2, 2)
+    w.ci.layout.setSpacing(4)
+    w.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    return w
+
+
+def fixed_view(vb: pg.ViewBox) -> None:
+    """No mouse zoom/pan, no context menu, no auto range: the panel sets the range."""
+    vb.setMouseEnabled(x=False, y=False)
+    vb.setMenuEnabled(False)
+    vb.disableAutoRange()
+
+
+def colour_bar(label: str = "") -> pg.ColorBarItem:
+    """A non-interactive vertical colour bar of the diverging map."""
+    bar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=diverging_cmap(), interactive=False,
+                          width=14, colorMapMenu=False, label=label or None)
+    style_axis(bar.axis, size=8)
+    bar.axis.setWidth(42)
+    if label:
+        bar.getAxis("left").setLabel(label, **{"font-size": "8.5pt", "color": FOREGROUND})
+    bar.getAxis("left").setWidth(18 if label else 2)
+    return bar
+
+
+class ModeSwitch(QtWidgets.QWidget):
+    """Three toggle buttons: weights / −∇C / last change Δθ. Emits the mode name."""
+
+    modeChanged = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self._group = QtWidgets.QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.buttons: dict[str, QtWidgets.QToolButton] = {}
+        for i, mode in enumerate(MODES):
+            b = QtWidgets.QToolButton()
+            b.setText(MODE_LABELS[mode])
+            b.setToolTip(MODE_TIPS[mode])
+            b.setCheckable(True)
+            b.setAutoRaise(False)
+            b.setFont(font(8.5))
+            b.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                            QtWidgets.QSizePolicy.Policy.Fixed)
+            self._group.addButton(b, i)
+            lay.addWidget(b)
+            self.buttons[mode] = b
+        self.buttons["weights"].setChecked(True)
+        self._group.idClicked.connect(lambda i: self.modeChanged.emit(MODES[i]))
+
+    def mode(self) -> str:
+        return MODES[max(0, self._group.checkedId())]
+
+    def setMode(self, mode: str) -> None:
+        self.buttons[mode].setChecked(True)
+
+
+def header(title: QtWidgets.QLabel,
+           right: QtWidgets.QWidget | None = None) -> QtWidgets.QHBoxLayout:
+    lay = QtWidgets.QHBoxLayout()
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(title, 1)
+    if right is not None:
+        lay.addWidget(right, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+    return lay
+
+
+def panel_layout(widget: QtWidgets.QWidget) -> QtWidgets.QVBoxLayout:
+    lay = QtWidgets.QVBoxLayout(widget)
+    lay.setContentsMargins(6, 6, 6, 4)
+    lay.setSpacing(3)
+    return lay
+
+
+class QuietLabel(QtWidgets.QWidget):
+    """Holds a word-wrapped ``label`` whose text changes with every step, without
+    laying out the whole view again each time: the label has a fixed size (so its
+    ``setText`` requests no layout), this box follows the layout's size and asks for a
+    new layout only when the new text needs another height (another line)."""
+
+    def __init__(self, label: QtWidgets.QLabel):
+        super().__init__()
+        self.label = label
+        label.setParent(self)
+        label.move(0, 0)
+        self.setSizePolicy(label.sizePolicy())
+        self._h = None  # the height the text needs at the current width
+
+    def sizeHint(self) -> QtCore.QSize:
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.label.minimumSizeHint()
+
+    def heightForWidth(self, w: int) -> int:
+        return self.label.heightForWidth(w)
+
+    def resizeEvent(self, ev) -> None:
+        self.label.setFixedSize(self.size())
+        self._h = self.label.heightForWidth(self.width())
+        super().resizeEvent(ev)
+
+    def setText(self, text: str) -> None:
+        if self.label.text() == text:
+            return
+        self.label.setText(text)
+        h = self.label.heightForWidth(self.width())
+        if h != self._h:
+            self._h = h
+            self.updateGeometry()
+
