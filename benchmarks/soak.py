@@ -7,7 +7,7 @@ field (bad values too), clicks on the tabs, presenter mode (F5), a new
 network size typed and applied with Reset, a batch size typed, strokes on the
 drawing canvas, and window resizes. It records every action, every error
 (an exception in a slot or a thread, an error dialog, the training process
-gone) and every Python warning, and samples the resident memory (VmRSS,
+gone), every exception gdviz caught and logged itself, and every warning, and samples the resident memory (VmRSS,
 VmHWM from ``/proc/<pid>/status``) of the window's process and of the
 training process (the app's default engine trains in a child process).
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import sys
@@ -80,6 +81,7 @@ class Soak:
     samples: list = field(default_factory=list)
     chosen: int = 0  # actions the driver chose (one may send several events)
     references: list = field(default_factory=list)  # samples in the reference state
+    logged_errors: list = field(default_factory=list)  # exceptions caught and logged by gdviz itself
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -275,6 +277,20 @@ class Soak:
             elif kind == QtMsgType.QtWarningMsg:
                 self.warnings[f"Qt warning: {text[:200]}"] += 1
 
+        soak = self
+
+        class Logged(logging.Handler):  # an exception a view caught and logged is an error too
+            def emit(self, record):
+                text = record.getMessage()
+                if record.exc_info:
+                    text += "\n" + "".join(traceback.format_exception(*record.exc_info))[-1500:]
+                if record.levelno >= logging.ERROR:
+                    soak.logged_errors.append(f"{record.name}: {text}")
+                elif record.levelno >= logging.WARNING:
+                    soak.warnings[f"logged by {record.name}: {text[:200]}"] += 1
+
+        handler = Logged(logging.WARNING)
+        logging.getLogger().addHandler(handler)
         sys.excepthook, threading.excepthook, warnings.showwarning = hook, thread_hook, show
         old_qt = qInstallMessageHandler(qt_messages)
         warnings.simplefilter("default")
@@ -282,6 +298,7 @@ class Soak:
         def restore():
             sys.excepthook, threading.excepthook, warnings.showwarning = old_hook, old_thread_hook, old_show
             qInstallMessageHandler(old_qt)
+            logging.getLogger().removeHandler(handler)
 
         return restore
 
@@ -290,7 +307,7 @@ class Soak:
         pid = training_pid(self.window)
         me, child = proc_status(), (proc_status(pid) if pid else {})
         row = {"t_s": round(time.perf_counter() - t0, 1), "actions": sum(self.counts.values()),
-               "errors": len(self.errors),
+               "errors": len(self.errors), "logged_errors": len(self.logged_errors),
                "window_rss_mb": round(me.get("VmRSS", float("nan")), 1),
                "window_hwm_mb": round(me.get("VmHWM", float("nan")), 1),
                "training_pid": pid,
@@ -401,7 +418,8 @@ class Soak:
         last = self.samples[-1] if self.samples else {}
         return {"seed": self.seed, "actions": sum(self.counts.values()), "chosen": self.chosen,
                 "by_action": dict(self.counts),
-                "errors": list(self.errors), "warnings": dict(self.warnings),
+                "errors": list(self.errors), "logged_errors": list(self.logged_errors),
+                "warnings": dict(self.warnings),
                 "references": list(self.references),
                 "window_rss_mb": {"start": first.get("window_rss_mb"), "end": last.get("window_rss_mb")},
                 "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
@@ -467,7 +485,7 @@ def main(argv=None) -> int:
     if a.json_out:
         with open(a.json_out, "w") as fh:
             json.dump(summary, fh, indent=1)
-    return 0 if ok and not summary["errors"] else 1
+    return 0 if ok and not summary["errors"] and not summary["logged_errors"] else 1
 
 
 if __name__ == "__main__":
