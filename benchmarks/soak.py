@@ -327,6 +327,8 @@ class Soak:
         try:
             t0 = time.perf_counter()
             next_sample = t0
+            if reference_at is not None:
+                self.visit_everything()  # so the warm-up includes every view, not only those chance opens
             while True:
                 now = time.perf_counter()
                 if reference_at is not None and now - t0 >= reference_at and not self.references:
@@ -375,6 +377,20 @@ class Soak:
             self.key("Space", target=w)
             self.wait(300)
         self._check_dialogs()
+
+    def visit_everything(self) -> None:
+        """Open every tab once (a click on it) while training, and presenter mode on and off."""
+        w = self.window
+        self.key("Alt+0", target=w)
+        self.key("Space", target=w)
+        bar = w.tabs.tabBar()
+        for i in range(1, bar.count()):
+            self.click(bar, bar.tabRect(i).center())
+            self.wait(1500)
+        self.key("F5", target=w)
+        self.wait(1000)
+        self.key("F5", target=w)
+        self.key("Alt+0", target=w)
 
     def reference_sample(self, t0: float, label: str, settle_s: float = 12.0) -> dict:
         """Put the window in one reference state (lesson network 16,16 after Reset, paused, live
