@@ -23,7 +23,7 @@ from gdviz.qt import fonts
 __all__ = ["MathsCard", "MathsReadout", "MathsSelection", "CARD_PT"]
 
 CARD_PT = 10.5  # the card's text size (presenter mode makes it 1.45 times larger)
-SMALLEST = 7.5  # points: the card's text shrinks to this at most, to fit a small panel
+SMALLEST = 7.5  # the smallest the card's text gets to fit in a small panel (times presenter's scale)
 MARGIN = 3  # pixels between the card and the edge of the plot
 MARKER = "#111111"  # outline of the selected item
 RING_PAD, RING_PX = 2, 12  # the outline: pixels around the item, smallest size in pixels
@@ -225,19 +225,19 @@ class MathsReadout(QtCore.QObject):
 
 
     def _fit_font(self, width: int, room: int) -> int:
-        """The card's height at ``width`` in its normal size, or smaller (down to
+        """The card's height at ``width`` in its normal size, or in a smaller one (down to
         ``SMALLEST``) when it would not fit in ``room`` pixels of height."""
         card = self.card
-        pt = CARD_PT * fonts.font_scale()
+        pt, smallest = CARD_PT * fonts.font_scale(), SMALLEST * fonts.font_scale()
         while True:
             if abs(card.font().pointSizeF() - pt) > 0.01:
                 card.setFont(fonts.font(pt / fonts.font_scale()))
             h = card.heightForWidth(width)
             if h <= 0:
                 h = card.sizeHint().height()
-            if h <= room or pt <= SMALLEST:
+            if h <= room or pt <= smallest:
                 return h
-            pt = max(SMALLEST, pt * 0.9)
+            pt = max(smallest, pt * 0.9)
 
 
 def _ring(vb: pg.ViewBox, rect: QtCore.QRectF) -> QtCore.QRectF:
