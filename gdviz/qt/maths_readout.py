@@ -77,6 +77,7 @@ class MathsReadout(QtCore.QObject):
         self.group: MathsSelection | None = None
         self._marker: QtWidgets.QGraphicsRectItem | None = None
         self._marker_vb: pg.ViewBox | None = None
+        self._fits: dict[tuple, tuple[float, int]] = {}  # see _fit_font
         canvas.scene().sigMouseMoved.connect(self._moved)
         canvas.scene().sigMouseClicked.connect(self._clicked)
         canvas.viewport().installEventFilter(self)
@@ -219,25 +220,42 @@ class MathsReadout(QtCore.QObject):
                 y = above
             elif bottom - item_bottom > item_top - top:
                 y = below
-        self.card.setGeometry(top_left.x() + MARGIN, max(0, y), w, h)
-        self.card.raise_()
-        self.card.show()
-
+        geometry = QtCore.QRect(top_left.x() + MARGIN, max(0, y), w, h)
+        if geometry != self.card.geometry():
+            self.card.setGeometry(geometry)
+        if self.card.isHidden():
+            self.card.raise_()
+            self.card.show()
 
     def _fit_font(self, width: int, room: int) -> int:
         """The card's height at ``width`` in its normal size, or in a smaller one (down to
-        ``SMALLEST``) when it would not fit in ``room`` pixels of height."""
+        ``SMALLEST``) when it would not fit in ``room`` pixels of height.
+
+        Remembered per width, room, scale and length of text: the text changes with
+        every snapshot, and measuring it in several sizes each time is not free."""
         card = self.card
-        pt, smallest = CARD_PT * fonts.font_scale(), SMALLEST * fonts.font_scale()
-        while True:
-            if abs(card.font().pointSizeF() - pt) > 0.01:
-                card.setFont(fonts.font(pt / fonts.font_scale()))
-            h = card.heightForWidth(width)
-            if h <= 0:
-                h = card.sizeHint().height()
-            if h <= room or pt <= smallest:
-                return h
-            pt = max(smallest, pt * 0.9)
+        scale = fonts.font_scale()
+        key = (width, room, scale, len(card.text()))
+        pt, h = self._fits.get(key, (None, None))
+        if pt is None:
+            pt, smallest = CARD_PT * scale, SMALLEST * scale
+            while True:
+                self._set_pt(pt)
+                h = card.heightForWidth(width)
+                if h <= 0:
+                    h = card.sizeHint().height()
+                if h <= room or pt <= smallest:
+                    break
+                pt = max(smallest, pt * 0.9)
+            if len(self._fits) > 256:
+                self._fits.clear()
+            self._fits[key] = (pt, h)
+        self._set_pt(pt)
+        return h
+
+    def _set_pt(self, pt: float) -> None:
+        if abs(self.card.font().pointSizeF() - pt) > 0.01:
+            self.card.setFont(fonts.font(pt / fonts.font_scale()))
 
 
 def _ring(vb: pg.ViewBox, rect: QtCore.QRectF) -> QtCore.QRectF:

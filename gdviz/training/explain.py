@@ -162,7 +162,7 @@ class OutputTerm:
             body = f"(a − y)² = ({a} − {self.y:.0f})² = {number(self.term)}"
         share = ""
         if math.isfinite(self.cost) and self.cost > 0 and math.isfinite(self.term):
-            share = f", {100 * self.term / self.cost:.0f} % of this example's cost {number(self.cost)}"
+            share = f", {100 * self.term / self.cost:.0f}% of this example's cost {number(self.cost)}"
         return f"{who}: a = {a}, desired y = {self.y:.0f};  {body}{share}"
 
 

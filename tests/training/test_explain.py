@@ -100,7 +100,7 @@ def test_output_term_says_right_digit_share_and_cross_entropy(snap, tiny):
     assert right.cost == pytest.approx(cost)
     assert right.text().startswith(f"output {snap.example_label} (the right digit): a = {right.a:.3f}, "
                                    "desired y = 1;  (a − y)² = (")
-    assert f"{100 * right.term / cost:.0f} % of this example's cost {number(cost)}" in right.text()
+    assert f"{100 * right.term / cost:.0f}% of this example's cost {number(cost)}" in right.text()
     s = TrainingSession(tiny, TrainConfig(cost="ce", lr=0.5))
     s.train_step()
     ce = s.snapshot()
