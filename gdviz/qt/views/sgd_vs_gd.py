@@ -78,14 +78,12 @@ class SgdVsGdView(LessonView):
 
     # ================================================================== UI
     def _build_ui(self) -> None:
-        lay = style.panel_layout(self)
-        lay.addWidget(style.title_label(
-            "Gradient descent vs stochastic gradient descent: does a mini-batch step point downhill?"))
-        lay.addWidget(style.note_label(
+        lay = style.panel_layout(
+            self, "Gradient descent vs stochastic gradient descent: does a mini-batch step point downhill?",
             "The lesson's gradient is the average of ∇C over ALL training digits. Training "
             "usually takes a shortcut: each step uses only a small random mini-batch. How close "
             "is the mini-batch's direction to the true one? The cosine of the angle between them "
-            "says it: 1 = the same direction, 0 = at right angles, below 0 = partly uphill."))
+            "says it: 1 = the same direction, 0 = at right angles, below 0 = partly uphill.")
 
         sw = QtWidgets.QHBoxLayout()
         sw.setSpacing(12)
