@@ -10,9 +10,9 @@ from PySide6 import QtCore, QtWidgets
 from gdviz.palette import BACKGROUND, FOREGROUND, MUTED
 from gdviz.qt.colours import apply_pyqtgraph_defaults, diverging_cmap
 from gdviz.qt.fonts import font, style_axis
-from gdviz.training.theta import MODES
+from gdviz.training.theta import MODES, check_mode
 
-__all__ = ["MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "note_label",
+__all__ = ["MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "heading", "note_label",
            "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "colour_bar", "ModeSwitch", "header",
            "panel_layout", "spin_box", "QuietLabel"]
 
@@ -33,6 +33,16 @@ def title_label(text: str) -> QtWidgets.QLabel:
     lab = QtWidgets.QLabel(text)
     lab.setFont(font(10.5, bold=True))
     lab.setWordWrap(True)
+    return lab
+
+
+def heading(text: str, tip: str = "", wrap: bool = False) -> QtWidgets.QLabel:
+    """The bold heading of one part of a panel."""
+    lab = QtWidgets.QLabel(text)
+    lab.setFont(font(9.5, bold=True))
+    lab.setWordWrap(wrap)
+    if tip:
+        lab.setToolTip(tip)
     return lab
 
 
@@ -84,18 +94,18 @@ def fixed_view(vb: pg.ViewBox) -> None:
     vb.disableAutoRange()
 
 
-def fixed_plot(canvas: pg.GraphicsLayoutWidget, bottom: str = "", left: str = "",
-               **where) -> pg.PlotItem:
-    """A plot added to ``canvas`` (at ``where``: row, col…) with no menu, no buttons, the
-    range set by the panel (:func:`fixed_view`) and its axes named ``bottom`` and ``left``."""
+def fixed_plot(canvas: pg.GraphicsLayoutWidget, bottom: str | None = None, left: str | None = None,
+               *, tick_length: int = 4, **where) -> pg.PlotItem:
+    """A plot added to ``canvas`` (at ``where``: row, col…) with no menu, no buttons and the
+    range set by the panel (:func:`fixed_view`). An axis given a name (``""``: none) is
+    styled with :func:`~gdviz.qt.fonts.style_axis`; an axis given None is left as it is."""
     plot = canvas.addPlot(**where)
     plot.setMenuEnabled(False)
     plot.hideButtons()
     fixed_view(plot.getViewBox())
-    if bottom:
-        style_axis(plot.getAxis("bottom"), bottom)
-    if left:
-        style_axis(plot.getAxis("left"), left)
+    for side, label in (("bottom", bottom), ("left", left)):
+        if label is not None:
+            style_axis(plot.getAxis(side), label or None, tick_length=tick_length)
     return plot
 
 
@@ -143,7 +153,8 @@ class ModeSwitch(QtWidgets.QWidget):
         return MODES[max(0, self._group.checkedId())]
 
     def setMode(self, mode: str) -> None:
-        self.buttons[mode].setChecked(True)
+        """Check ``mode``'s button (no signal); a ValueError names the modes if it is none."""
+        self.buttons[check_mode(mode)].setChecked(True)
 
 
 def header(title: QtWidgets.QLabel,
