@@ -258,7 +258,7 @@ def test_recording_imports_no_qt():
 def small_recording(tmp_path_factory, tiny):
     """A complete recording of a small (784-3-10) network: every byte can be tested quickly."""
     path = tmp_path_factory.mktemp("rec") / "small.gdvrec"
-    cfg = replace(CFG, hidden=(3,))
+    cfg = replace(CFG, hidden=(3,), lr=3.0)  # (then η = 1: a settings change)
     s = TrainingSession(tiny, cfg, publish_hz=0)
     rec = Recorder.from_session(path, s, theta_every=40)
     for i in range(130):
