@@ -28,6 +28,7 @@ from gdviz.palette import (  # noqa: F401 - the colours, re-exported for the pan
     SEQUENTIAL_HEX,
     TARGET,
 )
+from gdviz.qt import axis_fit
 
 __all__ = ["diverging_cmap", "sequential_cmap", "ink_lut", "apply_pyqtgraph_defaults", "argb_table",
            "set_color"]
@@ -68,6 +69,7 @@ def apply_pyqtgraph_defaults() -> None:
     """Global pyqtgraph options for the whole app (idempotent)."""
     pg.setConfigOptions(antialias=False, useOpenGL=False, imageAxisOrder="row-major",
                         background=BACKGROUND, foreground=FOREGROUND)
+    axis_fit.install()  # tick labels that do not overlap, titles that fit their axis
 
 
 def argb_table(cmap: pg.ColorMap | None = None, rgba: np.ndarray | None = None) -> np.ndarray:

@@ -27,10 +27,14 @@ class DeeperLayersPanel(ModePanel):
 
     BIAS_GAP = 0.5  # matrix cells between the weights and the bias column
 
+    SHORT_TITLES = {"weights": "Deeper layers' weights", "gradient": "Deeper layers' −∇C",
+                    "delta": "Deeper layers' Δθ"}
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumSize(360, 240)
+        self.setMinimumWidth(300)
         self.canvas = widgets.plot_widget()
+        self.canvas.setMinimumHeight(100)  # (the panel's minimum: this, the title and the note)
         self.canvas.ci.layout.setSpacing(10)
         self._lay.addWidget(self.canvas, 1)
         self._lay.addWidget(self.status)

@@ -91,7 +91,7 @@ class LiveTab(QSplitter):
         top = int(h * 0.68)
         self.setSizes([top, h - top])
         self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
-        self.left_split.setSizes([int(top * 0.6), top - int(top * 0.6)])
+        self.left_split.setSizes([int(top * 0.55), top - int(top * 0.55)])
         self.right_split.setSizes([int(top * 0.36), top - int(top * 0.36)])
 
     def emphasise(self, name: str | None) -> None:

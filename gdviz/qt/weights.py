@@ -126,9 +126,12 @@ class HiddenWeightsPanel(ModePanel):
     panel's status line.
     """
 
+    SHORT_TITLES = {"weights": "First-layer weights", "gradient": "First-layer −∇C",
+                    "delta": "First-layer Δθ"}
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumSize(320, 300)
+        self.setMinimumWidth(300)
         self.canvas = widgets.plot_widget()
         self.view: pg.ViewBox = self.canvas.addViewBox()
         widgets.fixed_view(self.view)
@@ -148,6 +151,7 @@ class HiddenWeightsPanel(ModePanel):
         self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.canvas)
+        self.scroll.setMinimumHeight(96)  # (the panel's minimum: this, the title and the note)
 
         self.bar_canvas = widgets.plot_widget()
         self.bar_canvas.setFixedWidth(78)
