@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.palette import FOREGROUND
 
-__all__ = ["font", "scaled", "fit_width", "set_font_scale", "font_scale", "rel_font", "style_axis", "integer_ticks"]
+__all__ = ["font", "base_font", "scaled", "fit_width", "set_font_scale", "font_scale", "rel_font", "style_axis", "integer_ticks"]
 
 #: Multiplies every size given to :func:`font` (presenter mode sets 1.45).
 _FONT_SCALE = 1.0
@@ -19,6 +19,14 @@ def font(point_size: float = 9.0, bold: bool = False) -> QtGui.QFont:
     f = QtGui.QFont()
     f.setPointSizeF(point_size * _FONT_SCALE)
     f.setBold(bold)
+    return f
+
+
+def base_font(point_size: float = 9.0) -> QtGui.QFont:
+    """A font of ``point_size`` points whatever presenter mode's scale (for texts that keep
+    their size: the explanatory notes, the value labels drawn side by side in a plot)."""
+    f = QtGui.QFont()
+    f.setPointSizeF(point_size)
     return f
 
 

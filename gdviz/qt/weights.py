@@ -157,7 +157,9 @@ class HiddenWeightsPanel(ModePanel):
         self.bar_canvas.setFixedWidth(78)
         self.bar = widgets.colour_bar()
         self.bar_canvas.addItem(self.bar)
-        self.bar.axis.geometryChanged.connect(self._fit_bar)  # its numbers widen it
+        # Its numbers widen it; resized after the scene's layout is done (a canvas resized from
+        # within it keeps its old viewport).
+        self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar))
         self.bar_note = widgets.note_label("", size=8)
         self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
                                    | QtCore.Qt.AlignmentFlag.AlignTop)

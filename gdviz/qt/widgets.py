@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdviz.palette import BACKGROUND, FOREGROUND, MUTED
 from gdviz.qt.colours import apply_pyqtgraph_defaults, diverging_cmap
-from gdviz.qt.fonts import font, style_axis
+from gdviz.qt.fonts import base_font, font, style_axis
 from gdviz.training.theta import MODES
 
 __all__ = ["ShortTitle", "MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "note_label",
@@ -80,7 +80,7 @@ class ShortTitle(QtWidgets.QLabel):
 
 def note_label(text: str = "", size: float = 8.5) -> QtWidgets.QLabel:
     lab = QtWidgets.QLabel(text)
-    lab.setFont(font(size))
+    lab.setFont(base_font(size))  # (made in presenter mode too: its size when shown again)
     lab.setWordWrap(True)
     lab.setStyleSheet(f"color: {MUTED};")
     lab.setProperty("gdviz_note", True)  # presenter mode leaves these small: the presenter explains

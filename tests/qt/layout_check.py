@@ -82,17 +82,18 @@ def _scrolls(viewport: QtWidgets.QWidget) -> tuple[bool, bool] | None:
     return area.horizontalScrollBarPolicy() != off, area.verticalScrollBarPolicy() != off
 
 
-def hidden_by_ancestor(w: QtWidgets.QWidget) -> str | None:
+def hidden_by_ancestor(w: QtWidgets.QWidget, scroll_ok: bool = True) -> str | None:
     """Why part of ``w`` is out of sight: the first ancestor whose rectangle does not hold
     it (the ancestors' visible parts intersected, up to the window), or None.
 
-    Inside a scroll area the direction it scrolls in is not judged (the user can scroll)."""
+    Inside a scroll area the direction it scrolls in is not judged (the user can scroll),
+    unless ``scroll_ok`` is False (a read-out that must be in sight without scrolling)."""
     win = w.window()
     rect = QtCore.QRect(w.mapTo(win, QtCore.QPoint(0, 0)), w.size())
     free_x = free_y = False
     child, p = w, w.parentWidget()
     while p is not None:
-        scroll = _scrolls(p)
+        scroll = _scrolls(p) if scroll_ok else None
         if scroll is not None:
             free_x, free_y = free_x or scroll[0], free_y or scroll[1]
         prect = p.rect() if p is win else QtCore.QRect(p.mapTo(win, QtCore.QPoint(0, 0)), p.size())
@@ -181,6 +182,11 @@ def _axis_name(axis: pg.AxisItem, view: pg.GraphicsView) -> str:
     while owner is not None and not owner.objectName():
         owner = owner.parentWidget()
     where = owner.objectName() if owner is not None else _name(view)
+    panel = view.parentWidget()
+    while panel is not None and type(panel).__module__.startswith("PySide6"):
+        panel = panel.parentWidget()
+    if panel is not None and panel is not owner:
+        where += f"/{type(panel).__name__}"
     return f"{where} {axis.orientation} axis {title[:30]!r}"
 
 
@@ -188,7 +194,10 @@ def axis_problems(root: QtWidgets.QWidget) -> list[str]:
     """One line per illegible axis under ``root``: tick labels that overlap each other or
     fall outside the canvas, and an axis title longer than the axis it names."""
     out = []
-    for view in root.findChildren(pg.GraphicsView):
+    views = root.findChildren(pg.GraphicsView)
+    if isinstance(root, pg.GraphicsView):
+        views.insert(0, root)
+    for view in views:
         if not _shown(view, root) or view.width() < 8 or view.height() < 8:
             continue
         visible = QtCore.QRectF(view.viewport().rect())

@@ -114,7 +114,7 @@ class GradientView(LessonView):
         self.first = HiddenWeightsPanel()
         self.deeper = DeeperLayersPanel()
         self.first.setMinimumSize(300, 250)
-        self.deeper.setMinimumSize(300, 170)
+        self.deeper.setMinimumSize(400, 170)  # (two matrices and the colour bar: none cut)
         for p in (self.first, self.deeper):
             p.modes.hide()  # one switch for the whole view
             p.setMode("gradient")
