@@ -414,6 +414,7 @@ class ControlPanel(QWidget):
             self.session.run()
         else:
             self.session.pause()
+            self._end_fast_forward()
         self._update_run_text()
 
     def toggle_run(self) -> None:
@@ -428,6 +429,13 @@ class ControlPanel(QWidget):
         """Pause training (whatever the button shows)."""
         self._set_run_button(False)
         self.session.pause()
+        self._end_fast_forward()
+
+    def _end_fast_forward(self) -> None:
+        """Pausing ends a fast-forward: the next Space goes on at the pace the class watches."""
+        if self.fast_action.isChecked():
+            self._show_fast(False)
+            self.set_pace(self.watch_pace)
 
     def _set_run_button(self, running: bool) -> None:
         self._run_clicked_at = time.perf_counter()

@@ -10,60 +10,35 @@ new data) starts a new watch, so the banner goes with the run that earned it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
+from gdviz.qt.banner import Banner
 from gdviz.training.health import SUGGESTED_LR, HealthWatch
 
 __all__ = ["HealthBanner", "attach"]
 
-STYLE = """
-QFrame#HealthBanner { background: #fff8dc; border: 1px solid #c99a06; border-radius: 4px; }
-QFrame#HealthBanner QLabel { color: #4a3800; }
-"""
 TITLES = {"saturated": "Training has stalled: the network is saturated.",
           "stuck": "Training is stuck: the network is not learning."}
 
 
-class HealthBanner(QFrame):
+class HealthBanner(Banner):
     """Shows the latest :class:`~gdviz.training.health.Diagnosis` of the run, or nothing."""
 
     def __init__(self, window):
-        super().__init__()
-        self.setObjectName("HealthBanner")
-        self.setStyleSheet(STYLE)
+        super().__init__("HealthBanner", "#fff8dc", "#c99a06", "#4a3800", "Hide this message for this run")
         self.window_ = window
         self.watch = HealthWatch()
         self.diagnosis = None
         self._dismissed: tuple | None = None  # (run, kind) the user closed
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 6, 10, 6)
-        icon = QLabel("⚠")
-        icon.setStyleSheet("font-size: 20px; color: #c99a06;")
-        self.label = QLabel()
         self.label.setObjectName("HealthText")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.fix_button = QPushButton(f"η = {SUGGESTED_LR:g} and Reset")
+        self.fix_button = self.add_button(
+            f"η = {SUGGESTED_LR:g} and Reset",
+            f"Set the learning rate to {SUGGESTED_LR:g} and start again from the initial weights",
+            self.lower_lr_and_reset)
         self.fix_button.setObjectName("HealthFix")
-        self.fix_button.setToolTip(f"Set the learning rate to {SUGGESTED_LR:g} and start again from the "
-                                   "initial weights")
-        self.fix_button.clicked.connect(self.lower_lr_and_reset)
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("Start again from the initial weights with the same η")
-        self.reset_button.clicked.connect(self.reset)
-        close = QPushButton("✕")
-        close.setFlat(True)
-        close.setFixedWidth(28)
-        close.setToolTip("Hide this message for this run")
-        close.clicked.connect(self.dismiss)
-        for w in (self.fix_button, self.reset_button, close):
+        self.reset_button = self.add_button(
+            "Reset", "Start again from the initial weights with the same η", self.reset)
+        for w in (self.fix_button, self.reset_button, self.close_button):
             w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        lay.addWidget(icon)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.fix_button)
-        lay.addWidget(self.reset_button)
-        lay.addWidget(close)
-        self.hide()
 
     def observe(self, snap) -> None:
         """Follow the run with ``snap``; show, update or hide the banner."""
@@ -78,6 +53,9 @@ class HealthBanner(QFrame):
             self.label.setText(text)
         if self.isHidden():
             self.show()
+
+    def close_clicked(self) -> None:
+        self.dismiss()
 
     def dismiss(self) -> None:
         if self.diagnosis is not None:

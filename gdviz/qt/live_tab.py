@@ -1,15 +1,17 @@
 """The "Live network" tab: the five live panels, each in a frame, arranged in
 splitters (first-layer weights over deeper layers | activations over the
-output, the cost and accuracy below)."""
+output, the cost and accuracy below), and their maths cards' one selection."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
 
 from gdviz.qt.activations import HiddenActivationsPanel
 from gdviz.qt.cost_panel import CostPanel
 from gdviz.qt.deeper_layers import DeeperLayersPanel
+from gdviz.qt.maths_readout import MathsSelection
 from gdviz.qt.output import OutputPanel
 from gdviz.qt.weights import HiddenWeightsPanel
 
@@ -54,6 +56,12 @@ class LiveTab(QSplitter):
         }
         for name, panel in self.panels.items():
             panel.setObjectName(panel.objectName() or name)
+        # The maths cards: one selection at a time (a click elsewhere in the plots or Escape lets go).
+        self.maths = MathsSelection(self)
+        for panel in (self.hidden_weights, self.deeper_layers, self.activations, self.output_panel):
+            self.maths.add(panel.maths)
+        self.let_go = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.maths.clear,
+                                context=Qt.ShortcutContext.WindowShortcut)
         self.frames = {name: _framed(p) for name, p in self.panels.items()}
         f = self.frames
 
