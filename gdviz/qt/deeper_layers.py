@@ -36,9 +36,9 @@ class DeeperLayersPanel(ModePanel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumWidth(400)  # (two matrices with their axes, and the colour bar)
         self.canvas = widgets.plot_widget()
-        self.canvas.setMinimumHeight(100)  # (the panel's minimum: this, the title and the note)
+        # (the panel's minimum: this, the title and the note; the width follows the matrices)
+        self.canvas.setMinimumSize(380, 100)
         self.canvas.ci.layout.setSpacing(10)
         self._lay.addWidget(self.canvas, 1)
         self.plots: list[pg.PlotItem] = []
@@ -148,7 +148,8 @@ class DeeperLayersPanel(ModePanel):
         self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar_column))
 
     def _fit_bar_column(self) -> None:
-        """Keep the colour bar's numbers in sight: its column holds the bar and both axes."""
+        """Keep the colour bar's numbers in sight: its column holds the bar and both axes,
+        and the canvas is never narrower than the matrices, their axes and the bar need."""
         if self.bar is None or self._sizes is None:
             return
         need = int(self.bar.axis.width() + self.bar.getAxis("left").width()) + 14 + 12
@@ -156,6 +157,9 @@ class DeeperLayersPanel(ModePanel):
         layout = self.canvas.ci.layout
         if col >= 0 and abs(layout.columnMaximumWidth(col) - max(BAR_COLUMN_PX, need)) > 1:
             layout.setColumnFixedWidth(col, max(BAR_COLUMN_PX, need))
+        least = math.ceil(self.canvas.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()) + 6
+        if least != self.canvas.minimumWidth():
+            self.canvas.setMinimumWidth(least)
 
     def _fit(self, *_args) -> None:
         """Each matrix with a few pixels of margin (its repaints do not reach the axes)."""
