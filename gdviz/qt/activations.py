@@ -3,7 +3,9 @@ digit on show (one bar chart per hidden layer, bars coloured by their value).
 
 Cheap to repaint: one :class:`~gdviz.qt.plot_items.BarsItem` per layer (a few
 fillRects, fixed bounds), static guide lines instead of an axis grid, outward
-axis ticks, so a new example repaints only the bars.
+axis ticks, so a new example repaints only the bars. Pointing at a bar (or
+clicking it) shows that neuron's a = σ(Σ wₖaₖ + b) with its numbers
+(:mod:`gdviz.qt.maths_readout`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The deeper layers panel: every weight layer after the first, ``W[l]`` of shape
 ``(n_{l+1}, n_l)``, as a matrix heatmap (rows = neurons of the layer, columns =
 inputs from the layer before) with the bias column ``b[l]`` beside it, in the
-diverging colormap with one smoothed symmetric scale and a colour bar."""
+diverging colormap with one smoothed symmetric scale and a colour bar. Pointing at a
+cell (or clicking it) shows its w and −∂C/∂w (:mod:`gdviz.qt.maths_readout`)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,6 @@ class DeeperLayersPanel(ModePanel):
         self.images: list[tuple[plot_items.HeatImage, plot_items.HeatImage]] = []
         self.bar: pg.ColorBarItem | None = None
         self.empty: pg.LabelItem | None = None
-        self._mats: list[tuple[np.ndarray, np.ndarray]] = []
         self._scale = scales.LevelSmoother()
         self._bar_sync = scales.BarSync()
         # Pointing at a cell shows its w and −∂C/∂w with the numbers; a click keeps it.
@@ -65,7 +65,6 @@ class DeeperLayersPanel(ModePanel):
         negate = self._mode == "gradient"
         mats = [theta.layer_views(vec, snap.sizes, l, negate)
                 for l in range(1, len(snap.sizes) - 1)]
-        self._mats = mats
         parts = [a.ravel() for W, b in mats for a in (W, b)]
         m = self._scale.update(scale_of(np.concatenate(parts)))
         for (img_w, img_b), (W, b) in zip(self.images, mats):

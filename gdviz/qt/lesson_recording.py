@@ -19,14 +19,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from gdviz.qt.menus import find_menu, insert_into
-from gdviz.training.recording import SUFFIX
 
 __all__ = ["LessonRecording", "attach", "next_free_path"]
-
-_FILTER = f"gdviz recordings (*{SUFFIX});;All files (*)"
 
 
 def next_free_path(path: Path) -> Path:
@@ -78,21 +75,14 @@ class LessonRecording(QObject):
 
     # ------------------------------------------------------------------ record from step 0
     def record_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Record from step 0", f"gdviz-lesson{SUFFIX}", _FILTER)
+        path = self.replay.ask_record_path("Record from step 0", "gdviz-lesson")
         if path:
-            if not Path(path).suffix:
-                path += SUFFIX
             self.record_from_step_0(path)
 
     def record_from_step_0(self, path) -> bool:
         """Reset to step 0 (same initial weights) and record the new run to ``path``."""
         w = self.window
-        if self.replay.recorder is not None:
-            w.show_error("Already recording", f"The run is being recorded to {self.replay.recorder.path}; "
-                                              "stop that first.")
-            return False
-        if self.replay.active:
-            w.show_error("Replaying", "Go back to live training before recording the run.")
+        if not self.replay.can_record():
             return False
         self._arm(Path(path))
         self._reset_now(w.controls.reset)

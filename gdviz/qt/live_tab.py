@@ -5,7 +5,6 @@ output, the cost and accuracy below), and their maths cards' one selection."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
 
 from gdviz.qt.activations import HiddenActivationsPanel
@@ -85,8 +84,6 @@ class LiveTab(QSplitter):
         self.maths = MathsSelection(self)
         for panel in (self.hidden_weights, self.deeper_layers, self.activations, self.output_panel):
             self.maths.add(panel.maths)
-        self.let_go = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.maths.clear,
-                                context=Qt.ShortcutContext.WindowShortcut)
         self.frames = {name: _framed(p) for name, p in self.panels.items()}
         f = self.frames
 
@@ -115,6 +112,10 @@ class LiveTab(QSplitter):
         for split in (self.left_split, self.right_split, self.top_split, self):
             split.setChildrenCollapsible(False)
             split.setHandleWidth(5)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.maths.watch(self.window())  # Escape there lets go of a kept maths card
 
     def initial_splits(self) -> None:
         """Share the space out as the lesson wants it (call once the tab has its size)."""

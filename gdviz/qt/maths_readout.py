@@ -271,11 +271,33 @@ def _ring(vb: pg.ViewBox, rect: QtCore.QRectF) -> QtCore.QRectF:
 
 
 class MathsSelection(QtCore.QObject):
-    """The panels' read-outs together: one selection at a time, and Escape lets go of it."""
+    """The panels' read-outs together: one selection at a time, and Escape lets go of it.
 
-    def __init__(self, parent=None):
+    Escape is read by an event filter on the window (:meth:`watch`), not a shortcut:
+    a shortcut would take Escape from a text field being edited (where it puts the
+    old value back), and the window sees only the Escapes nobody else wanted.
+    ``parent`` is the widget the panels are in: Escape acts while it is visible.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget):
         super().__init__(parent)
         self.readouts: list[MathsReadout] = []
+        self._watched = None
+
+    def watch(self, window: QtWidgets.QWidget) -> None:
+        """Let go of the selection when Escape reaches ``window`` (once per window)."""
+        if window is not self._watched:
+            if self._watched is not None:
+                self._watched.removeEventFilter(self)
+            window.installEventFilter(self)
+            self._watched = window
+
+    def eventFilter(self, obj, ev) -> bool:
+        if (ev.type() == QtCore.QEvent.Type.KeyPress and ev.key() == QtCore.Qt.Key.Key_Escape
+                and self.selected() and self.parent().isVisible()):
+            self.clear()
+            return True
+        return False
 
     def add(self, readout: MathsReadout) -> None:
         readout.group = self

@@ -7,7 +7,8 @@ targets and the value row are :mod:`gdviz.qt.style`'s fixed-bounds items (no
 TextItem, no BarGraphItem), the per-frame labels have fixed sizes (a new text
 does not relayout the panel), colours change through the palette and only when
 they change (never ``setStyleSheet`` per frame), and nothing is touched when its
-value did not change.
+value did not change. Pointing at an output (or clicking it) shows its term of the
+cost, (a − y)², with its numbers (:mod:`gdviz.qt.maths_readout`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from gdviz.qt import fonts
+from gdviz.qt.widgets import alive
 
 __all__ = ["PRESENTER_SCALE", "PresenterMode", "KEYS_HTML"]
 
@@ -21,14 +22,6 @@ KEYS_HTML = ("<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> step &nbsp;·&n
 # (not QLabel: a style sheet colour would override the answer's green/red)
 WINDOW_STYLE = ("QCheckBox, QRadioButton, QGroupBox, QLabel[gdviz_muted=\"true\"] { color: #000000; }"
                 "QTabBar::tab { padding: 8px 16px; font-weight: bold; }")
-
-
-def _alive(widget) -> bool:
-    try:
-        widget.isVisible()
-        return True
-    except RuntimeError:
-        return False
 
 
 class PresenterMode:
@@ -75,7 +68,7 @@ class PresenterMode:
             self.hide_notes(self.window)
         else:
             for lab in self._notes:
-                if _alive(lab):
+                if alive(lab):
                     lab.show()
             self._notes = []
         # A projector is often 1280×720: there the controls make way for the panels

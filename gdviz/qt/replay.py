@@ -169,22 +169,35 @@ class ReplayController(QObject):
         self.compare_live_action.setEnabled(self.active)
 
     # ================================================================== recording
+    def ask_record_path(self, title: str, stem: str) -> str:
+        """The file a person chooses to record to (``SUFFIX`` added when it has no
+        ending), or "" when they cancel."""
+        path, _ = QFileDialog.getSaveFileName(self.window, title, f"{stem}{SUFFIX}", _FILTER)
+        if path and not Path(path).suffix:
+            path += SUFFIX
+        return path
+
+    def can_record(self) -> bool:
+        """False, after saying why, while a recording runs or a recording is replayed."""
+        if self.recorder is not None:
+            self.window.show_error("Already recording", f"The run is being recorded to {self.recorder.path}; "
+                                                        "stop that first.")
+            return False
+        if self.active:
+            self.window.show_error("Replaying", "Go back to live training before recording the run.")
+            return False
+        return True
+
     def record_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Record this run", f"gdviz-run{SUFFIX}", _FILTER)
+        path = self.ask_record_path("Record this run", "gdviz-run")
         if path:
-            if not Path(path).suffix:
-                path += SUFFIX
             self.start_recording(path)
 
     def start_recording(self, path) -> bool:
         """Record the live run to ``path`` from the step shown now; False (with a message) on failure."""
+        if not self.can_record():
+            return False
         w = self.window
-        if self.recorder is not None:
-            w.show_error("Already recording", f"The run is being recorded to {self.recorder.path}; stop that first.")
-            return False
-        if self.active:
-            w.show_error("Replaying", "Go back to live training before recording the run.")
-            return False
         session = w.session
         snap = w.last_snapshot or session.mailbox.peek()
         if snap is None:

@@ -187,7 +187,6 @@ class HiddenWeightsPanel(ModePanel):
         self._bufs: list[np.ndarray] = []
         self._tiles: np.ndarray | None = None
         self._flip = 0
-        self._W = self._b = None  # what is on screen now, for the hover read-out
         self._broken = False  # NaN/inf on screen (a diverged run)
         self._scale = scales.LevelSmoother()
         self._bar_sync = scales.BarSync()
@@ -208,7 +207,6 @@ class HiddenWeightsPanel(ModePanel):
         g = self.geometry
         negate = self._mode == "gradient"
         W, b = theta.layer_views(theta.mode_vector(snap, self._mode), snap.sizes, 0, negate)
-        self._W, self._b = W, b
 
         # Tiles: one copy of W into the padded tile buffer, one strided copy into the mosaic.
         self._flip ^= 1

@@ -14,7 +14,7 @@ from gdviz.training.theta import MODES, check_mode
 
 __all__ = ["ShortTitle", "MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "heading",
            "note_label", "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "colour_bar",
-           "ModeSwitch", "header", "panel_layout", "spin_box", "QuietLabel"]
+           "ModeSwitch", "header", "panel_layout", "spin_box", "alive", "QuietLabel", "CellsWidget"]
 
 MODE_LABELS = {"weights": "weights", "gradient": "−∇C", "delta": "Δθ"}
 MODE_TIPS = {
@@ -235,6 +235,15 @@ def spin_box(lo: float, hi: float, value: float, *, decimals: int, step: float, 
     return box
 
 
+def alive(widget: QtWidgets.QWidget) -> bool:
+    """False once Qt has deleted ``widget`` (its Python wrapper outlives it)."""
+    try:
+        widget.isVisible()
+        return True
+    except RuntimeError:
+        return False
+
+
 class QuietLabel(QtWidgets.QWidget):
     """Holds a word-wrapped ``label`` whose text changes with every step, without
     laying out the whole view again each time: the label has a fixed size (so its
@@ -272,3 +281,60 @@ class QuietLabel(QtWidgets.QWidget):
             self._h = h
             self.updateGeometry()
 
+
+
+class CellsWidget(QtWidgets.QWidget):
+    """A painted widget of cells a person points at and clicks. It keeps ``_hover`` (the
+    cell under the mouse, or None; repainted when it changes), shows ``tip(cell)`` as
+    the tooltip and calls ``activate(cell)`` on a left click. A subclass implements
+    ``cell_under(pos)``, ``tip`` and ``activate``; ``HAND`` shows a pointing hand over a cell."""
+
+    HAND = False
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._hover = None
+        self.setMouseTracking(True)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                           QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def cell_under(self, pos: QtCore.QPointF):
+        raise NotImplementedError
+
+    def tip(self, cell) -> str:
+        raise NotImplementedError
+
+    def activate(self, cell) -> None:
+        raise NotImplementedError
+
+    def event(self, e) -> bool:
+        if e.type() == QtCore.QEvent.Type.ToolTip:
+            cell = self.cell_under(QtCore.QPointF(e.pos()))
+            text = self.tip(cell) if cell is not None else ""
+            if text:
+                QtWidgets.QToolTip.showText(e.globalPos(), text, self)
+            else:
+                QtWidgets.QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().event(e)
+
+    def mouseMoveEvent(self, e) -> None:
+        cell = self.cell_under(e.position())
+        if cell != self._hover:
+            self._hover = cell
+            if self.HAND:
+                self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if cell is not None
+                               else QtCore.Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def leaveEvent(self, _e) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.update()
+
+    def mousePressEvent(self, e) -> None:
+        if e.button() == QtCore.Qt.MouseButton.LeftButton:
+            cell = self.cell_under(e.position())
+            if cell is not None:
+                self.activate(cell)

@@ -42,6 +42,7 @@ from gdviz.qt.live_tab import LiveTab
 from gdviz.qt.menus import DISPLAY_RATES, WindowMenus
 from gdviz.qt.presenter import PresenterMode
 from gdviz.qt.status_bar import StatusReadouts
+from gdviz.qt.widgets import alive
 from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
 from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
@@ -383,7 +384,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.WindowModal)
-        self.message_boxes = [b for b in self.message_boxes if _alive(b)] + [box]
+        self.message_boxes = [b for b in self.message_boxes if alive(b)] + [box]
         box.open()
         self.statusBar().showMessage(text.splitlines()[0] if text else title, 10000)
         return box
@@ -416,11 +417,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
-
-
-def _alive(widget) -> bool:
-    try:
-        widget.isVisible()
-        return True
-    except RuntimeError:
-        return False

@@ -245,3 +245,19 @@ def test_cards_are_whole_and_inside_their_panel_at_1280x720(win, presenter):
         problems = clipped_texts(win.live)
         assert problems == [], problems
     assert clicked == {"activations", "output", "hidden_weights", "deeper_layers"}
+
+
+def test_escape_in_a_text_field_stays_the_fields_and_elsewhere_lets_go(win):
+    act = win.activations
+    click(act, act.plots[0].getViewBox(), 4, 0.5)
+    assert act.maths.selected == (1, 4)
+    field = win.controls.lr_edit
+    before = field.text()
+    field.setFocus()
+    field.selectAll()
+    QTest.keyClicks(field, "7")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # where the keyboard sends it
+    assert field.text() == before  # the field put its value back...
+    assert act.maths.selected == (1, 4)  # ...and the card is still kept
+    QTest.keyClick(QApplication.focusWidget() or win, Qt.Key.Key_Escape)
+    assert act.maths.selected is None

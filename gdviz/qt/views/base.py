@@ -105,24 +105,15 @@ class ViewJob:
         self.key = None
         self.submitted_at = -math.inf
 
-    @property
-    def busy(self) -> bool:
-        return self._job.busy
+    busy = property(lambda self: self._job.busy)
+    error = property(lambda self: self._job.error, doc="The last computation's error, or ''.")
+    seconds = property(lambda self: self._job.seconds, doc="Duration of the last finished computation.")
 
     @property
     def pending(self) -> bool:
         """True while a result may still come (busy, or finished and not taken)."""
         res = self._job.result()
         return self._job.busy or (res is not None and res[0] != self._taken_seq)
-
-    @property
-    def error(self) -> str:
-        return self._job.error
-
-    @property
-    def seconds(self) -> float:
-        """Duration of the last finished computation."""
-        return self._job.seconds
 
     def cancelled(self) -> bool:
         return self._job.cancelled()
