@@ -15,7 +15,7 @@ pytest.importorskip("pytestqt")
 
 import pyqtgraph as pg  # noqa: E402
 from PySide6 import QtWidgets  # noqa: E402
-from PySide6.QtCore import QRect, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QRect, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -114,6 +114,8 @@ def _settle(win, n: int = 3) -> None:
         win.render(win.last_snapshot)
         QApplication.processEvents()
         QTest.qWait(5)
+    # a text set in the last turn (a view's background result) has its new layout pending
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def _in_sight(win, widget) -> bool:
