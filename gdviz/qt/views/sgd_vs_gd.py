@@ -176,7 +176,8 @@ class SgdVsGdView(LessonView):
         tiles_box = QtWidgets.QVBoxLayout()
         tiles_box.setSpacing(2)
         th = QtWidgets.QHBoxLayout()
-        self.tiles_head = style.heading("One first-layer neuron's −∇C")
+        self.tiles_head = style.ShortTitle("One first-layer neuron's −∇C", "One neuron's −∇C")
+        self.tiles_head.setFont(style.font(9.5, bold=True))
         th.addWidget(self.tiles_head, 1)
         nl = QtWidgets.QLabel("neuron")
         nl.setFont(style.font(8.5))
@@ -445,6 +446,7 @@ class SgdVsGdView(LessonView):
         for item, text in zip(self.tile_labels, (who, f"full ({c.n:,} digits)"), strict=True):
             if item.toPlainText() != text:  # each change lays the item out again
                 item.setText(text)
+        self.tiles_head.set_short(f"Neuron {j}: −∇C")  # (where the full title does not fit)
         _set_label(self.tiles_head, f"First-layer neuron {j}: −∇C for its {n_in} weights")
         self.displayed_tiles = (bt, ft)
 
