@@ -311,8 +311,9 @@ class _FakeQt:
         self.module.run_app = self.run_app
         self.module.screenshot = self.screenshot
 
-    def run_app(self, data="sample", data_dir=None, config=None):
-        self.calls.append(("run_app", dict(data=data, data_dir=data_dir, config=config)))
+    def run_app(self, data="sample", data_dir=None, config=None, pace=None):
+        self.calls.append(("run_app", dict(data=data, data_dir=data_dir, config=config)
+                           | ({} if pace is None else {"pace": pace})))
         return 0
 
     def screenshot(self, out, steps=300, size=(1600, 1000), data="sample", data_dir=None, view=None):
@@ -349,6 +350,18 @@ def test_train_without_headless_opens_the_window_with_settings(fake_qt):
     assert name == "run_app"
     cfg = kwargs["config"]
     assert (cfg.lr, cfg.batch_size, cfg.activation, cfg.cost, cfg.hidden) == (0.5, 32, "tanh", "mse", (16, 16))
+
+
+def test_train_pace_opens_the_window_at_that_pace(fake_qt, capsys):
+    assert main(["train", "--pace", "4"]) == 0
+    assert main(["train", "--pace", "max"]) == 0
+    assert [c[1]["pace"] for c in fake_qt.calls] == [4.0, 0.0]
+    for bad in ("fast-ish", "0", "0.05", "-2", "nan"):
+        err = _assert_one_line_error(main(["train", "--pace", bad]), capsys)
+        assert "pace" in err
+    err = _assert_one_line_error(main(["train", "--headless", "--pace", "3"]), capsys)
+    assert "only applies to the window" in err
+    assert len(fake_qt.calls) == 2
 
 
 def test_screenshot_passes_its_options(fake_qt, tmp_path, capsys):

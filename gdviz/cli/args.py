@@ -41,69 +41,45 @@ def _arg(check):
     return convert
 
 
-def _lr(text):
-    from gdviz.training.config import check_lr
-    return check_lr(text)
+def _setting(name):
+    """The checker ``gdviz.training.config.<name>`` (imported on first use, so that
+    ``import gdviz.cli`` stays light) as an argparse ``type``."""
+    def check(text):
+        from gdviz.training import config
+
+        return getattr(config, name)(text)
+    check.__name__ = name
+    return _arg(check)
 
 
-def _batch(text):
-    from gdviz.training.config import check_batch_size
-    return check_batch_size(text)
+def _number(what, parse=int, rule=None):
+    """An argparse ``type`` reading ``what`` with ``parse`` (int: a whole number, float: a
+    number); ``rule`` = ``(test, words)``: a value failing ``test`` is refused with
+    "``what`` ``words`` (got …)"."""
+    noun = "a whole number" if parse is int else "a number"
 
-
-def _hidden(text):
-    from gdviz.training.config import parse_hidden
-    return parse_hidden(text)
-
-
-def _seed(text):
-    from gdviz.training.config import check_seed
-    return check_seed(text)
+    def convert(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be {noun}, not {text!r}") from None
+        if rule is not None and not rule[0](value):
+            got = value if parse is int else text
+            raise argparse.ArgumentTypeError(f"{what} {rule[1]} (got {got})")
+        return value
+    return convert
 
 
 def _positive_int(what):
-    def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{what} must be at least 1 (got {value})")
-        return value
-    return convert
+    return _number(what, int, (lambda v: v >= 1, "must be at least 1"))
 
 
 def _count(what):
-    def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{what} cannot be negative (got {value})")
-        return value
-    return convert
+    return _number(what, int, (lambda v: v >= 0, "cannot be negative"))
 
 
 def _positive_number(what):
-    def convert(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"{what} must be more than 0 (got {text})")
-        return value
-    return convert
-
-
-def _int(what):
-    def convert(text):
-        try:
-            return int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
-    return convert
+    return _number(what, float, (lambda v: v > 0 and math.isfinite(v), "must be more than 0"))
 
 
 def _size(text):
@@ -149,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--preset", choices=PRESET_NAMES, default=None,
                    help="starting settings: 'lesson' (784-16-16-10 sigmoid, squared error, η=3, batch 10; "
                         "the default) or 'best'")
-    t.add_argument("--hidden", type=_arg(_hidden), default=None, metavar="N,N",
+    t.add_argument("--hidden", type=_setting("parse_hidden"), default=None, metavar="N,N",
                    help="hidden layer sizes, e.g. 16,16 (empty string: no hidden layer)")
     t.add_argument("--activation", choices=("sigmoid", "tanh", "relu"), default=None,
                    help="hidden-layer activation")
@@ -157,11 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mse = squared error with sigmoid outputs; ce = cross-entropy with softmax")
     t.add_argument("--optimizer", choices=("gd", "sgd", "momentum"), default=None,
                    help="gd = whole training set per step; sgd = mini-batches; momentum = sgd + momentum 0.9")
-    t.add_argument("--lr", type=_arg(_lr), default=None, metavar="η", help="learning rate η")
-    t.add_argument("--batch", type=_arg(_batch), default=None, metavar="N", help="mini-batch size")
+    t.add_argument("--lr", type=_setting("check_lr"), default=None, metavar="η", help="learning rate η")
+    t.add_argument("--batch", type=_setting("check_batch_size"), default=None, metavar="N", help="mini-batch size")
+    t.add_argument("--pace", type=_setting("parse_pace"), default=None, metavar="STEPS_PER_SECOND|max",
+                   help="steps per second in the window (default: the pace used last, 10 at first); "
+                        "'max' = as fast as possible")
     t.add_argument("--epochs", type=_positive_int("the number of epochs"), default=None, metavar="N",
                    help=f"passes over the training set (default {DEFAULT_EPOCHS}; --headless only)")
-    t.add_argument("--seed", type=_arg(_seed), default=None,
+    t.add_argument("--seed", type=_setting("check_seed"), default=None,
                    help=f"random seed from 0 to {limits.MAX_SEED:,} (initial θ and shuffles)")
     t.add_argument("--out", metavar="DIR", default=None,
                    help="write metrics.csv (one row per epoch) and checkpoint.npz here (--headless only)")

@@ -43,7 +43,9 @@ def cmd_train(args) -> int:
         if extras:
             verb = "applies" if len(extras) == 1 else "apply"
             raise UsageError(f"{', '.join(extras)} only {verb} to training in the terminal: add --headless")
-        return _open_window(args.data, args.data_dir, config)
+        return _open_window(args.data, args.data_dir, config, pace=args.pace)
+    if args.pace is not None:
+        raise UsageError("--pace only applies to the window (--headless trains as fast as it can)")
     return train_headless(args, config)
 
 

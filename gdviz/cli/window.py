@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gdviz import preflight
 from gdviz.cli.args import EXIT_OK, UsageError
 
 
@@ -26,11 +27,12 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
 
 
-def _open_window(data, data_dir, config=None) -> int:
+def _open_window(data, data_dir, config=None, pace=None) -> int:
     _check_data_dir(data_dir)
     if not _has_display():
         raise UsageError("no display to open the window on (DISPLAY is not set); "
                          "use 'gdviz train --headless', or 'gdviz screenshot' to render the window to a file")
+    preflight.exit_if_qt_cannot_start()  # missing X11 libraries: say which, exit 1 (not Qt's abort)
     try:
         from gdviz.qt.app import run_app
     except ImportError as exc:
@@ -40,7 +42,7 @@ def _open_window(data, data_dir, config=None) -> int:
     from gdviz.training.config import SettingError
 
     try:
-        return int(run_app(data=data, data_dir=data_dir, config=config) or 0)
+        return int(run_app(data=data, data_dir=data_dir, config=config, pace=pace) or 0)
     except (DataError, SettingError) as exc:
         raise UsageError(str(exc)) from None
 

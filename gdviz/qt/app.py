@@ -51,19 +51,26 @@ def _config(config):
     return config.validated()
 
 
-def run_app(data: str = "sample", data_dir=None, config=None) -> int:
+def run_app(data: str = "sample", data_dir=None, config=None, pace: float | None = None) -> int:
     """Open the window (paused, on ``data``: "sample" or "mnist", or the IDX
     folder ``data_dir``) and run until it is closed; the exit code.
 
     "mnist" not yet downloaded: the window opens on the sample and fetches it
     in the background with a progress dialog. ``config`` is a
-    :class:`~gdviz.training.TrainConfig` (or a dict of its fields).
+    :class:`~gdviz.training.TrainConfig` (or a dict of its fields). ``pace``:
+    steps per second (0: as fast as possible); None: the pace used last.
     """
     app = ensure_app()
     from gdviz.qt.window import MainWindow
 
     dataset, problem = _load(data, data_dir, allow_download=False)
     window = MainWindow(dataset, _config(config), restore_settings=True if config is None else "view")
+    if pace is None and config is not None:  # the command line chose the rest, not the pace
+        from gdviz.qt.settings import load_settings, pace_steps_per_second
+
+        pace = pace_steps_per_second(load_settings(window._settings()).pace)
+    if pace is not None:
+        window.controls.set_pace(pace)
     window.show()
     app.aboutToQuit.connect(window.shutdown)
     if problem == "download":

@@ -13,24 +13,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
-from gdviz.palette import (  # noqa: F401 - the colours, re-exported for the panels
-    ANSWER_RIGHT,
-    ANSWER_WRONG,
-    BACKGROUND,
-    BAR,
-    BOARD,
-    DIVERGING_HEX,
-    FOREGROUND,
-    GUIDE,
-    MUTED,
-    NEGATIVE,
-    POSITIVE,
-    SEQUENTIAL_HEX,
-    TARGET,
-)
+from gdviz import palette
+from gdviz.palette import *  # noqa: F403 - the colours, re-exported for the panels
+from gdviz.palette import BACKGROUND, DIVERGING_HEX, FOREGROUND, MUTED, SEQUENTIAL_HEX
 
 __all__ = ["diverging_cmap", "sequential_cmap", "ink_lut", "apply_pyqtgraph_defaults", "argb_table",
-           "set_color"]
+           "set_color", *palette.__all__]
 
 _cache: dict[str, object] = {}
 

@@ -10,7 +10,7 @@ from gdviz.core import count_parameters
 from gdviz.training import LR_MAX, LR_MIN
 
 __all__ = ["SLIDER_PER_DECADE", "SLIDER_MAX", "EVALS_PER_EPOCH", "lr_to_slider", "slider_to_lr", "nice_lr_steps",
-           "NICE_LR_STEPS", "format_lr", "eval_interval", "describe_network"]
+           "NICE_LR_STEPS", "format_lr", "format_pace", "eval_interval", "describe_network"]
 
 #: Evaluate the test set about this many times per epoch.
 EVALS_PER_EPOCH = 4
@@ -51,6 +51,14 @@ NICE_LR_STEPS = nice_lr_steps()
 def format_lr(lr: float) -> str:
     """η as the panels write it (``3``, ``0.001``, ``1e-05``)."""
     return f"{lr:g}"
+
+
+def format_pace(steps_per_second: float) -> str:
+    """``"10 steps/s"``, ``"1 step/s"`` or ``"max speed"`` (0)."""
+    sps = float(steps_per_second)
+    if sps <= 0:
+        return "max speed"
+    return f"{sps:g} step{'s' if sps != 1 else ''}/s"
 
 
 def eval_interval(n_train: int, batch_size: int, optimizer: str = "sgd") -> int:

@@ -36,6 +36,7 @@ from gdviz.qt.control_values import (
     describe_network,
     eval_interval,
     format_lr,
+    format_pace,
     lr_to_slider,
     nice_lr_steps,
     slider_to_lr,
@@ -49,6 +50,7 @@ from gdviz.training import (
     check_lr,
     parse_hidden,
 )
+from gdviz.training.config import DEFAULT_PACE
 
 __all__ = [
     "MAX_HIDDEN",
@@ -56,6 +58,7 @@ __all__ = [
     "ControlPanel",
     "eval_interval",
     "format_lr",
+    "format_pace",
     "lr_to_slider",
     "nice_lr_steps",
     "slider_to_lr",
@@ -120,6 +123,10 @@ class ControlPanel(QWidget):
     networkChanged = Signal()
     presetRequested = Signal(str)  # "lesson" or "best"
 
+    #: Asked before any reset with the function that does it: True to reset now, False when it
+    #: calls that function later or not at all (a recording asks first; see gdviz.qt.lesson_recording).
+    reset_guard = None
+
     #: After a Run/Pause click, snapshots published before the session saw it
     #: may still show the old state; trust the button for this long.
     RUN_STATE_GRACE_S = 0.3
@@ -134,6 +141,8 @@ class ControlPanel(QWidget):
         self._run_clicked_at = -1e9
         self._snap = None
         self._lr_error = False
+        #: the pace to come back to after fast-forward (steps/s, > 0)
+        self.watch_pace = float(self.config.steps_per_second) or DEFAULT_PACE
         self._make_actions()
         self._build_ui()
         self.set_config(self.config)
@@ -159,6 +168,11 @@ class ControlPanel(QWidget):
                                   self.step_once)
         self.epoch_action = action("Epoch", QKeySequence("Shift+Right"),
                                    "Train to the end of the current epoch and pause", self.step_epoch)
+        self.fast_action = action("▶▶ As fast as possible", QKeySequence("F"),
+                                  "Fast-forward: train as fast as the computer can (again: back to the "
+                                  "pace chosen below)", self._fast_toggled, checkable=True)
+        self.fast_action.setShortcuts([QKeySequence("F"), QKeySequence("Shift+Space")])
+        self.fast_action.setIconText("▶▶ As fast as possible (F)")  # the button; menus show the key themselves
         self.reset_action = action("Reset", QKeySequence("Ctrl+R"),
                                    "Back to step 0 with the same initial weights "
                                    "(and the network settings below)", self.reset)
@@ -170,7 +184,7 @@ class ControlPanel(QWidget):
                                     lambda: self.nudge_lr(-1))
 
     def actions_for_menu(self) -> list[QAction]:
-        return [self.run_action, self.step_action, self.epoch_action, None, self.faster_action,
+        return [self.run_action, self.step_action, self.epoch_action, self.fast_action, None, self.faster_action,
                 self.slower_action, None, self.reset_action, self.reseed_action]
 
     # ------------------------------------------------------------------ layout
@@ -210,8 +224,11 @@ class ControlPanel(QWidget):
             self.speed_combo.addItem(text, sps)
         self.speed_combo.setToolTip("Steps per second; slow speeds let a class follow single steps")
         self.speed_combo.currentIndexChanged.connect(self._speed_changed)
-        grid.addWidget(QLabel("Speed"), 3, 0)
+        grid.addWidget(QLabel("Pace"), 3, 0)
         grid.addWidget(self.speed_combo, 3, 1)
+        self.fast_button = button(self.fast_action)
+        self.fast_button.setObjectName("FastButton")
+        grid.addWidget(self.fast_button, 4, 0, 1, 2)
         outer.addWidget(box)
 
         # ---- learning rate
@@ -307,8 +324,9 @@ class ControlPanel(QWidget):
 
     # ------------------------------------------------------------------ state from outside
     def set_config(self, config: TrainConfig) -> None:
-        """Show ``config`` in every field (no command is sent)."""
+        """Show ``config`` in every field (no command is sent); a message about earlier settings goes."""
         self.config = config
+        self.show_message("")
         widgets = (self.lr_slider, self.lr_edit, self.batch_spin, self.optimizer_combo, self.speed_combo,
                    self.hidden_edit, self.activation_combo, self.cost_combo)
         for w in widgets:
@@ -324,6 +342,9 @@ class ControlPanel(QWidget):
                 self.speed_combo.addItem(f"{config.steps_per_second:g} steps / s", float(config.steps_per_second))
                 idx = self.speed_combo.count() - 1
             self.speed_combo.setCurrentIndex(idx)
+            if config.steps_per_second > 0:
+                self.watch_pace = float(config.steps_per_second)
+            self._show_fast(config.steps_per_second == 0)
             self.hidden_edit.setText(",".join(str(h) for h in config.hidden))
             self.activation_combo.setCurrentIndex(max(0, self.activation_combo.findData(config.activation)))
             self.cost_combo.setCurrentIndex(max(0, self.cost_combo.findData(config.cost)))
@@ -393,6 +414,7 @@ class ControlPanel(QWidget):
             self.session.run()
         else:
             self.session.pause()
+            self._end_fast_forward()
         self._update_run_text()
 
     def toggle_run(self) -> None:
@@ -407,6 +429,13 @@ class ControlPanel(QWidget):
         """Pause training (whatever the button shows)."""
         self._set_run_button(False)
         self.session.pause()
+        self._end_fast_forward()
+
+    def _end_fast_forward(self) -> None:
+        """Pausing ends a fast-forward: the next Space goes on at the pace the class watches."""
+        if self.fast_action.isChecked():
+            self._show_fast(False)
+            self.set_pace(self.watch_pace)
 
     def _set_run_button(self, running: bool) -> None:
         self._run_clicked_at = time.perf_counter()
@@ -491,8 +520,37 @@ class ControlPanel(QWidget):
         sps = float(self.speed_combo.itemData(index))
         self.session.set_speed(sps)
         self.config = replace(self.config, steps_per_second=sps)
+        if sps > 0:
+            self.watch_pace = sps
+        self._show_fast(sps == 0)
         self.show_message("Training as fast as possible." if sps == 0 else
                           f"Training at {sps:g} step{'s' if sps != 1 else ''} per second.")
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Train at ``steps_per_second`` (0: as fast as possible), shown in the pace box."""
+        sps = float(steps_per_second)
+        idx = self.speed_combo.findData(sps)
+        if idx < 0:
+            self.speed_combo.addItem(f"{sps:g} steps / s", sps)
+            idx = self.speed_combo.count() - 1
+        if idx == self.speed_combo.currentIndex():
+            self._speed_changed(idx)
+        else:
+            self.speed_combo.setCurrentIndex(idx)  # sends it
+
+    def _fast_toggled(self, on: bool) -> None:
+        """Fast-forward on: as fast as possible, running; off: back to the watch pace."""
+        if on:
+            self.set_pace(0.0)
+            if not self.run_action.isChecked():
+                self.run()
+        else:
+            self.set_pace(self.watch_pace)
+
+    def _show_fast(self, on: bool) -> None:
+        self.fast_action.blockSignals(True)
+        self.fast_action.setChecked(on)
+        self.fast_action.blockSignals(False)
 
     def _batch_changed(self, value: int) -> None:
         try:
@@ -554,8 +612,14 @@ class ControlPanel(QWidget):
         return replace(self.config, hidden=hidden, activation=self.activation_combo.currentData(),
                        cost=self.cost_combo.currentData())
 
+    def confirm_reset(self, proceed) -> bool:
+        """True when a reset may happen now (see ``reset_guard``)."""
+        return self.reset_guard is None or bool(self.reset_guard(proceed))
+
     def reset(self) -> None:
         """Step 0 with the same initial θ (or a new network, if its settings changed)."""
+        if not self.confirm_reset(self.reset):
+            return
         config = self._network_config()
         if config is None:
             return
@@ -567,6 +631,8 @@ class ControlPanel(QWidget):
 
     def reseed(self) -> None:
         """Step 0 with new random initial weights (and the network settings shown)."""
+        if not self.confirm_reset(self.reseed):
+            return
         config = self._network_config()
         if config is None:
             return

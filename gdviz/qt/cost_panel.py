@@ -38,6 +38,7 @@ __all__ = ["OVERLAY_COLORS", "CostPanel"]
 # overlapping path through its slow outline path (measured 70 ms a frame at
 # 10,000 noisy steps); an opaque 1-px pen takes the fast line path.
 RAW = (178, 203, 228)  # faint blue: every step's mini-batch cost
+RAW_DOT = (120, 160, 205)  # the first steps' costs as dots (a line of one point draws nothing)
 SMOOTH = (33, 102, 172)  # blue: exponential moving average
 EPOCH = (230, 140, 20)  # amber: per-epoch average training cost
 TEST = (200, 30, 45)  # red: test cost / test accuracy
@@ -141,7 +142,8 @@ class CostPanel(QWidget):
         cp.setClipToView(True)
         cp.hideButtons()
         cp.setMenuEnabled(False)
-        self.raw_curve = cp.plot(pen=pg.mkPen(RAW, width=1), name="each step")
+        self.raw_curve = cp.plot(pen=pg.mkPen(RAW, width=1), name="each step", symbolBrush=RAW_DOT,
+                                 symbolPen=None, symbolSize=5)
         self.ema_curve = cp.plot(pen=pg.mkPen(SMOOTH, width=2), name="smoothed")
         self.epoch_curve = cp.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=EPOCH,
                                    symbolPen=pg.mkPen((90, 50, 0), width=1), name="epoch average")
@@ -471,6 +473,7 @@ class CostPanel(QWidget):
     def _update_curves(self, which=("steps", "epochs", "evals")) -> None:
         if "steps" in which:
             x = self._x(self.steps)
+            self._symbols(self.raw_curve, self.steps.n, "o", 5)  # the first steps are points
             level = self.pyramid.level_for(self._n_visible(x))
             self.display_level = level
             if level is None:
@@ -549,9 +552,9 @@ class CostPanel(QWidget):
                     hi_e = lo_e + 1
                 self._set_range(self.cost_plot, "y", lo_e, hi_e, 0.0)
             else:
-                # The first few smoothed values are just the first batches' costs:
-                # they set the scale only until the run has more to show.
-                top = cmax if math.isfinite(cmax) and cmax > 0 else self._cmax_start
+                # The story starts at step 0: the first costs (~2.4 for the lesson's
+                # network) stay in range, however low the cost goes later.
+                top = max(cmax, self._cmax_start)
                 top = top if math.isfinite(top) and top > 0 else 1.0
                 top = nice_top(top * 1.08)
                 self._set_range(self.cost_plot, "y", -0.04 * top, top, 0.0)

@@ -82,14 +82,15 @@ def rel_font(base: QtGui.QFont, factor: float = 1.0, bold: bool = False) -> QtGu
     return f
 
 
-def style_axis(axis: pg.AxisItem, label: str | None = None, size: float = 8.5) -> None:
+def style_axis(axis: pg.AxisItem, label: str | None = None, size: float = 8.5,
+               tick_length: int = 4) -> None:
     """Readable tick font and an optional label on a pyqtgraph axis.
 
     Ticks point outwards and there is no grid: an axis whose rectangle reaches
     into its plot is repainted with every data update (measured: about half of
     a frame's paint time). Use :func:`guide_lines` for reference lines.
     """
-    axis.setStyle(tickFont=font(size), tickLength=4, autoExpandTextSpace=True)
+    axis.setStyle(tickFont=font(size), tickLength=tick_length, autoExpandTextSpace=True)
     axis.enableAutoSIPrefix(False)
     axis.setPen(pg.mkPen(FOREGROUND))
     axis.setTextPen(pg.mkPen(FOREGROUND))

@@ -12,7 +12,8 @@ __all__ = ["SHORTCUTS", "show_shortcuts", "show_about"]
 #: (keys, what they do), as the shortcuts box lists them.
 SHORTCUTS = (
     ("Space", "run / pause"), ("→", "one step (one mini-batch)"),
-    ("Shift+→", "to the end of the epoch"), ("Ctrl+↑ / Ctrl+↓", "larger / smaller η"),
+    ("Shift+→", "to the end of the epoch"), ("F or Shift+Space", "as fast as possible / back to the pace"),
+    ("Ctrl+↑ / Ctrl+↓", "larger / smaller η"),
     ("↑ / ↓ in the η field", "next / previous η"), ("PgUp / PgDn in the η field", "η × 10 / ÷ 10"),
     ("Ctrl+R", "reset to the same initial weights"), ("Ctrl+Shift+R", "new random initial weights"),
     ("Ctrl+1 / 2 / 3", "weights / −∇C / Δθ"), ("Ctrl+L", "log-scale cost"),
@@ -20,7 +21,9 @@ SHORTCUTS = (
     ("Ctrl+S / Ctrl+O", "save / open a checkpoint"), ("Ctrl+Shift+O", "open a recording"),
     ("Ctrl+Shift+L", "the lesson preset, back to step 0"),
     ("Alt+0", "the live network"), ("Alt+1 … Alt+9", "the teaching views, in the order of their tabs"),
-    ("F5", "presenter mode (large fonts, keys on screen)"), ("Ctrl+Q", "quit"),
+    ("F5", "presenter mode (large fonts, keys on screen)"),
+    ("Click a neuron, bar or weight", "keep its maths with the live numbers shown"),
+    ("Esc", "let go of it"), ("Ctrl+Q", "quit"),
 )
 
 

@@ -71,14 +71,11 @@ class LessonHost:
         c.config = config
 
     def set_pace(self, steps_per_second: float) -> None:
-        """0 = as fast as possible."""
-        cfg = replace(self.config, steps_per_second=float(steps_per_second))
-        self.window.controls.set_config(cfg)
-        self.window.session.set_speed(float(steps_per_second))
+        """0 = as fast as possible (shown in the pace box, remembered as the watch pace)."""
+        self.window.controls.set_pace(float(steps_per_second))
 
     def fast_steps(self, n: int) -> None:
-        """Take ``n`` updates as fast as possible, then stay paused."""
-        self.window.session.set_speed(0.0)
+        """Take ``n`` updates as fast as possible (steps never wait for the pace), then pause."""
         self.window.session.step(int(n))
 
     def pin_test_digit(self, index: int) -> None:

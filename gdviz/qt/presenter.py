@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from gdviz.qt import fonts
+from gdviz.qt.widgets import alive
 
 __all__ = ["PRESENTER_SCALE", "PresenterMode", "KEYS_HTML"]
 
@@ -15,20 +16,12 @@ DOCK_MIN_WIDTH = 1500  # narrower windows hide the controls dock
 
 #: The keys shown at the bottom of the window, so the class sees what is pressed.
 KEYS_HTML = ("<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
-             " &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
+             " &nbsp;·&nbsp; <b>F</b> fast &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
              " <b>Alt+0…9</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp;"
              " <b>F5</b> leave presenter mode")
 # (not QLabel: a style sheet colour would override the answer's green/red)
 WINDOW_STYLE = ("QCheckBox, QRadioButton, QGroupBox, QLabel[gdviz_muted=\"true\"] { color: #000000; }"
                 "QTabBar::tab { padding: 8px 16px; font-weight: bold; }")
-
-
-def _alive(widget) -> bool:
-    try:
-        widget.isVisible()
-        return True
-    except RuntimeError:
-        return False
 
 
 class PresenterMode:
@@ -75,7 +68,7 @@ class PresenterMode:
             self.hide_notes(self.window)
         else:
             for lab in self._notes:
-                if _alive(lab):
+                if alive(lab):
                     lab.show()
             self._notes = []
         # A projector is often 1280×720: there the controls make way for the panels

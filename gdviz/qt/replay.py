@@ -169,22 +169,35 @@ class ReplayController(QObject):
         self.compare_live_action.setEnabled(self.active)
 
     # ================================================================== recording
+    def ask_record_path(self, title: str, stem: str) -> str:
+        """The file a person chooses to record to (``SUFFIX`` added when it has no
+        ending), or "" when they cancel."""
+        path, _ = QFileDialog.getSaveFileName(self.window, title, f"{stem}{SUFFIX}", _FILTER)
+        if path and not Path(path).suffix:
+            path += SUFFIX
+        return path
+
+    def can_record(self) -> bool:
+        """False, after saying why, while a recording runs or a recording is replayed."""
+        if self.recorder is not None:
+            self.window.show_error("Already recording", f"The run is being recorded to {self.recorder.path}; "
+                                                        "stop that first.")
+            return False
+        if self.active:
+            self.window.show_error("Replaying", "Go back to live training before recording the run.")
+            return False
+        return True
+
     def record_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Record this run", f"gdviz-run{SUFFIX}", _FILTER)
+        path = self.ask_record_path("Record this run", "gdviz-run")
         if path:
-            if not Path(path).suffix:
-                path += SUFFIX
             self.start_recording(path)
 
     def start_recording(self, path) -> bool:
         """Record the live run to ``path`` from the step shown now; False (with a message) on failure."""
+        if not self.can_record():
+            return False
         w = self.window
-        if self.recorder is not None:
-            w.show_error("Already recording", f"The run is being recorded to {self.recorder.path}; stop that first.")
-            return False
-        if self.active:
-            w.show_error("Replaying", "Go back to live training before recording the run.")
-            return False
         session = w.session
         snap = w.last_snapshot or session.mailbox.peek()
         if snap is None:
@@ -214,7 +227,8 @@ class ReplayController(QObject):
         return True
 
     def stop_recording(self, reason: str = "") -> Path | None:
-        """Finish the recording (the file appears under its final name); its path, or None on failure."""
+        """Finish the recording (the file appears under its final name); its path, or None on failure
+        or when no step was recorded (then no file is written, and the status bar says so)."""
         rec, self.recorder = self.recorder, None
         if rec is None:
             return None
@@ -226,6 +240,12 @@ class ReplayController(QObject):
         self.rec_label.hide()
         self._update_actions()
         self.recordingChanged.emit(False)
+        if rec.n_costs == 0:  # never a "0 steps" file
+            rec.abort()
+            why = f" ({reason})" if reason else ""
+            self.window.statusBar().showMessage(
+                f"Recording to {rec.path.name} discarded: no step was recorded{why}.", 10000)
+            return None
         try:
             path = rec.close()  # ...then the file is finished
         except (RecordingError, OSError) as exc:

@@ -9,7 +9,9 @@ Layout of version 2 (:data:`SETTINGS_VERSION`), organisation and application
     training/lr                float       η (LR_MIN … LR_MAX)
     training/batch_size        int         mini-batch size, 1 … 1,000,000
     training/speed             float       steps per second, 0 = as fast as possible
-    training/pace              float|str   steps per second or "max" (default 10)
+    training/pace              float|str   steps per second or "max" (default 10): the pace the
+                                           window trains at (fast-forward is not stored: the
+                                           pace it returns to is); it decides over training/speed
     view/theme                 str         "light" (the only look gdviz has now) or "dark"
     view/fps                   int         display rate, 1 … 60
     view/log_cost              bool        log-scale cost axis
@@ -54,7 +56,7 @@ from gdviz.training.settings_schema import DEFAULT_FPS, MAX_RECENT, THEMES
 __all__ = [
     "AUTOSAVE_NAME", "AppSettings", "DEFAULTS", "MAX_RECENT", "SETTINGS_VERSION",
     "V1_KEYS", "apply_to_window", "attach", "default_qsettings", "load_settings", "migrate",
-    "read_from_window", "save_settings", "stored_version",
+    "pace_steps_per_second", "read_from_window", "save_settings", "stored_version",
 ]
 
 log = logging.getLogger(__name__)
@@ -327,7 +329,8 @@ def read_from_window(window) -> AppSettings:
         log_cost=bool(window.cost_panel.logScale()),
         recent_checkpoints=ctl.recent() if ctl is not None else (),
         autosave=ctl.autosave if ctl is not None else False,
-        pace=ctl.pace if ctl is not None else DEFAULTS.pace,
+        # the pace to watch at, not a fast-forward that was on when the window closed
+        pace=float(window.controls.watch_pace),
     )
 
 
@@ -384,6 +387,11 @@ def _apply_files(window, s: AppSettings) -> None:
         ctl.pace = s.pace
 
 
+def pace_steps_per_second(pace) -> float:
+    """The stored pace (steps per second, or "max") as steps per second (0 = as fast as possible)."""
+    return 0.0 if pace == "max" else float(pace)
+
+
 def _apply_training(window, s: AppSettings) -> None:
     c = window.controls
     if s.lr != c.config.lr:
@@ -395,10 +403,10 @@ def _apply_training(window, s: AppSettings) -> None:
     batch = min(max(int(s.batch_size), spin.minimum()), spin.maximum())  # no more than the training set
     if batch != c.config.batch_size and c.config.optimizer != "gd":
         spin.setValue(batch)  # sends it
-    if float(s.speed) != float(c.config.steps_per_second):
-        i = c.speed_combo.findData(float(s.speed))
-        if i >= 0:
-            c.speed_combo.setCurrentIndex(i)  # sends it
+    # The pace decides (training/speed is still written, for an older gdviz).
+    pace = pace_steps_per_second(s.pace)
+    if pace != float(c.config.steps_per_second):
+        c.set_pace(pace)  # sends it
 
 
 def _apply_data(window, s: AppSettings) -> None:

@@ -7,7 +7,7 @@ import math
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from gdviz.qt.control_values import format_lr
+from gdviz.qt.control_values import format_lr, format_pace
 from gdviz.training.analysis import dataset_kind
 
 __all__ = ["StatusReadouts"]
@@ -25,11 +25,13 @@ class StatusReadouts:
         self.state = self._label("Running or paused")
         self.epoch = self._label("Completed epochs and progress through the current one", 100)
         self.step = self._label("Updates of θ so far", 80)
-        self.lr = self._label("The learning rate η of the last step", 60)
+        self.lr = self._label("The learning rate η of the latest step", 60)
         self.examples = self._label("Training examples used so far (counting repeats)", 130)
-        self.speed = self._label("Training speed in examples per second", 110)
+        self.speed = self._label("The pace (steps per second; F: as fast as possible) and the "
+                                 "training examples used per second", 170)
         self.params = self._label("Number of weights and biases in θ", 110)
-        self.accuracy = self._label("Share of the test digits the network gets right (last evaluation)", 120)
+        self.accuracy = self._label("Share of the test digits the network gets right, at the step of the "
+                                    "last evaluation (every step training stops at is evaluated)", 120)
         self.data = self._label("The data being trained on")
 
     def _label(self, tip: str, min_width: int = 0) -> QLabel:
@@ -51,7 +53,8 @@ class StatusReadouts:
         self.step.setText(f"step {snap.step:,}")
         self.lr.setText(f"η = {format_lr(snap.lr)}")
         self.examples.setText(f"{snap.examples_seen:,} examples seen")
-        self.speed.setText(f"{snap.samples_per_s:,.0f} samples/s" if snap.running else "— samples/s")
+        rate = f"{snap.samples_per_s:,.0f} samples/s" if snap.running and snap.samples_per_s > 0 else "— samples/s"
+        self.speed.setText(f"{format_pace(snap.steps_per_second)} · {rate}")
         sizes = "-".join(str(s) for s in snap.sizes)
         self.params.setText(f"{snap.n_params:,} parameters")
         self.params.setToolTip(f"{sizes} network, {snap.activation}, cost {snap.cost_name}, "

@@ -8,21 +8,6 @@ Nothing is defined here; import from those modules in new code.
 from __future__ import annotations
 
 from gdviz.qt.colours import *  # noqa: F403
-from gdviz.qt.colours import (  # noqa: F401
-    ANSWER_RIGHT,
-    ANSWER_WRONG,
-    BACKGROUND,
-    BAR,
-    BOARD,
-    DIVERGING_HEX,
-    FOREGROUND,
-    GUIDE,
-    MUTED,
-    NEGATIVE,
-    POSITIVE,
-    SEQUENTIAL_HEX,
-    TARGET,
-)
 from gdviz.qt.fonts import *  # noqa: F403
 from gdviz.qt.plot_items import *  # noqa: F403
 from gdviz.qt.scales import *  # noqa: F403

@@ -10,11 +10,11 @@ from PySide6 import QtCore, QtWidgets
 from gdviz.palette import BACKGROUND, FOREGROUND, MUTED
 from gdviz.qt.colours import apply_pyqtgraph_defaults, diverging_cmap
 from gdviz.qt.fonts import font, style_axis
-from gdviz.training.theta import MODES
+from gdviz.training.theta import MODES, check_mode
 
-__all__ = ["MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "note_label",
-           "status_label", "plot_widget", "fixed_view", "colour_bar", "ModeSwitch", "header",
-           "panel_layout", "QuietLabel"]
+__all__ = ["MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "heading", "note_label",
+           "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "colour_bar", "ModeSwitch", "header",
+           "panel_layout", "spin_box", "alive", "QuietLabel", "CellsWidget"]
 
 MODE_LABELS = {"weights": "weights", "gradient": "−∇C", "delta": "Δθ"}
 MODE_TIPS = {
@@ -33,6 +33,16 @@ def title_label(text: str) -> QtWidgets.QLabel:
     lab = QtWidgets.QLabel(text)
     lab.setFont(font(10.5, bold=True))
     lab.setWordWrap(True)
+    return lab
+
+
+def heading(text: str, tip: str = "", wrap: bool = False) -> QtWidgets.QLabel:
+    """The bold heading of one part of a panel."""
+    lab = QtWidgets.QLabel(text)
+    lab.setFont(font(9.5, bold=True))
+    lab.setWordWrap(wrap)
+    if tip:
+        lab.setToolTip(tip)
     return lab
 
 
@@ -55,6 +65,17 @@ def status_label() -> QtWidgets.QLabel:
     return lab
 
 
+def words_label(size: float = 10.5, min_height: int = 0) -> QtWidgets.QLabel:
+    """A word-wrapped rich-text label for the sentences a view writes under its plot."""
+    lab = QtWidgets.QLabel(" ")
+    lab.setFont(font(size))
+    lab.setWordWrap(True)
+    lab.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    if min_height:
+        lab.setMinimumHeight(min_height)
+    return lab
+
+
 def plot_widget() -> pg.GraphicsLayoutWidget:
     """A pyqtgraph canvas in the app's look, without the default frame margins."""
     apply_pyqtgraph_defaults()
@@ -71,6 +92,21 @@ def fixed_view(vb: pg.ViewBox) -> None:
     vb.setMouseEnabled(x=False, y=False)
     vb.setMenuEnabled(False)
     vb.disableAutoRange()
+
+
+def fixed_plot(canvas: pg.GraphicsLayoutWidget, bottom: str | None = None, left: str | None = None,
+               *, tick_length: int = 4, **where) -> pg.PlotItem:
+    """A plot added to ``canvas`` (at ``where``: row, col…) with no menu, no buttons and the
+    range set by the panel (:func:`fixed_view`). An axis given a name (``""``: none) is
+    styled with :func:`~gdviz.qt.fonts.style_axis`; an axis given None is left as it is."""
+    plot = canvas.addPlot(**where)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    fixed_view(plot.getViewBox())
+    for side, label in (("bottom", bottom), ("left", left)):
+        if label is not None:
+            style_axis(plot.getAxis(side), label or None, tick_length=tick_length)
+    return plot
 
 
 def colour_bar(label: str = "") -> pg.ColorBarItem:
@@ -117,7 +153,8 @@ class ModeSwitch(QtWidgets.QWidget):
         return MODES[max(0, self._group.checkedId())]
 
     def setMode(self, mode: str) -> None:
-        self.buttons[mode].setChecked(True)
+        """Check ``mode``'s button (no signal); a ValueError names the modes if it is none."""
+        self.buttons[check_mode(mode)].setChecked(True)
 
 
 def header(title: QtWidgets.QLabel,
@@ -130,11 +167,39 @@ def header(title: QtWidgets.QLabel,
     return lay
 
 
-def panel_layout(widget: QtWidgets.QWidget) -> QtWidgets.QVBoxLayout:
+def panel_layout(widget: QtWidgets.QWidget, title: str = "", note: str = "") -> QtWidgets.QVBoxLayout:
+    """``widget``'s vertical layout in the panels' margins, opening with a title and a
+    note when given."""
     lay = QtWidgets.QVBoxLayout(widget)
     lay.setContentsMargins(6, 6, 6, 4)
     lay.setSpacing(3)
+    if title:
+        lay.addWidget(title_label(title))
+    if note:
+        lay.addWidget(note_label(note))
     return lay
+
+
+def spin_box(lo: float, hi: float, value: float, *, decimals: int, step: float, prefix: str,
+             tip: str) -> QtWidgets.QDoubleSpinBox:
+    """A number box from ``lo`` to ``hi`` showing ``prefix`` before the number."""
+    box = QtWidgets.QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setPrefix(prefix)
+    box.setToolTip(tip)
+    return box
+
+
+def alive(widget: QtWidgets.QWidget) -> bool:
+    """False once Qt has deleted ``widget`` (its Python wrapper outlives it)."""
+    try:
+        widget.isVisible()
+        return True
+    except RuntimeError:
+        return False
 
 
 class QuietLabel(QtWidgets.QWidget):
@@ -174,3 +239,60 @@ class QuietLabel(QtWidgets.QWidget):
             self._h = h
             self.updateGeometry()
 
+
+
+class CellsWidget(QtWidgets.QWidget):
+    """A painted widget of cells a person points at and clicks. It keeps ``_hover`` (the
+    cell under the mouse, or None; repainted when it changes), shows ``tip(cell)`` as
+    the tooltip and calls ``activate(cell)`` on a left click. A subclass implements
+    ``cell_under(pos)``, ``tip`` and ``activate``; ``HAND`` shows a pointing hand over a cell."""
+
+    HAND = False
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._hover = None
+        self.setMouseTracking(True)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                           QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def cell_under(self, pos: QtCore.QPointF):
+        raise NotImplementedError
+
+    def tip(self, cell) -> str:
+        raise NotImplementedError
+
+    def activate(self, cell) -> None:
+        raise NotImplementedError
+
+    def event(self, e) -> bool:
+        if e.type() == QtCore.QEvent.Type.ToolTip:
+            cell = self.cell_under(QtCore.QPointF(e.pos()))
+            text = self.tip(cell) if cell is not None else ""
+            if text:
+                QtWidgets.QToolTip.showText(e.globalPos(), text, self)
+            else:
+                QtWidgets.QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().event(e)
+
+    def mouseMoveEvent(self, e) -> None:
+        cell = self.cell_under(e.position())
+        if cell != self._hover:
+            self._hover = cell
+            if self.HAND:
+                self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if cell is not None
+                               else QtCore.Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def leaveEvent(self, _e) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.update()
+
+    def mousePressEvent(self, e) -> None:
+        if e.button() == QtCore.Qt.MouseButton.LeftButton:
+            cell = self.cell_under(e.position())
+            if cell is not None:
+                self.activate(cell)

@@ -27,7 +27,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from gdviz.data import load_sample
-from gdviz.qt import checkpoints, colours
+from gdviz.qt import checkpoints, colours, health_banner, lesson_recording
 from gdviz.qt import export as export_mod
 from gdviz.qt import lesson_mode
 from gdviz.qt import replay as replay_mod
@@ -36,16 +36,19 @@ from gdviz.qt.banner import DivergenceBanner
 from gdviz.qt.controls import ControlPanel
 from gdviz.qt.controls_dock import ControlsDock
 from gdviz.qt.engine import EngineController
+from gdviz.qt.keys import give_keys_back
 from gdviz.qt.lesson_tabs import LessonTabs
 from gdviz.qt.live_tab import LiveTab
 from gdviz.qt.menus import DISPLAY_RATES, WindowMenus
 from gdviz.qt.presenter import PresenterMode
 from gdviz.qt.stability import StabilityMonitor
 from gdviz.qt.status_bar import StatusReadouts
+from gdviz.qt.widgets import alive
 from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
 from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
 from gdviz.training.analysis import NormHistory
+from gdviz.training.memory import trim_heap_soon
 
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 
@@ -53,6 +56,7 @@ __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 RENDER_GROUPS = (("cost", "stability"), ("output",), ("hidden_weights",), ("deeper_layers",), ("activations",))
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
+TRIM_EVERY_MS = 10_000  # freed heap memory goes back to the system this often (in a background thread)
 DEFAULT_SIZE = (1600, 1000)
 
 
@@ -125,10 +129,13 @@ class MainWindow(QMainWindow):
             setattr(self, name, getattr(self.menus, name))
         self.data.show_current()
         self.replay = replay_mod.attach(self)
+        self.health_banner = health_banner.attach(self)  # a saturated or stuck network, in words
+        self.lesson_recording = lesson_recording.attach(self)  # record from step 0; Reset asks while recording
         self.exporter = export_mod.attach(self, self.replay)
         self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
         self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
+        give_keys_back(self)  # Enter/Escape in a field hand Space, → ... back to the window
 
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -139,6 +146,12 @@ class MainWindow(QMainWindow):
             self._restore_settings(training=restore_settings != "view")
         self.engine_controller.start()
         self.timer.start()
+        # Views, networks and panels of other sizes come and go; without this the heap keeps
+        # their freed memory and the process grows by ~100 MB in a session of changes.
+        self._trim_timer = QTimer(self)
+        self._trim_timer.setInterval(TRIM_EVERY_MS)
+        self._trim_timer.timeout.connect(trim_heap_soon)
+        self._trim_timer.start()
 
     # ================================================================== layout
     def _build_tabs(self) -> None:
@@ -271,6 +284,7 @@ class MainWindow(QMainWindow):
             self._status_at = t0
             self.status.show(snap)
         self.banner.show_for(snap)
+        self.health_banner.observe(snap)
         self.frames += 1
         self.render_seconds += time.perf_counter() - t0
         self.frameRendered.emit(snap.step)
@@ -296,6 +310,7 @@ class MainWindow(QMainWindow):
         view.share_history(self.norm_history)  # |∇C| since the run began, not since the tab opened
         view.share_sharpness(self.stability.history)  # λ_max of the run, for η against 2/λ_max
         self.presenter.hide_notes(view)
+        give_keys_back(view)
         if self.last_snapshot is not None:
             # the evaluations so far, so its history starts with the run, not with the tab
             view.ingest(replace(self.last_snapshot, new_evals=tuple(self._evals_seen)))
@@ -313,6 +328,8 @@ class MainWindow(QMainWindow):
 
     def apply_preset(self, name: str) -> None:
         """Set a named configuration (``PRESETS``) and go back to step 0, paused."""
+        if not self.controls.confirm_reset(lambda: self.apply_preset(name)):
+            return
         cur = self.session.config
         config = replace(PRESETS[name], seed=cur.seed, steps_per_second=cur.steps_per_second,
                          eval_every=cur.eval_every)
@@ -320,9 +337,9 @@ class MainWindow(QMainWindow):
         self.session.pause()
         self.session.reset(config)
         self.controls.set_config(config)
-        self.statusBar().showMessage(
+        self.controls.show_message(
             f"{name.capitalize()} preset: {'-'.join(map(str, config.sizes()))}, {config.activation}, "
-            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}", 8000)
+            f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}; back at step 0.")
 
     def restore_last_good(self) -> None:
         self.session.restore_last_finite()
@@ -375,7 +392,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.WindowModal)
-        self.message_boxes = [b for b in self.message_boxes if _alive(b)] + [box]
+        self.message_boxes = [b for b in self.message_boxes if alive(b)] + [box]
         box.open()
         self.statusBar().showMessage(text.splitlines()[0] if text else title, 10000)
         return box
@@ -397,6 +414,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.timer.stop()
+        self._trim_timer.stop()
         self.data.cancel_download()
         self.tabs.shutdown()
         self.stability.shutdown()
@@ -408,11 +426,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
-
-
-def _alive(widget) -> bool:
-    try:
-        widget.isVisible()
-        return True
-    except RuntimeError:
-        return False

@@ -12,8 +12,34 @@ from gdviz.core import ACTIVATIONS, COSTS, OPTIMIZERS, validate_sizes
 LR_MIN, LR_MAX = 1e-4, 100.0
 
 
+#: Steps per second of a fresh window: a class can follow it (0 = as fast as possible).
+DEFAULT_PACE = 10.0
+MIN_PACE, MAX_PACE = 0.1, 10_000.0
+
+
 class SettingError(ValueError):
     """A setting that cannot be used; the message says why in plain words."""
+
+
+def parse_pace(value) -> float:
+    """Steps per second from ``"10"``, ``"2.5"``, ``"max"`` (-> 0.0, as fast as possible) or a number.
+
+    SettingError unless it is "max" or a number in [MIN_PACE, MAX_PACE].
+    """
+    if isinstance(value, str) and value.strip().lower() in ("max", "fast", "fastest"):
+        return 0.0
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        pace = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise SettingError(f"the pace must be a number of steps per second or 'max', not {value!r}") from None
+    if not math.isfinite(pace) or pace < MIN_PACE:
+        raise SettingError(f"the pace must be at least {MIN_PACE:g} steps per second, or 'max' (got {value!r})")
+    if pace > MAX_PACE:
+        raise SettingError(f"the pace can be at most {MAX_PACE:,.0f} steps per second; "
+                           f"for faster, use 'max' (got {pace:g})")
+    return pace
 
 
 def check_lr(value) -> float:

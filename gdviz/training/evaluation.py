@@ -62,22 +62,11 @@ class GeneralisationReport:
     mistakes: Misclassified
     finite: bool  # θ was all numbers
 
-    @property
-    def step(self) -> int:
-        return self.evaluation.step
-
-    @property
-    def accuracy(self) -> float:
-        """Test accuracy (= trace / sum of ``counts``)."""
-        return self.evaluation.test_accuracy
-
-    @property
-    def test_cost(self) -> float:
-        return self.evaluation.test_cost
-
-    @property
-    def train_accuracy(self) -> float:
-        return self.evaluation.train_accuracy
+    # read from ``evaluation``; ``accuracy`` is the test accuracy (= trace / sum of ``counts``)
+    step = property(lambda self: self.evaluation.step)
+    accuracy = property(lambda self: self.evaluation.test_accuracy)
+    test_cost = property(lambda self: self.evaluation.test_cost)
+    train_accuracy = property(lambda self: self.evaluation.train_accuracy)
 
 
 def generalisation_report(sizes, activation: str, cost_name: str, theta, step: int, epoch: float,

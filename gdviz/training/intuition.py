@@ -32,6 +32,11 @@ class Path:
     def steps(self) -> int:
         return len(self.points) - 1
 
+    def then(self, more: Path) -> Path:
+        """This path followed by ``more``, which starts where this one ends."""
+        return Path(np.concatenate([self.points, more.points[1:]]),
+                    np.concatenate([self.costs, more.costs[1:]]), more.diverged)
+
 
 class Curve1D:
     """C(x) = 0.015x⁴ − 0.2x² + 0.6·cos 2.2x + 0.3x + 1.8 on [−4, 4]: three valleys,

@@ -39,6 +39,7 @@ MAX_UNREAD_COSTS = 1 << 20  # per-step costs kept while no snapshot is taken (8 
 # this many rows at a time (whole batches; at least one): a few calls per ~12
 # batches of 10 instead of per batch, and 128 rows (400 kB) stay in cache.
 CHUNK_ROWS = 128
+THROUGHPUT_WINDOW_S = 0.5  # samples/s is measured over at least this much wall-clock time
 _INV255 = np.float32(1.0 / 255.0)
 
 
@@ -337,12 +338,13 @@ class TrainingSession(Session):
         self._last_eval: Evaluation | None = None
         self._example_index = 0  # the current example: an index into the training set
         self._throughput = 0.0
-        self._tp_examples, self._tp_seconds = 0, 0.0
+        self._tp_start: tuple[float, int] | None = None  # (time, examples_seen) opening the window
         self._next_due = 0.0
         self._running = False
         self._pending = 0
         self._run_id += 1
         self._dirty = True
+        self._evaluate_if_stale()  # the untrained network's cost and accuracy: the run's first point
 
     def _drain(self) -> None:
         """Apply the queued commands, at most ``MAX_COMMANDS_PER_BATCH`` (worker thread only).
@@ -358,16 +360,21 @@ class TrainingSession(Session):
     # One handler per command type (the table is _HANDLERS, below them).
     def _on_run(self, c: cmd.Run) -> None:
         self._running, self._message = True, ""
+        self._tp_start = None
 
     def _on_pause(self, c: cmd.Pause | cmd.Stop) -> None:
         self._running, self._pending = False, 0
+        if isinstance(c, cmd.Pause):
+            self._evaluate_if_stale()
 
     def _on_step(self, c: cmd.Step) -> None:
         self._running = False
+        self._tp_start = None
         self._pending += c.n
 
     def _on_step_epoch(self, c: cmd.StepEpoch) -> None:
         self._running = False
+        self._tp_start = None
         if self.config.optimizer == "gd":
             self._pending += 1
         else:
@@ -444,7 +451,10 @@ class TrainingSession(Session):
         if self._pending:
             self._pending -= 1
         self._one_step()
-        sps = self.config.steps_per_second
+        if not (self._running or self._pending):
+            self._evaluate_if_stale()
+        # The pace holds while running; steps asked for (→, to the end of the epoch) go at once.
+        sps = self.config.steps_per_second if self._running else 0.0
         self._next_due = time.perf_counter() + 1.0 / sps if sps > 0 else 0.0
 
     def _one_step(self, evaluate_at_end: bool = True) -> None:
@@ -452,7 +462,6 @@ class TrainingSession(Session):
         if self.diverged:
             self._running, self._pending = False, 0
             return
-        t0 = time.perf_counter()
         cfg = self.config
         # callers hold np.errstate(all="ignore"): overflow is caught here as a non-finite cost
         if cfg.optimizer == "gd":
@@ -473,11 +482,7 @@ class TrainingSession(Session):
             del costs[:MAX_UNREAD_COSTS // 2]
         if self.recorder is not None:
             self.recorder.on_step(self.step_count, theta)
-        self._tp_examples += n
-        self._tp_seconds += time.perf_counter() - t0
-        if self._tp_seconds >= 0.25:
-            self._throughput = self._tp_examples / self._tp_seconds
-            self._tp_examples, self._tp_seconds = 0, 0.0
+        self._measure_throughput(time.perf_counter())
         if cfg.optimizer == "gd" or self._cursor >= self._n_train:  # the epoch is done
             self.epoch += 1
             if cfg.lr_decay != 1.0:
@@ -488,6 +493,32 @@ class TrainingSession(Session):
                 self._epoch_evaluation()
         elif cfg.eval_every and self.step_count % cfg.eval_every == 0:
             self._last_eval = self.evaluate()
+
+    def _evaluate_if_stale(self) -> None:
+        """Evaluate at θ now unless the last evaluation is of this step (or θ diverged).
+
+        Called when training stops (pause, the last of the steps asked for)
+        and at step 0, so every figure shown while paused is of the step shown.
+        """
+        ev = self._last_eval
+        if not self.diverged and (ev is None or ev.step != self.step_count):
+            self._last_eval = self.evaluate()
+
+    def _measure_throughput(self, now: float) -> None:
+        """Examples per second of wall-clock time, over windows of at least ``THROUGHPUT_WINDOW_S``.
+
+        Wall-clock, not compute time: at a pace of 30 steps/s with batches of
+        10 it reads 300, whatever the waits between steps. The window opens
+        at the first step after a run/step command (``_tp_start`` None), so a
+        pause is never counted.
+        """
+        if self._tp_start is None:
+            self._tp_start = (now, self.examples_seen)
+            return
+        t0, seen0 = self._tp_start
+        if now - t0 >= THROUGHPUT_WINDOW_S:
+            self._throughput = (self.examples_seen - seen0) / (now - t0)
+            self._tp_start = (now, self.examples_seen)
 
     def _epoch_evaluation(self) -> Evaluation:
         ev = self.evaluate(full_train=True)

@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from gdviz.training.config import LESSON, LR_MAX, LR_MIN
+from gdviz.training.config import DEFAULT_PACE, LESSON, LR_MAX, LR_MIN, MAX_PACE, MIN_PACE
 
 __all__ = [
     "BATCH_SIZE_MAX", "DATA_CHOICES", "DEFAULT_FPS", "DEFAULT_PACE", "Entry", "FPS_MAX", "MAX_FILE_BYTES",
@@ -44,7 +44,7 @@ __all__ = [
 
 BATCH_SIZE_MAX = 1_000_000
 SPEED_MAX = 10_000.0
-PACE_MIN, PACE_MAX, DEFAULT_PACE = 0.1, 10_000.0, 10.0
+PACE_MIN, PACE_MAX = MIN_PACE, MAX_PACE  # (the limits `gdviz train --pace` checks too)
 FPS_MAX, DEFAULT_FPS = 60, 30
 MAX_RECENT = 8
 MAX_PATH_CHARS = 4096
@@ -110,10 +110,10 @@ class Validated:
 # ====================================================================== parsing (never raises)
 def _number(value) -> float | int:
     """An int or float from a number or numeric text, else ValueError/TypeError."""
-    if isinstance(value, bool):
-        raise TypeError
     if isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]  # "1e3," reads as a one-item list
+    if isinstance(value, bool):  # (after unwrapping: [True] is no number either)
+        raise TypeError
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("ascii")
     if isinstance(value, str):

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QPushButton
 
 from gdviz.training import LESSON, TrainingSession
 from gdviz.training.recording import Recorder, open_recording
@@ -310,7 +312,9 @@ def test_reset_ends_the_recording(qtbot, window, tmp_path):
     assert ctl.start_recording(tmp_path / "r.gdvrec")
     window.session.step(70)
     wait_step(qtbot, window, 70)
-    window.controls.reset()
+    window.controls.reset()  # asks first (gdviz.qt.lesson_recording): save, then reset
+    box = window.lesson_recording.question
+    qtbot.mouseClick(box.findChild(QPushButton, "SaveThenReset"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.recorder is None, timeout=WAIT)
     assert "reset" in window.statusBar().currentMessage()
     with open_recording(tmp_path / "r.gdvrec") as rec:

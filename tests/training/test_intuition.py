@@ -92,3 +92,12 @@ def test_valley_of_names_the_bottom_a_small_step_reaches():
     for x0 in (-3.9, -2.5, -1.0, 0.5, 3.0):
         end = CURVE.descend(x0, 0.05, 3000).points[-1, 0]
         assert CURVE.valley_of(x0) == pytest.approx(end, abs=1e-3)
+
+
+def test_a_walk_in_pieces_is_the_walk_in_one_go():
+    whole = BOWLS["valley"].descend([1.0, 2.0], 0.1, 5)
+    walked = BOWLS["valley"].descend([1.0, 2.0], 0.1, 2)
+    walked = walked.then(BOWLS["valley"].descend(walked.points[-1], 0.1, 3))
+    np.testing.assert_allclose(walked.points, whole.points)
+    np.testing.assert_allclose(walked.costs, whole.costs)
+    assert walked.steps == 5 and walked.diverged == whole.diverged

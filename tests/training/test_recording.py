@@ -87,7 +87,8 @@ def test_recorded_run_replays_bitwise(tmp_path, tiny):
             snap = fresh.snapshot()
             evals += snap.new_evals
             epochs += snap.new_epoch_costs
-        assert list(rec.evals) == evals and len(evals) == 8 + 4  # 8 epoch ends; 100..500 but 300 (an epoch end)
+        # step 0 (the untrained network), 8 epoch ends, 100..500 but 300 (an epoch end)
+        assert list(rec.evals) == evals and len(evals) == 1 + 8 + 4
         assert list(rec.epoch_costs) == epochs and len(epochs) == n // 60
         assert rec.summary["steps"] == n and rec.summary["thetas"] == len(rec.theta_steps)
 

@@ -222,7 +222,7 @@ def test_evaluations_at_the_configured_interval(tiny):
     s = TrainingSession(tiny, TrainConfig(eval_every=20))
     _train(s, 60)  # 60 steps = one epoch of 600 digits
     snap = s.snapshot()
-    assert [e.step for e in snap.new_evals] == [20, 40, 60]
+    assert [e.step for e in snap.new_evals] == [0, 20, 40, 60]  # step 0: the untrained network
     assert [e[0] for e in snap.new_epoch_costs] == [1]
     assert 0 <= snap.last_eval.test_accuracy <= 1
 
@@ -309,6 +309,55 @@ def test_speed_limit_paces_the_steps(tiny):
         s.pause()
         assert _wait(lambda: not s.mailbox.peek().running)
         assert 2 <= s.step_count <= 15  # ~10 at 20 steps/s
+    finally:
+        s.stop()
+        t.join(5)
+
+
+def test_samples_per_second_is_the_pace_times_the_batch(tiny):
+    """Wall-clock examples per second: at 20 steps/s of 10 examples about 200, never 0 and never
+    the compute-only rate of tens of thousands."""
+    s = TrainingSession(tiny, TrainConfig(steps_per_second=20, batch_size=10))
+    t = _serve(s)
+    try:
+        s.run()
+        assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.samples_per_s > 0, timeout=20)
+        rate = s.mailbox.peek().samples_per_s
+        assert 40 < rate < 260, rate
+        s.set_speed(0.0)
+        assert _wait(lambda: s.mailbox.peek().samples_per_s > 2_000, timeout=20)
+        s.pause()
+    finally:
+        s.stop()
+        t.join(5)
+
+
+def test_steps_asked_for_do_not_wait_for_the_pace(tiny):
+    """→ and "to the end of the epoch" go at once: an epoch of 60 steps at 1 step/s does not take a minute."""
+    s = TrainingSession(tiny, TrainConfig(steps_per_second=1, batch_size=10))
+    t = _serve(s)
+    try:
+        s.step_epoch()
+        assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.step == 60 and not s.busy, timeout=30)
+    finally:
+        s.stop()
+        t.join(5)
+
+
+def test_a_paused_run_shows_the_evaluation_of_its_step(tiny):
+    """Step 0 is evaluated (the untrained network), and so is every step training stops at, so
+    the accuracy on screen while paused is of the step on screen."""
+    s = TrainingSession(tiny, TrainConfig(eval_every=0))
+    assert s.snapshot().last_eval.step == 0
+    t = _serve(s)
+    try:
+        s.step(7)
+        assert _wait(lambda: (p := s.mailbox.peek()) is not None and p.step == 7 and not s.busy)
+        assert _wait(lambda: s.mailbox.peek().last_eval.step == 7)
+        s.run()
+        assert _wait(lambda: s.mailbox.peek().step > 30)
+        s.pause()
+        assert _wait(lambda: not s.busy and (p := s.mailbox.peek()).last_eval.step == p.step == s.step_count)
     finally:
         s.stop()
         t.join(5)

@@ -34,10 +34,7 @@ class AccuracyGapPlot:
         self.canvas.setMinimumHeight(110)
         self.canvas.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
                                   QtWidgets.QSizePolicy.Policy.Ignored)
-        self.plot = self.canvas.addPlot()
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
-        style.fixed_view(self.plot.getViewBox())
+        self.plot = style.fixed_plot(self.canvas)
         self.plot.setYRange(-4, 104, padding=0)
         self.plot.setXRange(0, 10, padding=0.02)
         self.plot.getAxis("left").setTicks([[(v, f"{v}") for v in (0, 25, 50, 75, 100)], []])

@@ -25,6 +25,7 @@ Only plain Python objects cross from a job's thread to the GUI, through a lock
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -38,6 +39,8 @@ __all__ = ["LessonView", "ViewJob", "ViewSpec"]
 
 POLL_MS = 40  # how often finished background results are looked for while a job is busy
 
+
+_log = logging.getLogger(__name__)
 
 class ViewSpec(NamedTuple):
     """One teaching view in the registry (the key of ``VIEWS`` is its name)."""
@@ -102,24 +105,15 @@ class ViewJob:
         self.key = None
         self.submitted_at = -math.inf
 
-    @property
-    def busy(self) -> bool:
-        return self._job.busy
+    busy = property(lambda self: self._job.busy)
+    error = property(lambda self: self._job.error, doc="The last computation's error, or ''.")
+    seconds = property(lambda self: self._job.seconds, doc="Duration of the last finished computation.")
 
     @property
     def pending(self) -> bool:
         """True while a result may still come (busy, or finished and not taken)."""
         res = self._job.result()
         return self._job.busy or (res is not None and res[0] != self._taken_seq)
-
-    @property
-    def error(self) -> str:
-        return self._job.error
-
-    @property
-    def seconds(self) -> float:
-        """Duration of the last finished computation."""
-        return self._job.seconds
 
     def cancelled(self) -> bool:
         return self._job.cancelled()
@@ -337,6 +331,8 @@ class LessonView(QtWidgets.QWidget):
             self._paint(part)
 
     def pending_parts(self) -> list[str]:
+        if self._value is None:  # nothing given to draw yet (e.g. shown before the first snapshot)
+            return []
         return [p for p in self.PARTS if self._showing.get(p, self) is not self._value]
 
     def redraw(self) -> None:
@@ -359,8 +355,11 @@ class LessonView(QtWidgets.QWidget):
             self._catch_up.start()
 
     def _paint(self, part: str) -> None:
-        self.draw_part(part, self._value)
         self._showing[part] = self._value
+        try:
+            self.draw_part(part, self._value)
+        except Exception:  # noqa: BLE001 - called from Qt's event loop: a drawing bug must not end the app
+            _log.exception("%s: drawing %r failed", type(self).__name__, part)
 
     # ------------------------------------------------------------------ Qt events
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name

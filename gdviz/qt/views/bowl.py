@@ -17,13 +17,11 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdviz.qt import style
-from gdviz.qt.views.base import LessonView
+from gdviz.qt.views.descent import DescentView
 from gdviz.training.intuition import BOWLS, Path
 
 __all__ = ["BowlView"]
 
-ROLL_HZ = 4
-MAX_STEPS = 300
 EXTENT = 3.0
 LEVELS = (0.05, 0.2, 0.5, 1.0, 2.0, 3.5, 5.5, 8.0)
 UP = (120, 120, 120)
@@ -40,23 +38,23 @@ def _ellipse(bowl, level: float, n: int = 181) -> np.ndarray:
     return (np.stack([radii[0] * np.cos(t), radii[1] * np.sin(t)], 1)) @ v.T
 
 
-class BowlView(LessonView):
+class BowlView(DescentView):
     """The 2-D intuition view. Options: ``bowl`` ("round" or "valley") and ``lr`` (η).
 
     ``path`` is the :class:`~gdviz.training.intuition.Path` walked so far;
     ``start`` is where it began; ``step()`` takes one step as the Step button does."""
 
+    TITLE = "Two inputs: the gradient points uphill, −∇C downhill"
+    NOTE = ("A cost C(x, y) of two numbers, seen from above: each blue line joins points of "
+            "equal cost. The grey arrow is the gradient ∇C (steepest uphill); the green one "
+            "−∇C (steepest downhill). A step moves the point by −η·∇C. Click to start "
+            "somewhere else.")
+    STEP_TIP = "One step: p ← p − η·∇C(p)."
+    AXES = ("x (first parameter)", "y (second parameter)")
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        style.apply_pyqtgraph_defaults()
         self.start = np.array([-1.0, 2.0])
-        self.path: Path = BOWLS["round"].descend(self.start, 0.0, 0)
-        self._roll = QtCore.QTimer(self)
-        self._roll.setInterval(1000 // ROLL_HZ)
-        self._roll.timeout.connect(self._roll_step)
-        self._build()
-        self.bind_option("bowl", self.bowl_box)
-        self.bind_option("lr", self.lr_spin)
         self._bowl_changed()
 
     @property
@@ -64,54 +62,19 @@ class BowlView(LessonView):
         return BOWLS[self.bowl_box.currentData()]
 
     # ------------------------------------------------------------------ layout
-    def _build(self) -> None:
-        lay = style.panel_layout(self)
-        lay.addWidget(style.title_label("Two inputs: the gradient points uphill, −∇C downhill"))
-        lay.addWidget(style.note_label(
-            "A cost C(x, y) of two numbers, seen from above: each blue line joins points of "
-            "equal cost. The grey arrow is the gradient ∇C (steepest uphill); the green one "
-            "−∇C (steepest downhill). A step moves the point by −η·∇C. Click to start "
-            "somewhere else."))
-        row = QtWidgets.QHBoxLayout()
-        row.setSpacing(8)
+    def _inputs(self) -> dict[str, QtWidgets.QWidget]:
         self.bowl_box = QtWidgets.QComboBox()
         for key, bowl in BOWLS.items():
             self.bowl_box.addItem(bowl.name, key)
         self.bowl_box.setToolTip("A round bowl, or a narrow valley (steep walls, a gentle floor).")
         self.bowl_box.currentIndexChanged.connect(self._bowl_changed)
-        self.lr_spin = QtWidgets.QDoubleSpinBox()
-        self.lr_spin.setRange(0.001, 3.0)
-        self.lr_spin.setDecimals(3)
-        self.lr_spin.setSingleStep(0.01)
-        self.lr_spin.setValue(0.1)
-        self.lr_spin.setPrefix("η = ")
-        self.lr_spin.setToolTip("The learning rate: each step is η times the gradient.")
+        self.lr_spin = style.spin_box(0.001, 3.0, 0.1, decimals=3, step=0.01, prefix="η = ",
+                                      tip="The learning rate: each step is η times the gradient.")
         self.lr_spin.valueChanged.connect(self._show)
-        self.step_button = QtWidgets.QPushButton("Step")
-        self.step_button.setToolTip("One step: p ← p − η·∇C(p).")
-        self.step_button.clicked.connect(self.step)
-        self.roll_button = QtWidgets.QPushButton("Roll")
-        self.roll_button.setCheckable(True)
-        self.roll_button.setToolTip(f"Keep stepping, {ROLL_HZ} steps a second.")
-        self.roll_button.toggled.connect(lambda on: self._roll.start() if on else self._roll.stop())
-        self.again_button = QtWidgets.QPushButton("Start again")
-        self.again_button.clicked.connect(self.restart)
-        for w in (self.bowl_box, self.lr_spin, self.step_button, self.roll_button,
-                  self.again_button):
-            w.setFont(style.font(9.5))
-            row.addWidget(w)
-        row.addStretch(1)
-        lay.addLayout(row)
+        return {"bowl": self.bowl_box, "lr": self.lr_spin}
 
-        self.canvas = style.plot_widget()
-        self.plot: pg.PlotItem = self.canvas.addPlot()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        vb = self.plot.getViewBox()
-        style.fixed_view(vb)
-        vb.setAspectLocked(True)
-        style.style_axis(self.plot.getAxis("bottom"), "x (first parameter)")
-        style.style_axis(self.plot.getAxis("left"), "y (second parameter)")
+    def _add_items(self) -> None:
+        self.plot.getViewBox().setAspectLocked(True)
         self.plot.setXRange(-EXTENT, EXTENT, padding=0)
         self.plot.setYRange(-EXTENT, EXTENT, padding=0)
         self.contours = [self.plot.plot(pen=pg.mkPen(CONTOUR, width=1.2)) for _ in LEVELS]
@@ -129,50 +92,23 @@ class BowlView(LessonView):
         self.point = pg.ScatterPlotItem(size=16, pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(PATH))
         self.point.setZValue(10)
         self.plot.addItem(self.point)
-        lay.addWidget(self.canvas, 1)
-        self.canvas.scene().sigMouseClicked.connect(self._clicked)
 
-        self.words = QtWidgets.QLabel(" ")
-        self.words.setFont(style.font(10.5))
-        self.words.setWordWrap(True)
-        self.words.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.words.setMinimumHeight(60)
-        lay.addWidget(self.words)
-
-    # ------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------ DescentView
     def _bowl_changed(self, *_) -> None:
         for item, level in zip(self.contours, LEVELS):
             e = _ellipse(self.bowl, level)
             item.setData(e[:, 0], e[:, 1])
         self.restart()
 
-    def restart(self, *_) -> None:
-        self.roll_button.setChecked(False)
-        self.path = self.bowl.descend(self.start, self.lr_spin.value(), 0)
-        self._show()
+    def start_point(self) -> np.ndarray:
+        return self.start
 
-    def step(self) -> None:
-        """One step p ← p − η·∇C(p) from the point."""
-        if self.path.diverged:
-            return
-        nxt = self.bowl.descend(self.path.points[-1], self.lr_spin.value(), 1)
-        self.path = Path(np.concatenate([self.path.points, nxt.points[1:]]),
-                         np.concatenate([self.path.costs, nxt.costs[1:]]), nxt.diverged)
-        self._show()
+    def descend(self, p: np.ndarray, steps: int) -> Path:
+        """``steps`` steps p ← p − η·∇C(p) from ``p`` ``(2,)``."""
+        return self.bowl.descend(p, self.lr_spin.value(), steps)
 
-    def _roll_step(self) -> None:
-        before = self.path.points[-1].copy()
-        self.step()
-        moved = float(np.linalg.norm(self.path.points[-1] - before))
-        if self.path.diverged or moved < 1e-4 or self.path.steps >= MAX_STEPS:
-            self.roll_button.setChecked(False)
-
-    def _clicked(self, ev) -> None:
-        vb = self.plot.getViewBox()
-        if not vb.sceneBoundingRect().contains(ev.scenePos()):
-            return
-        p = vb.mapSceneToView(ev.scenePos())
-        self.start = np.clip([p.x(), p.y()], -EXTENT, EXTENT)
+    def _start_at(self, x: float, y: float) -> None:
+        self.start = np.clip([x, y], -EXTENT, EXTENT)
         self.restart()
 
     # ------------------------------------------------------------------ drawing
@@ -217,11 +153,3 @@ class BowlView(LessonView):
         head.setPos(b[0], b[1])
         # ArrowItem points along its angle: 0° points left, so turn it to face a → b
         head.setStyle(angle=180 - math.degrees(math.atan2(b[1] - a[1], b[0] - a[0])))
-
-    # ------------------------------------------------------------------ LessonView
-    def render(self, snap) -> None:
-        """Not driven by training: the bowl is its own small world."""
-
-    def shutdown(self) -> None:
-        self._roll.stop()
-        super().shutdown()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from gdviz.qt import style
 
@@ -22,7 +22,7 @@ def mix(c0: QtGui.QColor, c1: QtGui.QColor, t: float) -> QtGui.QColor:
                         round(c0.blue() + (c1.blue() - c0.blue()) * t))
 
 
-class ConfusionMatrixWidget(QtWidgets.QWidget):
+class ConfusionMatrixWidget(style.CellsWidget):
     """A painted n×n heatmap of counts: row = true digit, column = the answer.
 
     Diagonal cells (right answers) are green, darker the larger the share of
@@ -38,10 +38,7 @@ class ConfusionMatrixWidget(QtWidgets.QWidget):
         self.message = "computing…"
         self.selected: tuple[int, int] | None = None
         self._hover: tuple[int, int] | None = None
-        self.setMouseTracking(True)
         self.setMinimumSize(230, 230)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Expanding)
         self._right = QtGui.QColor(style.ANSWER_RIGHT)
         self._wrong = QtGui.QColor(style.ANSWER_WRONG)
         self._white = QtGui.QColor("#ffffff")
@@ -209,32 +206,12 @@ class ConfusionMatrixWidget(QtWidgets.QWidget):
                        self.message)
         p.end()
 
-    # ------------------------------------------------------------------ mouse
-    def event(self, e) -> bool:
-        if e.type() == QtCore.QEvent.Type.ToolTip:
-            rc = self.cell_at(QtCore.QPointF(e.pos()))
-            text = self.describe(*rc) if rc is not None else ""
-            if text:
-                QtWidgets.QToolTip.showText(e.globalPos(), text, self)
-            else:
-                QtWidgets.QToolTip.hideText()
-                e.ignore()
-            return True
-        return super().event(e)
+    # ------------------------------------------------------------------ CellsWidget
+    def cell_under(self, pos: QtCore.QPointF) -> tuple[int, int] | None:
+        return self.cell_at(pos)
 
-    def mouseMoveEvent(self, e) -> None:
-        rc = self.cell_at(e.position())
-        if rc != self._hover:
-            self._hover = rc
-            self.update()
+    def tip(self, cell: tuple[int, int]) -> str:
+        return self.describe(*cell)
 
-    def leaveEvent(self, _e) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.update()
-
-    def mousePressEvent(self, e) -> None:
-        if e.button() == QtCore.Qt.MouseButton.LeftButton:
-            rc = self.cell_at(e.position())
-            if rc is not None:
-                self.cellClicked.emit(*rc)
+    def activate(self, cell: tuple[int, int]) -> None:
+        self.cellClicked.emit(*cell)

@@ -212,10 +212,8 @@ class ExampleCostView(LessonView):
         # ---- right column: this example vs the average | what the outputs want from hidden 2
         right_top = QtWidgets.QVBoxLayout()
         right_top.setSpacing(2)
-        head = QtWidgets.QLabel("This digit's cost vs the average over all training data")
-        head.setFont(style.font(9.5, bold=True))
-        head.setWordWrap(True)
-        right_top.addWidget(head)
+        right_top.addWidget(style.heading("This digit's cost vs the average over all training data",
+                                          wrap=True))
         self.cmp_canvas = style.plot_widget()
         self.cmp_canvas.setMinimumHeight(84)
         self.cmp_canvas.setMaximumHeight(150)
@@ -248,9 +246,8 @@ class ExampleCostView(LessonView):
 
         right_bottom = QtWidgets.QVBoxLayout()
         right_bottom.setSpacing(2)
-        self.back_head = QtWidgets.QLabel("Passed back: what each output wants from the last hidden layer")
-        self.back_head.setFont(style.font(9.5, bold=True))
-        self.back_head.setWordWrap(True)
+        self.back_head = style.heading("Passed back: what each output wants from the last hidden layer",
+                                       wrap=True)
         right_bottom.addWidget(style.QuietLabel(self.back_head))
         self.back_canvas = style.plot_widget()
         self.back_canvas.ci.layout.setSpacing(2)

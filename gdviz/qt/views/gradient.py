@@ -53,6 +53,17 @@ def power_label(k: int) -> str:
     return "1" if k == 0 else "10" + str(int(k)).translate(_SUPERSCRIPT)
 
 
+def _side_by_side(canvas, spacing: int, stretch: tuple[int, int], axes, tick_length: int = 4):
+    """Two fixed plots in one row of ``canvas``, widths in the ratio ``stretch``;
+    ``axes`` names each plot's (bottom, left) axes."""
+    canvas.ci.layout.setSpacing(spacing)
+    plots = tuple(style.fixed_plot(canvas, *names, tick_length=tick_length, row=0, col=col)
+                  for col, names in enumerate(axes))
+    for col, k in enumerate(stretch):
+        canvas.ci.layout.setColumnStretchFactor(col, k)
+    return plots
+
+
 class GradientView(LessonView):
     """All 13,002 components of −∇C of the last step.
 
@@ -132,11 +143,11 @@ class GradientView(LessonView):
         split.setStretchFactor(0, 11)
         split.setStretchFactor(1, 10)
 
-        rl.addWidget(self._section(
+        rl.addWidget(style.heading(
             "How big are the components? All of them, largest first",
             "Left: the size |∂C/∂θᵢ| of every component of −∇C, sorted from the largest to the "
             "smallest (log scale: each grid line is 10 times smaller). Right: how many components "
-            "have each size. The bottom row '0' holds the components that are exactly zero."))
+            "have each size. The bottom row '0' holds the components that are exactly zero.", wrap=True))
         self.size_canvas = style.plot_widget()
         self.size_canvas.setMinimumHeight(150)
         self._build_size_plots()
@@ -146,22 +157,22 @@ class GradientView(LessonView):
         self.zeros_text.setTextFormat(QtCore.Qt.TextFormat.RichText)
         rl.addWidget(style.QuietLabel(self.zeros_text))
 
-        rl.addWidget(self._section(
+        rl.addWidget(style.heading(
             "How long is the step? |∇C| over time and by layer",
             "Left: the length of the whole gradient vector at each step shown while this tab was "
             "open. Right: the length of its part in each weight matrix W and bias vector b. "
             "W0 connects the pixels to hidden layer 1, W1 hidden 1 to hidden 2, W2 hidden 2 to "
-            "the outputs."))
+            "the outputs.", wrap=True))
         self.norm_canvas = style.plot_widget()
         self.norm_canvas.setMinimumHeight(110)
         self._build_norm_plots()
         rl.addWidget(self.norm_canvas, 3)
 
-        rl.addWidget(self._section(
+        rl.addWidget(style.heading(
             "The ten changes that matter most right now",
             "The ten components of −∇C with the largest size: the weights and biases whose "
             "change lowers this mini-batch's cost the most per unit of change. First-layer ones "
-            "are circled in the pictures."))
+            "are circled in the pictures.", wrap=True))
         self.table = TopChangesTable(TOP_K)
         rl.addWidget(self.table, 0)
         self.status = style.status_label()
@@ -189,9 +200,7 @@ class GradientView(LessonView):
 
     def setMode(self, mode: str) -> None:
         """What the pictures show: "gradient" (−∇C), "delta" (Δθ) or "weights"."""
-        style.check_mode(mode)
-        if mode != self.modes.mode():
-            self.modes.setMode(mode)
+        self.modes.setMode(mode)
         self._mode = mode
         self.first.setMode(mode)
         self.deeper.setMode(mode)
@@ -236,28 +245,11 @@ class GradientView(LessonView):
             self._update_top(snap, snap.grad)  # also circles the top ten in both pictures
 
     # ================================================================== building
-    def _section(self, title: str, tip: str) -> QtWidgets.QLabel:
-        lab = QtWidgets.QLabel(title)
-        lab.setFont(style.font(9.5, bold=True))
-        lab.setToolTip(tip)
-        lab.setWordWrap(True)
-        return lab
-
     def _build_size_plots(self) -> None:
-        c = self.size_canvas
-        c.ci.layout.setSpacing(0)
-        p = self.sorted_plot = c.addPlot(row=0, col=0)
-        h = self.hist_plot = c.addPlot(row=0, col=1)
-        c.ci.layout.setColumnStretchFactor(0, 3)
-        c.ci.layout.setColumnStretchFactor(1, 1)
+        p, h = self.sorted_plot, self.hist_plot = _side_by_side(
+            self.size_canvas, 0, (3, 1), (("rank (1 = largest)", "|∂C/∂θᵢ|"), ("how many", "")))
         for plot in (p, h):
-            style.fixed_view(plot.getViewBox())
-            plot.hideButtons()
             plot.showGrid(y=True, alpha=0.18)
-        style.style_axis(p.getAxis("left"), "|∂C/∂θᵢ|")
-        style.style_axis(p.getAxis("bottom"), "rank (1 = largest)")
-        style.style_axis(h.getAxis("bottom"), "how many")
-        style.style_axis(h.getAxis("left"))
         h.getAxis("left").setStyle(showValues=False)
         h.getAxis("left").setWidth(4)
         p.getAxis("left").setWidth(50)
@@ -286,23 +278,10 @@ class GradientView(LessonView):
                                   "Grey bar: the components that are exactly zero.")
 
     def _build_norm_plots(self) -> None:
-        c = self.norm_canvas
-        c.ci.layout.setSpacing(8)
-        p = self.norm_plot = c.addPlot(row=0, col=0)
-        b = self.layer_plot = c.addPlot(row=0, col=1)
-        c.ci.layout.setColumnStretchFactor(0, 3)
-        c.ci.layout.setColumnStretchFactor(1, 2)
+        p, b = self.norm_plot, self.layer_plot = _side_by_side(
+            self.norm_canvas, 8, (3, 2), (("step", "|∇C|"), ("", "length")), tick_length=5)
         for plot in (p, b):
-            style.fixed_view(plot.getViewBox())
-            plot.hideButtons()
-            for side in ("left", "bottom"):
-                style.style_axis(plot.getAxis(side))
-                plot.getAxis(side).setStyle(tickLength=5)
             plot.getAxis("left").setWidth(50)
-        style.style_axis(p.getAxis("left"), "|∇C|")
-        style.style_axis(p.getAxis("bottom"), "step")
-        p.getAxis("left").setStyle(tickLength=5)
-        p.getAxis("bottom").setStyle(tickLength=5)
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         self.norm_curve = p.plot(pen=pg.mkPen(NORM_LINE, width=1.5), connect="finite")
@@ -314,9 +293,6 @@ class GradientView(LessonView):
         self.layer_bars = pg.BarGraphItem(x=np.arange(6), height=np.zeros(6), width=0.7,
                                           brush=pg.mkBrush(style.BAR), pen=pg.mkPen(None))
         b.addItem(self.layer_bars)
-        style.style_axis(b.getAxis("left"), "length")
-        b.getAxis("left").setStyle(tickLength=5)
-        b.getAxis("bottom").setStyle(tickLength=5)
         b.setToolTip("The length of −∇C's piece in each weight matrix W and bias vector b "
                      "(W0: pixels → hidden 1, W1: hidden 1 → hidden 2, W2: hidden 2 → outputs).")
         b.setYRange(0, 1, padding=0)

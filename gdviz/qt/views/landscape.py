@@ -144,14 +144,8 @@ class LandscapeView(LessonView):
 
         # --- the map
         self.canvas = style.plot_widget()
-        self.plot: pg.PlotItem = self.canvas.addPlot(row=0, col=0)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        vb = self.plot.getViewBox()
-        style.fixed_view(vb)
-        vb.setAspectLocked(True)
-        style.style_axis(self.plot.getAxis("bottom"), "α")
-        style.style_axis(self.plot.getAxis("left"), "β")
+        self.plot: pg.PlotItem = style.fixed_plot(self.canvas, "α", "β", row=0, col=0)
+        self.plot.getViewBox().setAspectLocked(True)
         self.board = QtWidgets.QGraphicsRectItem(QtCore.QRectF(-1, -1, 2, 2))
         self.board.setPen(pg.mkPen(None))
         self.board.setBrush(pg.mkBrush(style.BOARD))

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from gdviz.qt import style
 
@@ -26,7 +26,7 @@ class _Thumb:
     image: QtGui.QImage
 
 
-class MistakeGallery(QtWidgets.QWidget):
+class MistakeGallery(style.CellsWidget):
     """Thumbnails of misclassified test digits; ``thumbnailClicked(test_index)``.
 
     Under each: "true 4 → said 9" and "0.83 · then 7, 4" (the answer's output
@@ -34,6 +34,7 @@ class MistakeGallery(QtWidgets.QWidget):
     """
 
     thumbnailClicked = QtCore.Signal(int)
+    HAND = True
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -41,10 +42,7 @@ class MistakeGallery(QtWidgets.QWidget):
         self.message = "computing…"
         self.pinned: int | None = None
         self._hover: int | None = None
-        self.setMouseTracking(True)
         self.setMinimumSize(240, 150)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Expanding)
 
     # ------------------------------------------------------------------ public
     def set_items(self, indices, labels, top3, acts, images, message: str = "") -> None:
@@ -186,33 +184,12 @@ class MistakeGallery(QtWidgets.QWidget):
                 "Click to make it the current example (the output panel and the "
                 "other tabs then show this digit).")
 
-    # ------------------------------------------------------------------ mouse
-    def event(self, e) -> bool:
-        if e.type() == QtCore.QEvent.Type.ToolTip:
-            k = self.item_at(QtCore.QPointF(e.pos()))
-            if k is not None:
-                QtWidgets.QToolTip.showText(e.globalPos(), self.describe(k), self)
-            else:
-                QtWidgets.QToolTip.hideText()
-                e.ignore()
-            return True
-        return super().event(e)
+    # ------------------------------------------------------------------ CellsWidget
+    def cell_under(self, pos: QtCore.QPointF) -> int | None:
+        return self.item_at(pos)
 
-    def mouseMoveEvent(self, e) -> None:
-        k = self.item_at(e.position())
-        if k != self._hover:
-            self._hover = k
-            self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if k is not None
-                           else QtCore.Qt.CursorShape.ArrowCursor)
-            self.update()
+    def tip(self, k: int) -> str:
+        return self.describe(k)
 
-    def leaveEvent(self, _e) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.update()
-
-    def mousePressEvent(self, e) -> None:
-        if e.button() == QtCore.Qt.MouseButton.LeftButton:
-            k = self.item_at(e.position())
-            if k is not None:
-                self.thumbnailClicked.emit(self.items[k].index)
+    def activate(self, k: int) -> None:
+        self.thumbnailClicked.emit(self.items[k].index)

@@ -78,20 +78,16 @@ class SgdVsGdView(LessonView):
 
     # ================================================================== UI
     def _build_ui(self) -> None:
-        lay = style.panel_layout(self)
-        lay.addWidget(style.title_label(
-            "Gradient descent vs stochastic gradient descent: does a mini-batch step point downhill?"))
-        lay.addWidget(style.note_label(
+        lay = style.panel_layout(
+            self, "Gradient descent vs stochastic gradient descent: does a mini-batch step point downhill?",
             "The lesson's gradient is the average of ∇C over ALL training digits. Training "
             "usually takes a shortcut: each step uses only a small random mini-batch. How close "
             "is the mini-batch's direction to the true one? The cosine of the angle between them "
-            "says it: 1 = the same direction, 0 = at right angles, below 0 = partly uphill."))
+            "says it: 1 = the same direction, 0 = at right angles, below 0 = partly uphill.")
 
         sw = QtWidgets.QHBoxLayout()
         sw.setSpacing(12)
-        lab = QtWidgets.QLabel("Each step uses:")
-        lab.setFont(style.font(9.5, bold=True))
-        sw.addWidget(lab)
+        sw.addWidget(style.heading("Each step uses:"))
         self.gd_radio = QtWidgets.QRadioButton("all training digits (gradient descent)")
         self.sgd_radio = QtWidgets.QRadioButton("a mini-batch (stochastic gradient descent)")
         for r in (self.gd_radio, self.sgd_radio):
@@ -119,9 +115,7 @@ class SgdVsGdView(LessonView):
         # ---- the number
         box = QtWidgets.QVBoxLayout()
         box.setSpacing(2)
-        head = QtWidgets.QLabel("How well the last step pointed downhill")
-        head.setFont(style.font(9.5, bold=True))
-        box.addWidget(head)
+        box.addWidget(style.heading("How well the last step pointed downhill"))
         self.big = QtWidgets.QLabel("—")
         self.big.setFont(style.font(26, bold=True))
         self.big.setToolTip("cos(angle) between the last step's gradient and the gradient of "
@@ -158,16 +152,7 @@ class SgdVsGdView(LessonView):
 
         # ---- cosine over time
         self.time_canvas = style.plot_widget()
-        p = self.cos_plot = self.time_canvas.addPlot()
-        style.fixed_view(p.getViewBox())
-        p.hideButtons()
-        for side in ("left", "bottom"):
-            style.style_axis(p.getAxis(side))
-            p.getAxis(side).setStyle(tickLength=5)
-        style.style_axis(p.getAxis("left"), "cos(angle)")
-        style.style_axis(p.getAxis("bottom"), "step")
-        p.getAxis("left").setStyle(tickLength=5)
-        p.getAxis("bottom").setStyle(tickLength=5)
+        p = self.cos_plot = style.fixed_plot(self.time_canvas, "step", "cos(angle)", tick_length=5)
         p.getAxis("left").setWidth(50)
         p.setTitle(COS_TITLE.format(since=""), size="8.5pt", color=style.MUTED)
         p.setDownsampling(auto=True, mode="peak")
@@ -191,8 +176,7 @@ class SgdVsGdView(LessonView):
         tiles_box = QtWidgets.QVBoxLayout()
         tiles_box.setSpacing(2)
         th = QtWidgets.QHBoxLayout()
-        self.tiles_head = QtWidgets.QLabel("One first-layer neuron's −∇C")
-        self.tiles_head.setFont(style.font(9.5, bold=True))
+        self.tiles_head = style.heading("One first-layer neuron's −∇C")
         th.addWidget(self.tiles_head, 1)
         nl = QtWidgets.QLabel("neuron")
         nl.setFont(style.font(8.5))
@@ -235,15 +219,10 @@ class SgdVsGdView(LessonView):
         # ---- scatter of components
         sc_box = QtWidgets.QVBoxLayout()
         sc_box.setSpacing(2)
-        sh = QtWidgets.QLabel(f"{N_SCATTER:,} of the components: the last step against the full data")
-        sh.setFont(style.font(9.5, bold=True))
-        sc_box.addWidget(sh)
+        sc_box.addWidget(style.heading(f"{N_SCATTER:,} of the components: the last step against the full data"))
         self.scatter_canvas = style.plot_widget()
-        sp = self.scatter_plot = self.scatter_canvas.addPlot()
-        style.fixed_view(sp.getViewBox())
-        sp.hideButtons()
-        style.style_axis(sp.getAxis("bottom"), "full data's −∇C ÷ its length")
-        style.style_axis(sp.getAxis("left"), "last step's −∇C ÷ its length")
+        sp = self.scatter_plot = style.fixed_plot(self.scatter_canvas, "full data's −∇C ÷ its length",
+                                                  "last step's −∇C ÷ its length")
         sp.getAxis("left").setWidth(54)
         sp.getViewBox().setAspectLocked(True)
         sp.addLine(angle=45, pen=pg.mkPen(style.ANSWER_RIGHT, width=1, style=QtCore.Qt.PenStyle.DashLine))

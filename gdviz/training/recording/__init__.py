@@ -79,25 +79,10 @@ checks the magic, version, every CRC and length, that θ has
 costs are finite, and that the END summary matches what was read.
 """
 
-from gdviz.training.recording.format import (
-    COST_CHUNK_STEPS,
-    EPOCH_DTYPE,
-    EVAL_DTYPE,
-    FLUSH_SECONDS,
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    LESSON_THETA_EVERY,
-    MAGIC,
-    SUFFIX,
-    RecordingError,
-    default_theta_every,
-)
+from gdviz.training.recording import format
+from gdviz.training.recording.format import *  # noqa: F403 - the format's constants and error
 from gdviz.training.recording.reader import open_recording
 from gdviz.training.recording.recorder import Recorder
 from gdviz.training.recording.replay import Recording
 
-__all__ = [
-    "COST_CHUNK_STEPS", "EPOCH_DTYPE", "EVAL_DTYPE", "FLUSH_SECONDS", "FORMAT_NAME", "FORMAT_VERSION",
-    "LESSON_THETA_EVERY", "MAGIC", "Recorder", "Recording", "RecordingError", "SUFFIX",
-    "default_theta_every", "open_recording",
-]
+__all__ = [*format.__all__, "Recorder", "Recording", "open_recording"]

@@ -14,6 +14,11 @@ import numpy as np
 from gdviz.training.config import TrainConfig
 
 
+__all__ = [
+    "COST_CHUNK_STEPS", "EPOCH_DTYPE", "EVAL_DTYPE", "FLUSH_SECONDS", "FORMAT_NAME", "FORMAT_VERSION",
+    "LESSON_THETA_EVERY", "MAGIC", "RecordingError", "SUFFIX", "default_theta_every",
+]
+
 SUFFIX = ".gdvrec"  # the usual file name ending (not required)
 MAGIC = b"\x89gdvrec\n"
 FORMAT_VERSION = 1

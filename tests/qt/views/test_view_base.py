@@ -144,3 +144,25 @@ def test_registry_is_a_typed_spec_and_every_view_is_a_lesson_view(qtbot):
         qtbot.addWidget(view)
         assert isinstance(view, LessonView)
         view.shutdown()
+
+
+def test_shown_before_any_value_paints_nothing(qtbot):
+    v = Parts()
+    qtbot.addWidget(v)
+    v.show()
+    assert v.painted == [] and v.pending_parts() == []
+
+
+def test_a_part_that_fails_to_draw_is_logged_and_the_others_still_draw(qtbot, caplog):
+    class Broken(Parts):
+        def draw_part(self, part, value):
+            if part == "b":
+                raise ValueError("bug in b")
+            super().draw_part(part, value)
+
+    v = Broken()
+    qtbot.addWidget(v)
+    v.draw(1, live=False)
+    assert v.painted == [("a", 1), ("c", 1)]
+    assert v.pending_parts() == []  # not retried every frame
+    assert "drawing 'b' failed" in caplog.text
