@@ -220,6 +220,7 @@ class StabilityPanel(QtWidgets.QWidget):
         lay.addWidget(self.words)
         self._stable: bool | None = None
         self._top = None
+        self._lr: float | None = None  # η of the newest snapshot of the run shown
         monitor.updated.connect(self._estimated)
 
     def sentence(self) -> str:
@@ -227,13 +228,16 @@ class StabilityPanel(QtWidgets.QWidget):
         return self.words.toolTip()
 
     def render(self, snap=None) -> None:
-        """Draw the history if it changed since the last draw (cheap otherwise)."""
+        """Draw the history if it or η changed since the last draw (cheap otherwise)."""
+        h = self.monitor.history
+        if snap is not None and h.run is not None and h.run[0] == snap.run_id:
+            self._lr = float(snap.lr)  # η now: the words compare it, not the η of the estimate
         if self._history_key() != self._key:
             self.redraw()
 
     def _history_key(self):
         h = self.monitor.history
-        return h.run, len(h)
+        return h.run, len(h), self._lr
 
     def _estimated(self) -> None:
         if self.isVisible():
@@ -251,6 +255,10 @@ class StabilityPanel(QtWidgets.QWidget):
             self._colour(True)
             return
         steps, lams, lrs = h.steps, h.lams, h.lrs
+        step, lam, lr = h.last()
+        if self._lr is not None and self._lr != lr:  # η changed since: 2/η drops at the end
+            lr = self._lr
+            steps, lams, lrs = np.append(steps, step), np.append(lams, np.nan), np.append(lrs, lr)
         with np.errstate(divide="ignore"):
             limit = 2.0 / lrs
         few = len(h) <= 40
@@ -276,7 +284,6 @@ class StabilityPanel(QtWidgets.QWidget):
             self.plot.setYRange(0.0, top, padding=0)
             self.plot.getAxis("left").setTickSpacing(top / 2, top / 10)  # 3 numbers: the plot is short
         self.plot.setXRange(lo, hi, padding=0.02)
-        step, lam, lr = h.last()
         over = 2.0 / lr if lr > 0 else math.inf
         if over > top:
             self._place_label(f"2/η = {over:.3g}, far above", (1, 0), hi, top)
