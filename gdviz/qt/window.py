@@ -63,7 +63,7 @@ DEFAULT_SIZE = (1600, 1000)
 class MainWindow(QMainWindow):
     """gdviz's window. ``dataset`` defaults to the embedded sample and
     ``config`` to the lesson's network (784-16-16-10, sigmoid, squared error,
-    η = 3, batch 10). Opens paused, showing the untrained network.
+    η = 1, batch 10). Opens paused, showing the untrained network.
 
     ``last_snapshot`` is the snapshot most recently rendered;
     ``frameRendered(step)`` is emitted (in the GUI thread) after each render.
