@@ -7,7 +7,7 @@ field (bad values too), clicks on the tabs, presenter mode (F5), a new
 network size typed and applied with Reset, a batch size typed, strokes on the
 drawing canvas, and window resizes. It records every action, every error
 (an exception in a slot or a thread, an error dialog, the training process
-gone) and every Python warning, and samples the resident memory (VmRSS,
+gone), every exception gdviz caught and logged itself, and every warning, and samples the resident memory (VmRSS,
 VmHWM from ``/proc/<pid>/status``) of the window's process and of the
 training process (the app's default engine trains in a child process).
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import sys
@@ -79,6 +80,8 @@ class Soak:
     warnings: Counter = field(default_factory=Counter)
     samples: list = field(default_factory=list)
     chosen: int = 0  # actions the driver chose (one may send several events)
+    references: list = field(default_factory=list)  # samples in the reference state
+    logged_errors: list = field(default_factory=list)  # exceptions caught and logged by gdviz itself
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -274,6 +277,20 @@ class Soak:
             elif kind == QtMsgType.QtWarningMsg:
                 self.warnings[f"Qt warning: {text[:200]}"] += 1
 
+        soak = self
+
+        class Logged(logging.Handler):  # an exception a view caught and logged is an error too
+            def emit(self, record):
+                text = record.getMessage()
+                if record.exc_info:
+                    text += "\n" + "".join(traceback.format_exception(*record.exc_info))[-1500:]
+                if record.levelno >= logging.ERROR:
+                    soak.logged_errors.append(f"{record.name}: {text}")
+                elif record.levelno >= logging.WARNING:
+                    soak.warnings[f"logged by {record.name}: {text[:200]}"] += 1
+
+        handler = Logged(logging.WARNING)
+        logging.getLogger().addHandler(handler)
         sys.excepthook, threading.excepthook, warnings.showwarning = hook, thread_hook, show
         old_qt = qInstallMessageHandler(qt_messages)
         warnings.simplefilter("default")
@@ -281,6 +298,7 @@ class Soak:
         def restore():
             sys.excepthook, threading.excepthook, warnings.showwarning = old_hook, old_thread_hook, old_show
             qInstallMessageHandler(old_qt)
+            logging.getLogger().removeHandler(handler)
 
         return restore
 
@@ -289,7 +307,7 @@ class Soak:
         pid = training_pid(self.window)
         me, child = proc_status(), (proc_status(pid) if pid else {})
         row = {"t_s": round(time.perf_counter() - t0, 1), "actions": sum(self.counts.values()),
-               "errors": len(self.errors),
+               "errors": len(self.errors), "logged_errors": len(self.logged_errors),
                "window_rss_mb": round(me.get("VmRSS", float("nan")), 1),
                "window_hwm_mb": round(me.get("VmHWM", float("nan")), 1),
                "training_pid": pid,
@@ -301,15 +319,22 @@ class Soak:
         return row
 
     def run(self, seconds: float, *, max_actions: int | None = None, sample_every: float = 10.0,
-            on_sample=None) -> dict:
+            on_sample=None, reference_at: float | None = None) -> dict:
         """Random actions for ``seconds`` (or until ``max_actions`` were chosen); a memory sample
-        every ``sample_every`` s (and at the start and end). Returns :meth:`summary`."""
+        every ``sample_every`` s (and at the start and end). With ``reference_at`` (seconds), a
+        :meth:`reference_sample` then and at the end. Returns :meth:`summary`."""
         restore = self._install_hooks()
         try:
             t0 = time.perf_counter()
             next_sample = t0
+            if reference_at is not None:
+                self.visit_everything()  # so the warm-up includes every view, not only those chance opens
             while True:
                 now = time.perf_counter()
+                if reference_at is not None and now - t0 >= reference_at and not self.references:
+                    self.references.append(self.reference_sample(t0, "after warm-up"))
+                    if on_sample is not None:
+                        on_sample(self.references[-1])
                 if now >= next_sample:
                     row = self.sample(t0)
                     if on_sample is not None:
@@ -329,6 +354,10 @@ class Soak:
             row = self.sample(t0)
             if on_sample is not None:
                 on_sample(row)
+            if reference_at is not None:
+                self.references.append(self.reference_sample(t0, "end"))
+                if on_sample is not None:
+                    on_sample(self.references[-1])
         finally:
             restore()
         return self.summary()
@@ -348,6 +377,32 @@ class Soak:
             self.key("Space", target=w)
             self.wait(300)
         self._check_dialogs()
+
+    def visit_everything(self) -> None:
+        """Open every tab once (a click on it) while training, and presenter mode on and off."""
+        w = self.window
+        self.key("Alt+0", target=w)
+        self.key("Space", target=w)
+        bar = w.tabs.tabBar()
+        for i in range(1, bar.count()):
+            self.click(bar, bar.tabRect(i).center())
+            self.wait(1500)
+        self.key("F5", target=w)
+        self.wait(1000)
+        self.key("F5", target=w)
+        self.key("Alt+0", target=w)
+
+    def reference_sample(self, t0: float, label: str, settle_s: float = 12.0) -> dict:
+        """Put the window in one reference state (lesson network 16,16 after Reset, paused, live
+        tab, normal mode), wait ``settle_s`` (longer than the window's 10 s heap trim), and
+        sample: two such samples compare like with like, whatever the random user left open."""
+        self.settle()
+        c = self.window.controls
+        self.type_into(c.hidden_edit, "16,16")
+        self.click(c.reset_button)
+        self.wait(int(settle_s * 1000))
+        row = dict(self.sample(t0), reference=label)
+        return row
 
     def still_responds(self, timeout_s: float = 15.0) -> tuple[bool, str]:
         """Press → (focus on the tabs) and wait for that step to be shown; a 16 ms timer must fire."""
@@ -379,7 +434,9 @@ class Soak:
         last = self.samples[-1] if self.samples else {}
         return {"seed": self.seed, "actions": sum(self.counts.values()), "chosen": self.chosen,
                 "by_action": dict(self.counts),
-                "errors": list(self.errors), "warnings": dict(self.warnings),
+                "errors": list(self.errors), "logged_errors": list(self.logged_errors),
+                "warnings": dict(self.warnings),
+                "references": list(self.references),
                 "window_rss_mb": {"start": first.get("window_rss_mb"), "end": last.get("window_rss_mb")},
                 "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
 
@@ -423,13 +480,20 @@ def main(argv=None) -> int:
     window.show()
     window.activateWindow()
     soak = Soak(window, seed=a.seed, big_networks=not a.no_big)
+    warmup = min(a.warmup, a.minutes * 60.0 / 2)
     soak.wait(500)
-    summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every,
+    summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every, reference_at=warmup,
                        on_sample=lambda row: print(json.dumps(row), flush=True))
     ok, how = soak.still_responds()
     summary["still_responds"] = ok
     summary["responds"] = how
-    summary["memory"] = warmed_up(soak.samples, min(a.warmup, a.minutes * 60.0 / 2))
+    summary["memory"] = warmed_up(soak.samples, warmup)
+    if len(soak.references) == 2:
+        a_, b_ = soak.references
+        summary["memory"]["reference_state"] = {
+            k: {"after_warmup": a_[k], "end": b_[k],
+                "growth": round(b_[k] - a_[k], 1) if a_[k] is not None and b_[k] is not None else None}
+            for k in ("window_rss_mb", "training_rss_mb")}
     summary["samples"] = soak.samples
     window.close()
     app.processEvents()
@@ -437,7 +501,7 @@ def main(argv=None) -> int:
     if a.json_out:
         with open(a.json_out, "w") as fh:
             json.dump(summary, fh, indent=1)
-    return 0 if ok and not summary["errors"] else 1
+    return 0 if ok and not summary["errors"] and not summary["logged_errors"] else 1
 
 
 if __name__ == "__main__":

@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write metrics.csv (one row per epoch) and checkpoint.npz here (--headless only)")
     t.add_argument("--json", action="store_true",
                    help="print one JSON object per line on stdout instead of text (--headless only)")
+    t.add_argument("--sharpness", action="store_true",
+                   help="after each epoch, also measure the sharpness λ_max (the largest eigenvalue of "
+                        "the Hessian of the average cost over the first 1,000 training digits); a "
+                        "step is stable on the quadratic model while η·λ_max < 2 (--headless only)")
 
     # ---------------------------------------------------------------- data
     d = sub.add_parser("data", help="download or describe datasets",

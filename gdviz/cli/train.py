@@ -38,7 +38,8 @@ def make_config(args):
 def cmd_train(args) -> int:
     config = make_config(args)
     if not args.headless:
-        extras = [o for o, v in (("--epochs", args.epochs), ("--out", args.out), ("--json", args.json)) if v]
+        extras = [o for o, v in (("--epochs", args.epochs), ("--out", args.out), ("--json", args.json),
+                                 ("--sharpness", getattr(args, "sharpness", False))) if v]
         if extras:
             verb = "applies" if len(extras) == 1 else "apply"
             raise UsageError(f"{', '.join(extras)} only {verb} to training in the terminal: add --headless")
@@ -95,6 +96,7 @@ def train_headless(args, config) -> int:
         print(f"settings: {_describe(config)}, seed {config.seed}; {epochs} epoch{'s' * (epochs != 1)}")
         print(f"before training: test cost {ev0.test_cost:.4f}  test accuracy {100 * ev0.test_accuracy:.2f} %")
 
+    meter = _sharpness_meter(session, dataset) if getattr(args, "sharpness", False) else None
     metrics = _MetricsFile(out_dir / "metrics.csv") if out_dir else None
     ckpt_path = out_dir / "checkpoint.npz" if out_dir else None
     extra = {"dataset": dataset.name}
@@ -109,6 +111,8 @@ def train_headless(args, config) -> int:
                 code = EXIT_DIVERGED
                 break
             row = {**summary, "elapsed_s": elapsed}
+            if meter is not None:
+                row["sharpness"] = meter.estimate(session.net.theta, **SHARPNESS_ACCURACY).lam
             last_ok = {k: summary[k] for k in last_ok}
             if metrics:
                 _writing(metrics.path, session, metrics.write, row)
@@ -118,9 +122,9 @@ def train_headless(args, config) -> int:
             if emit:
                 emit("epoch", **{k: row[k] for k in ("epoch", "step", "train_cost", "train_accuracy",
                                                      "test_cost", "test_accuracy", "samples_per_s",
-                                                     "elapsed_s")})
+                                                     "elapsed_s", "sharpness") if k in row})
             else:
-                print(_epoch_line(row, epochs), flush=True)
+                print(_epoch_line(row, epochs, config.lr), flush=True)
     except KeyboardInterrupt:
         print(f"\ngdviz: interrupted after {session.epoch} complete epoch(s)"
               + (f"; {ckpt_path} holds the last one" if ckpt_path and session.epoch else ""),
@@ -153,6 +157,19 @@ def train_headless(args, config) -> int:
         print(f"done: {n_ep} epoch{'s' * (n_ep != 1)}, {n_st:,} step{'s' * (n_st != 1)} in {elapsed:.1f} s; "
               f"test accuracy {100 * final['test_accuracy']:.2f} %{wrote}")
     return code
+
+
+#: Power-iteration settings of ``--sharpness``: λ_max to ~1e-5 relative (seconds per epoch).
+SHARPNESS_ACCURACY = {"tol": 1e-6, "max_iter": 300}
+
+
+def _sharpness_meter(session, dataset):
+    """A meter of λ_max on the first 1,000 training digits (file order), warm-started epoch to epoch."""
+    from gdviz.training.sharpness import DEFAULT_DIGITS, SharpnessMeter
+
+    c = session.config
+    return SharpnessMeter(session.net.sizes, c.activation, c.cost, dataset.train_images[:DEFAULT_DIGITS],
+                          dataset.train_labels[:DEFAULT_DIGITS])
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -194,12 +211,14 @@ def _describe(config) -> str:
     return f"{config.activation}, {cost}, {rule}, η = {config.lr:g}{batch}"
 
 
-def _epoch_line(row: dict, epochs: int) -> str:
+def _epoch_line(row: dict, epochs: int, lr: float = math.nan) -> str:
     sps = row["samples_per_s"]
     sps_text = f"{round(sps, -3) if sps >= 10_000 else sps:,.0f} samples/s" if math.isfinite(sps) else ""
+    lam = row.get("sharpness")
+    sharp = "" if lam is None else f"λ_max {lam:.4g} (η·λ_max {lr * lam:.2f})  "
     return (f"epoch {row['epoch']}/{epochs}  train cost {row['train_cost']:.4f}  "
             f"test cost {row['test_cost']:.4f}  test accuracy {100 * row['test_accuracy']:.2f} %  "
-            f"{sps_text}").rstrip()
+            f"{sharp}{sps_text}").rstrip()
 
 
 class _JsonLines:

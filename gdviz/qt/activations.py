@@ -3,7 +3,9 @@ digit on show (one bar chart per hidden layer, bars coloured by their value).
 
 Cheap to repaint: one :class:`~gdviz.qt.plot_items.BarsItem` per layer (a few
 fillRects, fixed bounds), static guide lines instead of an axis grid, outward
-axis ticks, so a new example repaints only the bars.
+axis ticks, so a new example repaints only the bars. Pointing at a bar (or
+clicking it) shows that neuron's a = σ(Σ wₖaₖ + b) with its numbers
+(:mod:`gdviz.qt.maths_readout`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
+from gdviz.qt.maths_readout import MathsReadout
+from gdviz.training import explain
 
 N_SHADES = 32  # brushes precomputed along the activation colormap
 
@@ -45,8 +49,6 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         self.canvas = widgets.plot_widget()
         self.canvas.ci.layout.setSpacing(2)
         lay.addWidget(self.canvas, 1)
-        self.status = widgets.status_label()
-        lay.addWidget(self.status)
         self.plots: list[pg.PlotItem] = []
         self.bars: list[plot_items.BarsItem] = []
         self._guides: list = []
@@ -54,7 +56,8 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         cm = colours.sequential_cmap()
         self._colors = [cm.map(v, mode="qcolor") for v in np.linspace(0.12, 1.0, N_SHADES)]
         self._nan_color = QtGui.QColor(colours.BOARD)
-        self.canvas.scene().sigMouseMoved.connect(self._hover)
+        # Pointing at a bar shows its neuron's a = σ(Σ wₖaₖ + b) with the numbers; a click keeps it.
+        self.maths = MathsReadout(self, self.canvas, self._locate, self._describe, self._outline)
 
     # ------------------------------------------------------------------ public
     def render(self, snap) -> None:
@@ -65,6 +68,7 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         acts = [np.asarray(a, dtype=np.float64) for a in snap.example_activations[:-1]]
         self._acts = acts
         if not acts:
+            self.maths.refresh(snap)
             return
         lo, hi = self._range(acts)
         span = hi - lo
@@ -79,6 +83,7 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
             colors = [self._colors[i] if f else self._nan_color
                       for i, f in zip(idx.tolist(), finite.tolist())]
             bar.setData(heights, colors)
+        self.maths.refresh(snap)
 
     # ------------------------------------------------------------------ internals
     def _range(self, acts) -> tuple[float, float]:
@@ -105,7 +110,8 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         words = {"sigmoid": "0 = off, 1 = fully on", "tanh": "from −1 to 1",
                  "relu": "0 = off, no upper limit"}
         self.note.setText(f"Bar height = each neuron's activation a ({activation}: "
-                          f"{words.get(activation, 'its output')}) for the current digit.")
+                          f"{words.get(activation, 'its output')}) for the current digit. "
+                          "Point at a bar for its sum; click to keep it.")
         if not hidden:
             self.empty = self.canvas.addLabel("This network has no hidden layer.",
                                               color=colours.MUTED, size="10pt")
@@ -172,12 +178,26 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
                 for p in self.plots:
                     p.getAxis("left").setTicks([choice, []])
 
-    def _hover(self, pos) -> None:
+    def _locate(self, pos) -> tuple[int, int] | None:
+        """``(hidden layer, neuron)`` of the bar under scene point ``pos`` (layers from 1)."""
         for l, (p, a) in enumerate(zip(self.plots, self._acts), start=1):
             vb = p.getViewBox()
             if vb.sceneBoundingRect().contains(pos):
                 j = int(round(vb.mapSceneToView(pos).x()))
-                if 0 <= j < a.size:
-                    self.status.setText(f"hidden layer {l}, neuron {j}: a = {scales.fmt(a[j])}")
-                    return
-        self.status.setText(" ")
+                return (l, j) if 0 <= j < a.size else None
+        return None
+
+    def _describe(self, snap, key) -> str | None:
+        l, j = key
+        if not (1 <= l < len(snap.sizes) - 1 and 0 <= j < snap.sizes[l]):
+            return None
+        ns = explain.neuron_sum(snap, l - 1, j)
+        equation, largest = ns.lines()
+        return f"{ns.heading}:  {equation}\n{largest}"
+
+    def _outline(self, key):
+        l, j = key
+        if l > len(self.plots):
+            return None
+        lo, hi = self._yspan
+        return self.plots[l - 1].getViewBox(), QtCore.QRectF(j - 0.45, lo, 0.9, hi - lo)

@@ -1,7 +1,8 @@
 """The deeper layers panel: every weight layer after the first, ``W[l]`` of shape
 ``(n_{l+1}, n_l)``, as a matrix heatmap (rows = neurons of the layer, columns =
 inputs from the layer before) with the bias column ``b[l]`` beside it, in the
-diverging colormap with one smoothed symmetric scale and a colour bar."""
+diverging colormap with one smoothed symmetric scale and a colour bar. Pointing at a
+cell (or clicking it) shows its w and −∂C/∂w (:mod:`gdviz.qt.maths_readout`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
+from gdviz.qt.maths_readout import MathsReadout
 from gdviz.qt.mode_panel import ModePanel, board_item, scale_of
-from gdviz.training import theta
+from gdviz.training import explain, theta
 
 __all__ = ["DeeperLayersPanel"]
 
@@ -33,15 +35,14 @@ class DeeperLayersPanel(ModePanel):
         self.canvas = widgets.plot_widget()
         self.canvas.ci.layout.setSpacing(10)
         self._lay.addWidget(self.canvas, 1)
-        self._lay.addWidget(self.status)
         self.plots: list[pg.PlotItem] = []
         self.images: list[tuple[plot_items.HeatImage, plot_items.HeatImage]] = []
         self.bar: pg.ColorBarItem | None = None
         self.empty: pg.LabelItem | None = None
-        self._mats: list[tuple[np.ndarray, np.ndarray]] = []
         self._scale = scales.LevelSmoother()
         self._bar_sync = scales.BarSync()
-        self.canvas.scene().sigMouseMoved.connect(self._hover)
+        # Pointing at a cell shows its w and −∂C/∂w with the numbers; a click keeps it.
+        self.maths = MathsReadout(self, self.canvas, self._locate, self._describe, self._outline)
         self._update_texts()
 
     # ------------------------------------------------------------------ public
@@ -51,18 +52,19 @@ class DeeperLayersPanel(ModePanel):
         if self._check_run(snap) or (not self.plots and self.empty is None):
             self._build(snap.sizes)
         if not self.plots:
+            self.maths.refresh(snap)
             return
         vec = theta.mode_vector(snap, self._mode)
         negate = self._mode == "gradient"
         mats = [theta.layer_views(vec, snap.sizes, l, negate)
                 for l in range(1, len(snap.sizes) - 1)]
-        self._mats = mats
         parts = [a.ravel() for W, b in mats for a in (W, b)]
         m = self._scale.update(scale_of(np.concatenate(parts)))
         for (img_w, img_b), (W, b) in zip(self.images, mats):
             img_w.setImage(W, levels=(-m, m))
             img_b.setImage(b.reshape(-1, 1), levels=(-m, m))
         self._bar_sync.sync(self.bar, m, snap.running)
+        self.maths.refresh(snap)
 
     # ------------------------------------------------------------------ internals
     def _reset_scales(self) -> None:
@@ -141,33 +143,41 @@ class DeeperLayersPanel(ModePanel):
             n_in, n_out = self._sizes[i + 1], self._sizes[i + 2]
             plot_items.fit_view(p.getViewBox(), 0, n_in + self.BIAS_GAP + 1, 0, n_out)
 
-    def _hover(self, pos) -> None:
-        if not self._mats:
-            return
-        sizes = self._sizes
-        n_layers = len(sizes) - 1
+    def _locate(self, pos):
+        """``("w", l, j, k)`` (weight layer l, neuron j, input k) or ``("b", l, j)`` under ``pos``."""
         for i, p in enumerate(self.plots):
             vb = p.getViewBox()
             if not vb.sceneBoundingRect().contains(pos):
                 continue
             q = vb.mapSceneToView(pos)
-            x, y = q.x(), q.y()
-            W, b = self._mats[i]
-            n_out, n_in = W.shape
-            j = int(math.floor(y))
+            n_in, n_out = self._sizes[i + 1], self._sizes[i + 2]
+            j = int(math.floor(q.y()))
             if not 0 <= j < n_out:
-                break
-            l = i + 1
-            who = f"{theta.layer_name(l + 1, n_layers)} neuron {j}"
-            if 0 <= x < n_in:
-                k = int(x)
-                self.status.setText(
-                    f"{who} ← {theta.layer_name(l, n_layers)} neuron {k}: "
-                    f"{widgets.MODE_SYMBOL[self._mode]} = {scales.fmt(W[j, k])}")
-                return
-            if n_in + self.BIAS_GAP <= x < n_in + self.BIAS_GAP + 1:
-                self.status.setText(f"{who}: {widgets.MODE_BIAS_SYMBOL[self._mode]} = "
-                                    f"{scales.fmt(b[j])}")
-                return
-            break
-        self.status.setText(" ")
+                return None
+            if 0 <= q.x() < n_in:
+                return ("w", i + 1, j, int(q.x()))
+            if n_in + self.BIAS_GAP <= q.x() < n_in + self.BIAS_GAP + 1:
+                return ("b", i + 1, j)
+            return None
+        return None
+
+    def _describe(self, snap, key) -> str | None:
+        sizes = snap.sizes
+        l, j = key[1], key[2]
+        if not (1 <= l < len(sizes) - 1 and j < sizes[l + 1]):
+            return None
+        delta = self._mode == "delta"
+        if key[0] == "b":
+            return explain.bias_term(snap, l, j).text(delta)
+        if key[3] >= sizes[l]:
+            return None
+        return explain.weight_term(snap, l, j, key[3]).text(delta)
+
+    def _outline(self, key):
+        l, j = key[1], key[2]
+        if l > len(self.plots):
+            return None
+        vb = self.plots[l - 1].getViewBox()
+        if key[0] == "b":
+            return vb, QtCore.QRectF(self._sizes[l] + self.BIAS_GAP, j, 1, 1)
+        return vb, QtCore.QRectF(key[3], j, 1, 1)

@@ -21,7 +21,9 @@ SHORTCUTS = (
     ("Ctrl+S / Ctrl+O", "save / open a checkpoint"), ("Ctrl+Shift+O", "open a recording"),
     ("Ctrl+Shift+L", "the lesson preset, back to step 0"),
     ("Alt+0", "the live network"), ("Alt+1 … Alt+9", "the teaching views, in the order of their tabs"),
-    ("F5", "presenter mode (large fonts, keys on screen)"), ("Ctrl+Q", "quit"),
+    ("F5", "presenter mode (large fonts, keys on screen)"),
+    ("Click a neuron, bar or weight", "keep its maths with the live numbers shown"),
+    ("Esc", "let go of it"), ("Ctrl+Q", "quit"),
 )
 
 

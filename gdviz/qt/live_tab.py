@@ -1,6 +1,6 @@
 """The "Live network" tab: the five live panels, each in a frame, arranged in
 splitters (first-layer weights over deeper layers | activations over the
-output, the cost and accuracy below)."""
+output, the cost and accuracy below), and their maths cards' one selection."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
 from gdviz.qt.activations import HiddenActivationsPanel
 from gdviz.qt.cost_panel import CostPanel
 from gdviz.qt.deeper_layers import DeeperLayersPanel
+from gdviz.qt.maths_readout import MathsSelection
 from gdviz.qt.output import OutputPanel
 from gdviz.qt.weights import HiddenWeightsPanel
 
@@ -54,6 +55,10 @@ class LiveTab(QSplitter):
         }
         for name, panel in self.panels.items():
             panel.setObjectName(panel.objectName() or name)
+        # The maths cards: one selection at a time (a click elsewhere in the plots or Escape lets go).
+        self.maths = MathsSelection(self)
+        for panel in (self.hidden_weights, self.deeper_layers, self.activations, self.output_panel):
+            self.maths.add(panel.maths)
         self.frames = {name: _framed(p) for name, p in self.panels.items()}
         f = self.frames
 
@@ -82,6 +87,10 @@ class LiveTab(QSplitter):
         for split in (self.left_split, self.right_split, self.top_split, self):
             split.setChildrenCollapsible(False)
             split.setHandleWidth(5)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.maths.watch(self.window())  # Escape there lets go of a kept maths card
 
     def initial_splits(self) -> None:
         """Share the space out as the lesson wants it (call once the tab has its size)."""

@@ -7,7 +7,8 @@ targets and the value row are :mod:`gdviz.qt.style`'s fixed-bounds items (no
 TextItem, no BarGraphItem), the per-frame labels have fixed sizes (a new text
 does not relayout the panel), colours change through the palette and only when
 they change (never ``setStyleSheet`` per frame), and nothing is touched when its
-value did not change.
+value did not change. Pointing at an output (or clicking it) shows its term of the
+cost, (a − y)², with its numbers (:mod:`gdviz.qt.maths_readout`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
-from gdviz.training import theta
+from gdviz.qt.maths_readout import MathsReadout
+from gdviz.training import explain, theta
 
 STRIP_SIZE = 12
 VALUE_PT = 7.5  # the row of output values above the bars
@@ -286,7 +288,6 @@ class OutputPanel(QtWidgets.QWidget):
 
         # ---- pin strip
         pin_head = QtWidgets.QHBoxLayout()
-        # One line for both: the pin hint, replaced by the hover read-out over the charts.
         self.status = widgets.status_label()
         colours.set_color(self.status, colours.MUTED)
         self.status.setText(PIN_HINT)
@@ -307,7 +308,8 @@ class OutputPanel(QtWidgets.QWidget):
         self._group.setExclusive(True)
         self._group.addButton(self.follow, FOLLOW_ID)
         self._group.idClicked.connect(self._clicked)
-        self.canvas.scene().sigMouseMoved.connect(self._hover)
+        # Pointing at an output shows its term of the cost with the numbers; a click keeps it.
+        self.maths = MathsReadout(self, self.canvas, self._locate, self._describe, self._outline)
 
     # ------------------------------------------------------------------ public
     def set_test_digits(self, images, labels, image_shape=None) -> None:
@@ -420,6 +422,7 @@ class OutputPanel(QtWidgets.QWidget):
             colours.set_color(self.answer, colour)
         self.cost.setText(self._cost_html(ce, label, cost))
         self._sync_pin(src)
+        self.maths.refresh(snap)
 
     # ------------------------------------------------------------------ internals
     def _digit_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -500,23 +503,19 @@ class OutputPanel(QtWidgets.QWidget):
         elif k < len(self._strip):
             self.pinRequested.emit(self._strip[k])
 
-    def _hover(self, pos) -> None:
-        snap = self._snap
-        if snap is None:
-            return
-        for p, what in ((self.out_plot, "out"), (self.term_plot, "term")):
+    def _locate(self, pos) -> int | None:
+        """The output (digit) whose bar, in either chart, is under scene point ``pos``."""
+        for p in (self.out_plot, self.term_plot):
             vb = p.getViewBox()
-            if vb.sceneBoundingRect().contains(pos):
+            if self._n_out and vb.sceneBoundingRect().contains(pos):
                 j = int(round(vb.mapSceneToView(pos).x()))
-                if 0 <= j < self._n_out:
-                    a = float(snap.example_activations[-1][j])
-                    yj = 1.0 if j == snap.example_label else 0.0
-                    if snap.cost_name == "ce":
-                        extra = (f", −y ln a = {scales.fmt(-math.log(max(a, 1e-12)))}"
-                                 if yj else ", −y ln a = 0")
-                    else:
-                        extra = f", (a − y)² = {scales.fmt((a - yj) ** 2)}"
-                    self.status.setText(f"output {j}: a = {scales.fmt(a)}, desired y = {yj:g}"
-                                        f"{extra}")
-                    return
-        self.status.setText(PIN_HINT)
+                return j if 0 <= j < self._n_out else None
+        return None
+
+    def _describe(self, snap, j) -> str | None:
+        if not 0 <= j < snap.sizes[-1]:
+            return None
+        return explain.output_term(snap, j).text()
+
+    def _outline(self, j):
+        return self.out_plot.getViewBox(), QtCore.QRectF(j - 0.45, 0.0, 0.9, 1.0)

@@ -27,8 +27,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
 from gdviz.qt.deeper_layers import DeeperLayersPanel
+from gdviz.qt.maths_readout import MathsReadout
 from gdviz.qt.mode_panel import ModePanel, board_item, scale_of
-from gdviz.training import theta
+from gdviz.training import explain, theta
 
 __all__ = ["HiddenWeightsPanel", "DeeperLayersPanel", "ModePanel"]
 
@@ -122,8 +123,8 @@ class HiddenWeightsPanel(ModePanel):
     """One 28×28 picture of weights per first-layer neuron, as a single mosaic image.
 
     ``render(snap)`` shows ``W[0]`` (or −∇C / Δθ for it, see :meth:`setMode`);
-    hovering a pixel shows ``neuron j, pixel (r, c): w = …, bias = …`` in the
-    panel's status line.
+    pointing at a pixel (or a bias bar) shows its ``w`` and ``−∂C/∂w`` in a card
+    (:attr:`maths`), and a click keeps it shown.
     """
 
     def __init__(self, parent=None):
@@ -180,12 +181,11 @@ class HiddenWeightsPanel(ModePanel):
         self._bufs: list[np.ndarray] = []
         self._tiles: np.ndarray | None = None
         self._flip = 0
-        self._W = self._b = None  # what is on screen now, for the hover read-out
         self._broken = False  # NaN/inf on screen (a diverged run)
         self._scale = scales.LevelSmoother()
         self._bar_sync = scales.BarSync()
         self._bias_scale = scales.LevelSmoother(rise=0.5, fall=0.08, tolerance=0.03)
-        self.canvas.scene().sigMouseMoved.connect(self._hover)
+        self.maths = MathsReadout(self, self.canvas, self._locate, self._describe, self._outline)
         self.view.sigResized.connect(self._update_labels)
         self._scrolling = False
         self._label_form = None
@@ -201,7 +201,6 @@ class HiddenWeightsPanel(ModePanel):
         g = self.geometry
         negate = self._mode == "gradient"
         W, b = theta.layer_views(theta.mode_vector(snap, self._mode), snap.sizes, 0, negate)
-        self._W, self._b = W, b
 
         # Tiles: one copy of W into the padded tile buffer, one strided copy into the mosaic.
         self._flip ^= 1
@@ -242,6 +241,7 @@ class HiddenWeightsPanel(ModePanel):
             self._broken = broken
             self.status.setText("Some values are not numbers (training diverged): shown grey."
                                 if broken else " ")
+        self.maths.refresh(snap)
 
     def _fit_bar(self) -> None:
         """Keep the colour bar's numbers in sight: its canvas grows with their axis."""
@@ -393,25 +393,35 @@ class HiddenWeightsPanel(ModePanel):
         self._label_form = form
         self.labels.setTexts([] if form is None else [form.format(j) for j in range(g.n)])
 
-    def _hover(self, pos) -> None:
-        if self.geometry is None or self._W is None:
-            return
-        if not self.view.sceneBoundingRect().contains(pos):
-            self.status.setText(" ")
-            return
+    def _locate(self, pos):
+        """``("w", j, k)`` (neuron j's weight from input k) or ``("b", j)`` under scene point ``pos``."""
+        g = self.geometry
+        if g is None or not self.view.sceneBoundingRect().contains(pos):
+            return None
         p = self.view.mapSceneToView(pos)
-        hit = self.geometry.locate(p.x(), p.y())
+        hit = g.locate(p.x(), p.y())
         if hit is None:
-            self.status.setText(" ")
-            return
-        sym, bsym = widgets.MODE_SYMBOL[self._mode], widgets.MODE_BIAS_SYMBOL[self._mode]
-        j = hit[1]
-        bias = scales.fmt(self._b[j])
+            return None
         if hit[0] == "tile":
-            r, c = hit[2], hit[3]
-            k = r * self.geometry.w + c
-            where = f"pixel ({r}, {c})" if self.geometry.picture else f"input {k}"
-            self.status.setText(f"neuron {j}, {where}: {sym} = {scales.fmt(self._W[j, k])}, "
-                                f"{bsym} = {bias}")
-        else:
-            self.status.setText(f"neuron {j}: {bsym} = {bias}")
+            return ("w", hit[1], hit[2] * g.w + hit[3])
+        return ("b", hit[1])
+
+    def _describe(self, snap, key) -> str | None:
+        n_in, n = snap.sizes[0], snap.sizes[1]
+        delta = self._mode == "delta"
+        if key[0] == "b":
+            return explain.bias_term(snap, 0, key[1]).text(delta) if key[1] < n else None
+        _, j, k = key
+        if j >= n or k >= n_in:
+            return None
+        return explain.weight_term(snap, 0, j, k, self._image_shape).text(delta)
+
+    def _outline(self, key):
+        g = self.geometry
+        if g is None or key[1] >= g.n:
+            return None
+        r0, c0 = g.tile_origin(key[1])
+        if key[0] == "b":
+            return self.view, QtCore.QRectF(c0 - g.tx + g.bx, r0 - g.ty + g.by, g.bw, g.bh)
+        r, c = divmod(key[2], g.w)
+        return self.view, QtCore.QRectF(c0 + c, r0 + r, 1, 1)

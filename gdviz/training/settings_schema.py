@@ -110,10 +110,10 @@ class Validated:
 # ====================================================================== parsing (never raises)
 def _number(value) -> float | int:
     """An int or float from a number or numeric text, else ValueError/TypeError."""
-    if isinstance(value, bool):
-        raise TypeError
     if isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]  # "1e3," reads as a one-item list
+    if isinstance(value, bool):  # (after unwrapping: [True] is no number either)
+        raise TypeError
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("ascii")
     if isinstance(value, str):

@@ -18,6 +18,7 @@ from gdviz.qt.activations import HiddenActivationsPanel  # noqa: E402
 from gdviz.qt.output import OutputPanel, choose_strip  # noqa: E402
 from gdviz.qt.weights import DeeperLayersPanel, HiddenWeightsPanel  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
+from gdviz.training.explain import number  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
 from qt_helpers import assert_drawn as _assert_drawn, trained  # noqa: E402
@@ -46,10 +47,10 @@ def pixels(widget) -> np.ndarray:
 
 
 def hover(panel, view, x: float, y: float) -> str:
-    """Move the mouse to view coordinates (x, y) of ``view``; return the status line."""
+    """Move the mouse to view coordinates (x, y) of ``view``; return the maths card's text."""
     scene_pos = view.mapViewToScene(QtCore.QPointF(x, y))
     view.scene().sigMouseMoved.emit(scene_pos)
-    return panel.status.text()
+    return panel.maths.text()
 
 
 # ============================================================== first layer
@@ -69,8 +70,12 @@ def test_hidden_weights_mosaic_shows_each_neuron(qtbot, tiny):
     g = p.geometry
     r0, c0 = g.tile_origin(3)
     text = hover(p, p.view, c0 + 5.5, r0 + 7.5)
-    assert text.startswith("neuron 3, pixel (7, 5): w = ")
-    assert style.fmt(W[3, 7 * 28 + 5]) in text and f"b = {style.fmt(b[3])}" in text
+    assert text.startswith(f"weight from pixel (7, 5) to hidden layer 1, neuron 3: "
+                           f"w = {number(W[3, 7 * 28 + 5])};")
+    G, _ = style.layer_views(snap.grad, snap.sizes, 0)
+    assert f"−∂C/∂w = {number(-G[3, 7 * 28 + 5], sign=True)}" in text
+    text = hover(p, p.view, c0 + 14, r0 + g.by - g.ty + 0.5)  # its bias bar
+    assert text.startswith(f"bias of hidden layer 1, neuron 3: b = {number(b[3])};")
 
 
 def test_hidden_weights_modes_show_minus_gradient_and_delta(qtbot, tiny):
@@ -151,10 +156,9 @@ def test_deeper_layers_show_each_matrix_and_bias(qtbot, tiny):
     vb = p.plots[1].getViewBox()
     W2, b2 = style.layer_views(snap.theta, snap.sizes, 2)
     text = hover(p, vb, 4.5, 7.5)
-    assert text == (f"the output layer neuron 7 ← hidden layer 2 neuron 4: "
-                    f"w = {style.fmt(W2[7, 4])}")
+    assert text.startswith(f"weight from layer 2, neuron 4 to output 7: w = {number(W2[7, 4])};")
     text = hover(p, vb, 16 + p.BIAS_GAP + 0.5, 2.5)
-    assert text == f"the output layer neuron 2: b = {style.fmt(b2[2])}"
+    assert text.startswith(f"bias of output 2: b = {number(b2[2])};")
 
     p.setMode("gradient")
     G, gb = style.layer_views(snap.grad, snap.sizes, 1)
@@ -185,7 +189,8 @@ def test_output_panel_bars_targets_and_cost(qtbot, tiny):
     qtbot.wait(20)
     assert_drawn(p)
     text = hover(p, p.out_plot.getViewBox(), 3.1, 0.5)
-    assert text.startswith(f"output 3: a = {style.fmt(a[3])}")
+    assert text.startswith(f"output 3: a = {a[3]:.3f}, desired y = {int(snap.example_label == 3)};")
+    assert f"(a − y)² = ({a[3]:.3f} − " in text
 
 
 def test_output_panel_says_cross_entropy(qtbot, tiny):
@@ -242,7 +247,8 @@ def test_hidden_activations_bars(qtbot, tiny):
     assert_drawn(p)
     a1 = snap.example_activations[1]
     text = hover(p, p.plots[1].getViewBox(), 6.0, 0.5)
-    assert text == f"hidden layer 2, neuron 6: a = {style.fmt(a1[6])}"
+    assert text.startswith("hidden layer 2, neuron 6:  a = σ(Σ wₖaₖ + b) = σ(")
+    assert f") = {a1[6]:.3f}\n" in text and "of layer 1" in text
 
 
 # ============================================================== shapes, NaN

@@ -1,12 +1,15 @@
 """A short soak in CI: a seeded random user (benchmarks/soak.py) drives the real window with
 QTest keys and mouse for 90 actions (~25 s) — keys, η typed (bad values too), tabs, presenter mode, network
 sizes, resizes, strokes on the canvas — while the network trains in its own process. Nothing
-may raise, no error dialog may be left, and afterwards the window still answers → with a step."""
+may raise, no error dialog may be left, and afterwards the window still answers → with a step.
+An exception a view caught and logged is reported as a warning (benchmarks/soak.py counts it
+as an error)."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -47,6 +50,8 @@ def test_a_random_user_for_90_actions(qtbot, sample, seed):
         summary = driver.run(float("inf"), max_actions=ACTIONS, sample_every=5.0)
         assert summary["chosen"] == ACTIONS
         assert summary["errors"] == []
+        for text in summary["logged_errors"]:  # caught and logged by a view: shown, not failed on
+            warnings.warn(f"soak: gdviz logged an error: {text[:400]}", stacklevel=1)
         # every kind of action happened
         kinds = {k.split(" ")[0] for k in summary["by_action"]}
         assert {"key", "type", "click", "network", "resize"} <= kinds, summary["by_action"]

@@ -105,7 +105,8 @@ def test_average_cost_and_the_comparison(qtbot, view, tiny):
     assert view.average_cost == pytest.approx(recent.mean())
     np.testing.assert_allclose(view.compare_bars.opts["width"][:2],
                                [view.wishes.cost, recent.mean()])
-    assert view.compare_bars.opts["width"][2] == 0  # no evaluation yet
+    assert snap.last_eval is not None and snap.last_eval.step == 0  # only the untrained network's
+    assert view.compare_bars.opts["width"][2] == pytest.approx(snap.last_eval.train_cost)
     for _ in range(250):  # past the end of an epoch: the session evaluates
         s.train_step()
     snap = s.snapshot()

@@ -156,13 +156,13 @@ def test_accuracy_curve_collects_the_runs_evaluations(qtbot, view, tiny):
     view.set_context(s, tiny)
     for _ in range(25):
         s.train_step()
-    first = s.snapshot()  # carries the evaluations at steps 10 and 20
+    first = s.snapshot()  # carries the evaluations at steps 0 (the untrained network), 10 and 20
     view.render(first)
     for _ in range(10):
         s.train_step()
         view.ingest(s.snapshot())  # while the tab is hidden, the window only ingests
     evals = view.evaluations
-    assert [e.step for e in evals] == [10, 20, 30]
+    assert [e.step for e in evals] == [0, 10, 20, 30]
     gap = accuracy_gap(evals)
     view.render(s.snapshot())
     x, y = view.train_curve.getData()
@@ -173,9 +173,9 @@ def test_accuracy_curve_collects_the_runs_evaluations(qtbot, view, tiny):
     s.reset()
     s.train_step()
     view.render(s.snapshot())
-    assert view.evaluations == ()
+    assert [e.step for e in view.evaluations] == [0]  # only the new run's untrained network
     x, _ = view.train_curve.getData()
-    assert x is None or len(x) == 0
+    assert x is not None and list(x) == [0]
 
 
 def test_a_view_shown_late_starts_from_the_last_evaluation(qtbot, view, tiny):

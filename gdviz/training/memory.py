@@ -1,0 +1,64 @@
+"""Give memory that Python and NumPy have freed back to the system (no Qt).
+
+glibc keeps freed heap memory for reuse; after a large network or view is
+dropped the process can keep hundreds of MB it no longer uses. ``trim_heap``
+calls glibc's ``malloc_trim(0)``, which returns free pages from the whole heap
+(not only its top). Elsewhere (musl, macOS, Windows) it does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+import threading
+
+__all__ = ["resident_mb", "trim_heap", "trim_heap_soon"]
+
+_lock = threading.Lock()
+_trim = None  # glibc's malloc_trim, once found; False when there is none
+
+
+def _malloc_trim():
+    global _trim
+    if _trim is None:
+        _trim = False
+        if sys.platform.startswith("linux"):
+            try:
+                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+                fn = libc.malloc_trim
+                fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+                _trim = fn
+            except (OSError, AttributeError):
+                _trim = False
+    return _trim
+
+
+def trim_heap() -> bool:
+    """Return freed heap pages to the system; True when glibc gave some back."""
+    fn = _malloc_trim()
+    if not fn:
+        return False
+    with _lock:
+        return bool(fn(0))
+
+
+def trim_heap_soon() -> bool:
+    """:func:`trim_heap` in a background thread (the caller never waits for it; one at a time).
+    False when a trim is still running or there is nothing to call."""
+    if not _malloc_trim() or _lock.locked():
+        return False
+    threading.Thread(target=trim_heap, name="gdviz-trim-heap", daemon=True).start()
+    return True
+
+
+def resident_mb(pid: int | str = "self") -> float | None:
+    """The resident set (VmRSS) of process ``pid`` in MB, or None where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
