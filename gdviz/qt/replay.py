@@ -17,10 +17,9 @@ and overlay the cost curves of other runs.
   mode **Compare with the live run** adds the live run the same way;
   **Clear comparisons** removes them.
 
-Threads: everything here runs in the GUI thread. The only object shared with
-the worker is the recorder, through the ``session.recorder`` attribute
-(setting an attribute is atomic; the recorder is thread-safe). To stop, the
-attribute is set to None *before* the recorder is closed.
+Threads: all in the GUI thread. Only the recorder is shared with the worker,
+through ``session.recorder`` (an atomic attribute; the recorder is
+thread-safe), which is set to None *before* the recorder is closed.
 """
 
 from __future__ import annotations
