@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from gdviz.data import load_sample
 from gdviz.qt import checkpoints, colours, health_banner, lesson_recording
 from gdviz.qt import export as export_mod
-from gdviz.qt import lesson_mode
+from gdviz.qt import lesson_mode, recent_files
 from gdviz.qt import replay as replay_mod
 from gdviz.qt import settings as settings_mod
 from gdviz.qt.banner import DivergenceBanner
@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.exporter = export_mod.attach(self, self.replay)
         self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
-        self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
+        self.settings_controller = recent_files.attach(self, self._settings() if restore_settings else None)
         give_keys_back(self)  # Enter/Escape in a field hand Space, → ... back to the window
 
         self.timer = QTimer(self)
