@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gdviz.qt import recent_files
+
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -137,7 +139,7 @@ def make_window(qtbot, tiny, tmp_path):
         win.show()
         qtbot.waitExposed(win)
         qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-        win._test_settings = st.attach(win, qs, data_dir=data_dir or tmp_path / "appdata")
+        win._test_settings = recent_files.attach(win, qs, data_dir=data_dir or tmp_path / "appdata")
         win.settings_controller = win._test_settings  # instead of the window's own (no store)
         made.append(win)
         return win
@@ -265,7 +267,7 @@ def test_without_a_store_nothing_is_written(qtbot, tiny, tmp_path, monkeypatch):
     monkeypatch.setattr(QSettings, "setValue", lambda self, *a: writes.append(a))
     win = MainWindow(tiny)
     qtbot.addWidget(win)
-    ctl = st.attach(win, None, data_dir=tmp_path / "appdata")
+    ctl = recent_files.attach(win, None, data_dir=tmp_path / "appdata")
     try:
         qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
         assert win.save_checkpoint(tmp_path / "c.npz") is not None
