@@ -133,7 +133,7 @@ class CostPanel(QWidget):
         layout.addLayout(bar)
 
         self.graphics = widgets.plot_widget()
-        self.graphics.setMinimumHeight(120)
+        self.graphics.setMinimumHeight(90)
         layout.addWidget(self.graphics, 1)
 
         cp = self.cost_plot = pg.PlotItem()

@@ -5,7 +5,7 @@ cards' one selection."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
 
 from gdviz.qt.activations import HiddenActivationsPanel
@@ -30,14 +30,39 @@ PANEL_TITLES = {
 STABILITY_SHARE = 0.3  # of the bottom row's width (the lesson's chapter on η: 0.45)
 
 
+class PanelFrame(QFrame):
+    """The frame around one live panel. Its minimum height is what the panel needs at the
+    width it has (a word-wrapped note takes more lines when narrow): Qt's box layouts
+    count one line per note, and a splitter would squeeze the panel's plots out of sight."""
+
+    def __init__(self, widget: QWidget):
+        super().__init__()
+        self.setObjectName("PanelFrame")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(widget)
+        self.panel = widget
+        self._width = -1
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        lay = self.panel.layout()
+        if lay is not None and lay.hasHeightForWidth() and self.width() > 0:
+            m = self.contentsMargins()
+            need = lay.minimumHeightForWidth(self.width() - m.left() - m.right()) + m.top() + m.bottom()
+            hint.setHeight(max(hint.height(), need))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.size().width() != self._width:  # another width: another number of lines
+            self._width = event.size().width()
+            self.updateGeometry()
+
+
 def _framed(widget: QWidget) -> QFrame:
-    frame = QFrame()
-    frame.setObjectName("PanelFrame")
-    frame.setFrameShape(QFrame.Shape.StyledPanel)
-    lay = QVBoxLayout(frame)
-    lay.setContentsMargins(0, 0, 0, 0)
-    lay.addWidget(widget)
-    return frame
+    return PanelFrame(widget)
 
 
 class LiveTab(QSplitter):
@@ -113,7 +138,7 @@ class LiveTab(QSplitter):
         top = int(h * 0.68)
         self.setSizes([top, h - top])
         self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
-        self.left_split.setSizes([int(top * 0.6), top - int(top * 0.6)])
+        self.left_split.setSizes([int(top * 0.55), top - int(top * 0.55)])
         self.right_split.setSizes([int(top * 0.36), top - int(top * 0.36)])
         self._share_bottom(STABILITY_SHARE)
 

@@ -34,7 +34,7 @@ LAM = (230, 97, 1)
 LIMIT = (90, 90, 90)
 
 
-def _estimate(meters: dict, key, images, labels, theta, step: int, lr: float):
+def _estimate(meters: dict, cancelled, key, images, labels, theta, step: int, lr: float):
     """Job thread: λ_max at ``theta`` with a meter kept per ``key`` (warm starts); the CPU
     seconds it took."""
     cpu = time.thread_time()
@@ -44,7 +44,9 @@ def _estimate(meters: dict, key, images, labels, theta, step: int, lr: float):
         meters.clear()
         sizes, activation, cost = key[1], key[2], key[3]
         meter = meters[key] = SharpnessMeter(sizes, activation, cost, images, labels)
-    est = meter.estimate(theta, max_iter=60, tol=1e-3, step=step)
+    est = meter.estimate(theta, max_iter=60, tol=1e-3, step=step, cancelled=cancelled)
+    if cancelled():
+        return None  # given up part-way (the window closes): no estimate to keep
     return key, step, est.lam, lr, time.thread_time() - cpu, cold
 
 
@@ -70,7 +72,7 @@ class StabilityMonitor(QtCore.QObject):
         self.cpu_seconds = 0.0  # CPU time of the estimates so far (what the meter costs)
         self.cpu_per_estimate = 0.0  # running average over warm-started estimates (s)
         self._snap = None
-        self._job = ViewJob(functools.partial(_estimate, {}), "gdviz-sharpness")
+        self._job = ViewJob(functools.partial(_estimate, {}), "gdviz-sharpness", pass_cancelled=True)
         self._poll = QtCore.QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._take)

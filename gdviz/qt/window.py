@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from gdviz.data import load_sample
 from gdviz.qt import checkpoints, colours, health_banner, lesson_recording
 from gdviz.qt import export as export_mod
-from gdviz.qt import lesson_mode
+from gdviz.qt import lesson_mode, recent_files
 from gdviz.qt import replay as replay_mod
 from gdviz.qt import settings as settings_mod
 from gdviz.qt.banner import DivergenceBanner
@@ -63,7 +63,7 @@ DEFAULT_SIZE = (1600, 1000)
 class MainWindow(QMainWindow):
     """gdviz's window. ``dataset`` defaults to the embedded sample and
     ``config`` to the lesson's network (784-16-16-10, sigmoid, squared error,
-    η = 3, batch 10). Opens paused, showing the untrained network.
+    η = 1, batch 10). Opens paused, showing the untrained network.
 
     ``last_snapshot`` is the snapshot most recently rendered;
     ``frameRendered(step)`` is emitted (in the GUI thread) after each render.
@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.exporter = export_mod.attach(self, self.replay)
         self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
-        self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
+        self.settings_controller = recent_files.attach(self, self._settings() if restore_settings else None)
         give_keys_back(self)  # Enter/Escape in a field hand Space, → ... back to the window
 
         self.timer = QTimer(self)
