@@ -26,9 +26,9 @@ __all__ = ["StabilityMonitor", "StabilityPanel", "short_words"]
 
 DIGITS = 500  # the first training digits the live meter measures on
 HZ = 1.0  # estimates per second at most
-#: ... and at most this share of one core, measured: an estimate that took 60 ms of CPU
-#: waits 2 s for the next (what the meter may take from training with no spare core).
-DUTY = 0.03
+#: ... and at most this share of one core, measured: after an estimate that took 40 ms of
+#: CPU the next waits 2 s (what the meter may take from training with no spare core).
+DUTY = 0.02
 POLL_MS = 100
 LAM = (230, 97, 1)
 LIMIT = (90, 90, 90)
@@ -234,6 +234,16 @@ class StabilityPanel(QtWidgets.QWidget):
         h = self.monitor.history
         if snap is not None and h.run is not None and h.run[0] == snap.run_id:
             self._lr = float(snap.lr)  # η now: the words compare it, not the η of the estimate
+        elif snap is not None:  # a snapshot the meter does not follow: a recording replayed
+            if self._key != "replay":
+                self._key = "replay"
+                for curve in (self.lam_curve, self.limit_curve, self._ceiling):
+                    curve.setData([], [])
+                self.limit_label.setText("")
+                self.words.setText("λ_max is measured for the live run only.")
+                self.words.setToolTip("")
+                self._colour(True)
+            return
         if self._history_key() != self._key:
             self.redraw()
 
