@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--headless", action="store_true", help="train in the terminal, without a window")
     _add_data_options(t)
     t.add_argument("--preset", choices=PRESET_NAMES, default=None,
-                   help="starting settings: 'lesson' (784-16-16-10 sigmoid, squared error, η=3, batch 10; "
+                   help="starting settings: 'lesson' (784-16-16-10 sigmoid, squared error, η=1, batch 10; "
                         "the default) or 'best'")
     t.add_argument("--hidden", type=_setting("parse_hidden"), default=None, metavar="N,N",
                    help="hidden layer sizes, e.g. 16,16 (empty string: no hidden layer)")

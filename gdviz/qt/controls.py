@@ -570,30 +570,27 @@ class ControlPanel(QWidget):
 
     def reset(self) -> None:
         """Step 0 with the same initial θ (or a new network, if its settings changed)."""
-        if not self.confirm_reset(self.reset):
-            return
-        config = self._network_config()
-        if config is None:
-            return
-        self.show_paused()
-        self.session.reset(config)
-        self.config = config
-        self._network_edited()
-        self.networkChanged.emit()
+        self._restart(self.reset)
 
     def reseed(self) -> None:
         """Step 0 with new random initial weights (and the network settings shown)."""
-        if not self.confirm_reset(self.reseed):
+        self._restart(self.reseed, secrets.randbelow(2**31))
+
+    def _restart(self, again, seed: int | None = None) -> None:
+        """Step 0 with the network settings shown, and a new ``seed`` if given; when the
+        user is asked first, ``again`` runs after the answer."""
+        if not self.confirm_reset(again):
             return
         config = self._network_config()
         if config is None:
             return
-        seed = secrets.randbelow(2**31)
         self.show_paused()
-        if config == self.config:
+        if seed is None:
+            self.session.reset(config)
+        elif config == self.config:
             self.session.reseed(seed)
         else:
             self.session.reset(replace(config, seed=seed))
-        self.config = replace(config, seed=seed)
+        self.config = config if seed is None else replace(config, seed=seed)
         self._network_edited()
         self.networkChanged.emit()

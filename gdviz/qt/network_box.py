@@ -56,7 +56,9 @@ class NetworkBox(QGroupBox):
         self.lesson_button = QPushButton("Lesson preset")
         self.lesson_button.setObjectName("LessonPreset")
         self.lesson_button.setToolTip("The lesson's network in one click: 784-16-16-10, sigmoid, "
-                                      "squared-error cost, η = 3, batches of 10 — then back to step 0")
+                                      "squared-error cost C = Σ(a−y)², η = 1, batches of 10 — then back "
+                                      "to step 0. η = 1 here is η = 2 in Nielsen's book (his cost is "
+                                      "½Σ(a−y)²); on full MNIST it reaches about 94.6 % within 10 epochs")
         self.best_button = QPushButton("Best preset")
         self.best_button.setObjectName("BestPreset")
         self.best_button.setToolTip("The same 784-16-16-10 shape with ReLU, cross-entropy and momentum "

@@ -60,7 +60,25 @@ def set_guide_lines(item: QtWidgets.QGraphicsPathItem, ys, x0: float, x1: float)
     item.setPath(path)
 
 
-class BarsItem(QtWidgets.QGraphicsItem):
+class _FixedItem(QtWidgets.QGraphicsItem):
+    """An item whose bounding rectangle changes only through :meth:`setBounds`."""
+
+    def __init__(self):
+        super().__init__()
+        self._bounds = QtCore.QRectF()
+
+    def setBounds(self, rect: QtCore.QRectF) -> None:
+        """The area the item may cover (data units); set when the view range changes."""
+        rect = QtCore.QRectF(rect)
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = rect
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+
+class BarsItem(_FixedItem):
     """Vertical bars at ``x`` with ``height`` (from 0), one colour each, optional outline.
 
     ``opts["x"]``, ``opts["height"]`` and ``opts["width"]`` hold what is shown (as
@@ -77,14 +95,6 @@ class BarsItem(QtWidgets.QGraphicsItem):
         self._default = QtGui.QColor(color) if color is not None else None
         self._pen = pen
         self._skip_zero = skip_zero  # outlines: draw nothing for zero height
-        self._bounds = QtCore.QRectF()
-
-    def setBounds(self, rect: QtCore.QRectF) -> None:
-        """The area the bars may cover (data units); set when the view range changes."""
-        rect = QtCore.QRectF(rect)
-        if rect != self._bounds:
-            self.prepareGeometryChange()
-            self._bounds = rect
 
     def setPositions(self, x) -> None:
         """Bar centres (data units); heights reset to 0."""
@@ -107,9 +117,6 @@ class BarsItem(QtWidgets.QGraphicsItem):
         self.update()
         return True
 
-    def boundingRect(self) -> QtCore.QRectF:
-        return self._bounds
-
     def paint(self, p, *_args) -> None:
         x, h, w = self.opts["x"], self.opts["height"], self.opts["width"]
         colors, pen = self._colors, self._pen
@@ -129,7 +136,7 @@ class BarsItem(QtWidgets.QGraphicsItem):
                 p.fillRect(r, colors[i])
 
 
-class TextsItem(QtWidgets.QGraphicsItem):
+class TextsItem(_FixedItem):
     """Short texts at points of a view, drawn upright in screen pixels.
 
     One item for many labels (a pyqtgraph TextItem is a QGraphicsTextItem that is
@@ -148,7 +155,6 @@ class TextsItem(QtWidgets.QGraphicsItem):
         self._pos: list[tuple[float, float]] = []
         self._texts: list[str] = []
         self._static: list[QtGui.QStaticText] = []
-        self._bounds = QtCore.QRectF()
 
     @property
     def texts(self) -> list[str]:
@@ -157,12 +163,6 @@ class TextsItem(QtWidgets.QGraphicsItem):
     @property
     def positions(self) -> list[tuple[float, float]]:
         return list(self._pos)
-
-    def setBounds(self, rect: QtCore.QRectF) -> None:
-        rect = QtCore.QRectF(rect)
-        if rect != self._bounds:
-            self.prepareGeometryChange()
-            self._bounds = rect
 
     def setPositions(self, points) -> None:
         self._pos = [(float(x), float(y)) for x, y in points]
@@ -193,9 +193,6 @@ class TextsItem(QtWidgets.QGraphicsItem):
         self._texts, self._static = texts, statics
         self.update()
         return True
-
-    def boundingRect(self) -> QtCore.QRectF:
-        return self._bounds
 
     def paint(self, p, *_args) -> None:
         if not self._static:

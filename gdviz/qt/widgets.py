@@ -13,8 +13,8 @@ from gdviz.qt.fonts import base_font, font, style_axis
 from gdviz.training.theta import MODES, check_mode
 
 __all__ = ["ShortTitle", "MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "heading",
-           "note_label", "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "colour_bar",
-           "ModeSwitch", "header", "panel_layout", "spin_box", "alive", "QuietLabel", "CellsWidget"]
+           "note_label", "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "plot_grid",
+           "colour_bar", "ModeSwitch", "header", "panel_layout", "spin_box", "alive", "QuietLabel", "CellsWidget"]
 
 MODE_LABELS = {"weights": "weights", "gradient": "−∇C", "delta": "Δθ"}
 MODE_TIPS = {
@@ -149,6 +149,21 @@ def fixed_plot(canvas: pg.GraphicsLayoutWidget, bottom: str | None = None, left:
         if label is not None:
             style_axis(plot.getAxis(side), label or None, tick_length=tick_length)
     return plot
+
+
+def plot_grid(canvas: pg.GraphicsLayoutWidget, axes, stretch, *, spacing: int, across: bool = True,
+              tick_length: int = 4) -> tuple[pg.PlotItem, ...]:
+    """:func:`fixed_plot` s in one row (``across``) or one column of ``canvas``: ``axes``
+    names each plot's (bottom, left) axes, ``stretch`` its share of the row or column."""
+    layout = canvas.ci.layout
+    layout.setSpacing(spacing)
+    share = layout.setColumnStretchFactor if across else layout.setRowStretchFactor
+    plots = []
+    for k, (names, part) in enumerate(zip(axes, stretch)):
+        plots.append(fixed_plot(canvas, *names, tick_length=tick_length,
+                                **({"row": 0, "col": k} if across else {"row": k, "col": 0})))
+        share(k, part)
+    return tuple(plots)
 
 
 def colour_bar(label: str = "") -> pg.ColorBarItem:

@@ -191,5 +191,5 @@ def stability_words(lam: float, lr: float) -> tuple[str, bool]:
         return (f"η·λ_max = {lr:.3g} × {lam:.3g} = {prod:.2f} < 2: steps along the sharpest "
                 "direction shrink, training is stable.", True)
     return (f"η·λ_max = {lr:.3g} × {lam:.3g} = {prod:.2f} ≥ 2: along the sharpest direction "
-            "each step overshoots further; the cost bounces or diverges. A smaller η "
-            f"(below {2 / lam:.3g}) would be stable.", False)
+            "each step overshoots further; the cost bounces until training reaches a flatter "
+            f"place, or diverges. A smaller η (below {2 / lam:.3g}) would be stable.", False)

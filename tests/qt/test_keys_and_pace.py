@@ -9,7 +9,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from gdviz.training.config import DEFAULT_PACE
+from gdviz.training.config import DEFAULT_PACE, LESSON
 
 WAIT = 15_000  # ms
 
@@ -78,11 +78,11 @@ def test_escape_in_the_eta_field_puts_back_its_value_and_gives_the_keys_back(qtb
     c = window.controls
     type_into(qtbot, c.lr_edit, "7")
     press(qtbot, Qt.Key.Key_Escape)
-    assert c.lr_edit.text() == "3" and c.config.lr == 3.0
+    assert c.lr_edit.text() == f"{LESSON.lr:g}" and c.config.lr == LESSON.lr
     assert QApplication.focusWidget() is not c.lr_edit
     press(qtbot, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=WAIT)
-    assert window.last_snapshot.lr == 3.0
+    assert window.last_snapshot.lr == LESSON.lr
 
 
 def test_enter_in_the_batch_box_and_the_hidden_field_gives_the_keys_back(qtbot, window):

@@ -16,6 +16,7 @@ def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny
     mon = StabilityMonitor(digits=200)
     panel = StabilityPanel(mon)
     qtbot.addWidget(panel)
+    panel.show()
     mon.set_dataset(tiny)
     for _ in range(5):
         s.train_step()
@@ -27,8 +28,9 @@ def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny
     ref = SharpnessMeter(snap.sizes, "sigmoid", "mse", tiny.train_images[:200],
                          tiny.train_labels[:200]).estimate(snap.theta, tol=1e-8)
     assert lam == pytest.approx(ref.lam, rel=2e-2)
-    assert f"Step 5: λ_max ≈ {lam:.3g}" in panel.words.text()
-    assert "< 2" in panel.words.text() and "stable" in panel.words.text()
+    assert f"Step 5: λ_max ≈ {lam:.3g}" in panel.sentence()
+    assert panel.words.text() == f"η·λ_max = 1.5 × {lam:.3g} = {1.5 * lam:.2f} < 2: stable"
+    assert "training is stable" in panel.sentence()
     x, y = panel.lam_curve.getData()
     assert list(x) == [5.0] and y[0] == pytest.approx(lam)
     mon.shutdown()
@@ -39,12 +41,14 @@ def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot
     mon = StabilityMonitor(digits=200)
     panel = StabilityPanel(mon)
     qtbot.addWidget(panel)
+    panel.show()
     mon.set_dataset(tiny)
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(s.snapshot())
     _, lam, _ = mon.history.last()
     assert 8.0 * lam >= 2  # the untrained network: λ_max ≈ 0.7
-    assert "≥ 2" in panel.words.text() and f"below {2 / lam:.3g}" in panel.words.text()
+    assert "≥ 2: unstable" in panel.words.text() and f"η < {2 / lam:.3g}" in panel.words.text()
+    assert f"below {2 / lam:.3g}" in panel.sentence()
     s.reset()
     s.train_step()
     with qtbot.waitSignal(mon.updated, timeout=30000):

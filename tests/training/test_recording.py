@@ -170,7 +170,7 @@ def test_settings_changes_are_recorded(tmp_path, tiny):
     rec.close()
     with open_recording(path) as r:
         assert r.settings_changes == ((40, {"lr": 0.5}),)
-        assert r.settings_at(39).lr == 3.0 and r.settings_at(40).lr == 0.5
+        assert r.settings_at(39).lr == CFG.lr and r.settings_at(40).lr == 0.5
         assert r.theta_steps.tolist() == [0, 40]  # K = 64: θ at the start, and the last one
 
 
@@ -238,7 +238,7 @@ def test_snapshot_at_gives_what_the_panels_need(tmp_path, tiny):
         assert [a.shape for a in snap.example_activations] == [(16,), (16,), (10,)]
         # Δθ is the average step over the last K steps; −Δθ/η the average gradient (plain SGD)
         assert np.allclose(snap.delta, (thetas[120] - thetas[100]) / 20)
-        assert np.allclose(snap.grad, -snap.delta / 3.0)
+        assert np.allclose(snap.grad, -snap.delta / CFG.lr)
         later = r.snapshot_at(150, tiny, since=130, run_id=7)
         assert np.array_equal(later.new_steps, np.arange(131, 151))
         assert r.snapshot_at(140, since=150).new_steps.size == 0

@@ -148,10 +148,7 @@ class DrawView(LessonView):
         # its size hint must not make the tab scroll: it takes the room that is left
         self.plot_canvas.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
                                        QtWidgets.QSizePolicy.Policy.Ignored)
-        self.out_plot = self.plot_canvas.addPlot()
-        style.fixed_view(self.out_plot.getViewBox())
-        self.out_plot.hideButtons()
-        self.out_plot.setMenuEnabled(False)
+        self.out_plot = style.fixed_plot(self.plot_canvas)
         self.out_plot.setXRange(-0.7, 9.7, padding=0)
         self.out_plot.setYRange(-0.04, 1.12, padding=0)
         self.out_plot.showGrid(y=True, alpha=0.15)

@@ -153,25 +153,14 @@ class ExampleCostView(LessonView):
         grid.addLayout(digit_box, 0, 0, 2, 1)
 
         self.left_canvas = style.plot_widget()
-        self.left_canvas.ci.layout.setSpacing(3)
-        self.out_plot = self.left_canvas.addPlot(row=0, col=0)
-        self.term_plot = self.left_canvas.addPlot(row=1, col=0)
-        self.wish_plot = self.left_canvas.addPlot(row=2, col=0)
+        self.out_plot, self.term_plot, self.wish_plot = style.plot_grid(
+            self.left_canvas, (("", "output a"), ("", "(a − y)²"), ("output neuron (digit)", "−∂C/∂a")),
+            (3, 3, 4), spacing=3, across=False)
         for p in (self.out_plot, self.term_plot, self.wish_plot):
-            style.fixed_view(p.getViewBox())
-            p.hideButtons()
             p.setXRange(-0.7, 9.7, padding=0)
             p.getAxis("left").setWidth(52)
-            style.style_axis(p.getAxis("bottom"))
             p.getAxis("bottom").setTicks([[(j, str(j)) for j in range(10)], []])
             p.showGrid(y=True, alpha=0.15)
-        self.left_canvas.ci.layout.setRowStretchFactor(0, 3)
-        self.left_canvas.ci.layout.setRowStretchFactor(1, 3)
-        self.left_canvas.ci.layout.setRowStretchFactor(2, 4)
-        style.style_axis(self.out_plot.getAxis("left"), "output a")
-        style.style_axis(self.term_plot.getAxis("left"), "(a − y)²")
-        style.style_axis(self.wish_plot.getAxis("left"), "−∂C/∂a")
-        style.style_axis(self.wish_plot.getAxis("bottom"), "output neuron (digit)")
         self.out_plot.setTitle("outputs a (bars) · what they should be, y (dashed)",
                                size="8.5pt", color=style.MUTED)
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
@@ -217,11 +206,7 @@ class ExampleCostView(LessonView):
         self.cmp_canvas = style.plot_widget()
         self.cmp_canvas.setMinimumHeight(84)
         self.cmp_canvas.setMaximumHeight(150)
-        self.cmp_plot = self.cmp_canvas.addPlot()
-        style.fixed_view(self.cmp_plot.getViewBox())
-        self.cmp_plot.hideButtons()
-        style.style_axis(self.cmp_plot.getAxis("left"))
-        style.style_axis(self.cmp_plot.getAxis("bottom"), "cost C")
+        self.cmp_plot = style.fixed_plot(self.cmp_canvas, "cost C", "")
         self.cmp_plot.getAxis("left").setWidth(140)
         self.cmp_plot.setYRange(-0.5, 2.5, padding=0)
         self.cmp_plot.showGrid(x=True, alpha=0.15)
@@ -250,16 +235,11 @@ class ExampleCostView(LessonView):
                                        wrap=True)
         right_bottom.addWidget(style.QuietLabel(self.back_head))
         self.back_canvas = style.plot_widget()
-        self.back_canvas.ci.layout.setSpacing(2)
-        self.contrib_plot = self.back_canvas.addPlot(row=0, col=0)
-        self.hidden_plot = self.back_canvas.addPlot(row=1, col=0)
-        self.back_canvas.ci.layout.setRowStretchFactor(0, 5)
-        self.back_canvas.ci.layout.setRowStretchFactor(1, 3)
+        self.contrib_plot, self.hidden_plot = style.plot_grid(
+            self.back_canvas, (("", "output (digit)"), ("neuron of the last hidden layer", "sum")), (5, 3),
+            spacing=2, across=False)
         for p in (self.contrib_plot, self.hidden_plot):
-            style.fixed_view(p.getViewBox())
-            p.hideButtons()
             p.getAxis("left").setWidth(52)
-            style.style_axis(p.getAxis("bottom"))
         self.hidden_plot.setXLink(self.contrib_plot)
         vb = self.contrib_plot.getViewBox()
         vb.invertY(True)
@@ -271,7 +251,6 @@ class ExampleCostView(LessonView):
         self._contrib_board = board
         self.contrib_plot.addItem(board)
         self.contrib_plot.addItem(self.contrib_image)
-        style.style_axis(self.contrib_plot.getAxis("left"), "output (digit)")
         self.contrib_plot.getAxis("left").setTicks([[(j + 0.5, str(j)) for j in range(10)], []])
         self.contrib_plot.setYRange(0, 10, padding=0)
         self.contrib_plot.setToolTip(
@@ -289,8 +268,6 @@ class ExampleCostView(LessonView):
         self.hidden_bars.setPositions(np.arange(16) + 0.5)
         self.hidden_plot.addItem(self.hidden_bars, ignoreBounds=True)
         self.hidden_plot.addLine(y=0, pen=pg.mkPen(style.FOREGROUND, width=1))
-        style.style_axis(self.hidden_plot.getAxis("left"), "sum")
-        style.style_axis(self.hidden_plot.getAxis("bottom"), "neuron of the last hidden layer")
         self.hidden_plot.setToolTip(
             "Each column of the matrix above added up: what all ten outputs together want from "
             "each hidden neuron, −∂C/∂a of that neuron. Backpropagation passes these wishes on "

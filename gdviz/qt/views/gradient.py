@@ -53,15 +53,13 @@ def power_label(k: int) -> str:
     return "1" if k == 0 else "10" + str(int(k)).translate(_SUPERSCRIPT)
 
 
-def _side_by_side(canvas, spacing: int, stretch: tuple[int, int], axes, tick_length: int = 4):
-    """Two fixed plots in one row of ``canvas``, widths in the ratio ``stretch``;
-    ``axes`` names each plot's (bottom, left) axes."""
-    canvas.ci.layout.setSpacing(spacing)
-    plots = tuple(style.fixed_plot(canvas, *names, tick_length=tick_length, row=0, col=col)
-                  for col, names in enumerate(axes))
-    for col, k in enumerate(stretch):
-        canvas.ci.layout.setColumnStretchFactor(col, k)
-    return plots
+def _plots_below(lay, min_height: int, stretch: int, title: str, tip: str):
+    """A heading and, under it, a plot canvas (returned) in ``lay``."""
+    lay.addWidget(style.heading(title, tip, wrap=True))
+    canvas = style.plot_widget()
+    canvas.setMinimumHeight(min_height)
+    lay.addWidget(canvas, stretch)
+    return canvas
 
 
 class GradientView(LessonView):
@@ -143,30 +141,24 @@ class GradientView(LessonView):
         split.setStretchFactor(0, 11)
         split.setStretchFactor(1, 10)
 
-        rl.addWidget(style.heading(
-            "How big are the components? All of them, largest first",
+        self.size_canvas = _plots_below(
+            rl, 150, 4, "How big are the components? All of them, largest first",
             "Left: the size |∂C/∂θᵢ| of every component of −∇C, sorted from the largest to the "
             "smallest (log scale: each grid line is 10 times smaller). Right: how many components "
-            "have each size. The bottom row '0' holds the components that are exactly zero.", wrap=True))
-        self.size_canvas = style.plot_widget()
-        self.size_canvas.setMinimumHeight(150)
+            "have each size. The bottom row '0' holds the components that are exactly zero.")
         self._build_size_plots()
-        rl.addWidget(self.size_canvas, 4)
         self.zeros_text = style.note_label(" ", size=8.5)
         self.zeros_text.setStyleSheet(f"color: {style.FOREGROUND};")
         self.zeros_text.setTextFormat(QtCore.Qt.TextFormat.RichText)
         rl.addWidget(style.QuietLabel(self.zeros_text))
 
-        rl.addWidget(style.heading(
-            "How long is the step? |∇C| over time and by layer",
+        self.norm_canvas = _plots_below(
+            rl, 110, 3, "How long is the step? |∇C| over time and by layer",
             "Left: the length of the whole gradient vector at each step shown while this tab was "
             "open. Right: the length of its part in each weight matrix W and bias vector b. "
             "W0 connects the pixels to hidden layer 1, W1 hidden 1 to hidden 2, W2 hidden 2 to "
-            "the outputs.", wrap=True))
-        self.norm_canvas = style.plot_widget()
-        self.norm_canvas.setMinimumHeight(110)
+            "the outputs.")
         self._build_norm_plots()
-        rl.addWidget(self.norm_canvas, 3)
 
         rl.addWidget(style.heading(
             "The ten changes that matter most right now",
@@ -246,8 +238,8 @@ class GradientView(LessonView):
 
     # ================================================================== building
     def _build_size_plots(self) -> None:
-        p, h = self.sorted_plot, self.hist_plot = _side_by_side(
-            self.size_canvas, 0, (3, 1), (("rank (1 = largest)", "|∂C/∂θᵢ|"), ("how many", "")))
+        p, h = self.sorted_plot, self.hist_plot = style.plot_grid(
+            self.size_canvas, (("rank (1 = largest)", "|∂C/∂θᵢ|"), ("how many", "")), (3, 1), spacing=0)
         for plot in (p, h):
             plot.showGrid(y=True, alpha=0.18)
         h.getAxis("left").setStyle(showValues=False)
@@ -278,8 +270,8 @@ class GradientView(LessonView):
                                   "Grey bar: the components that are exactly zero.")
 
     def _build_norm_plots(self) -> None:
-        p, b = self.norm_plot, self.layer_plot = _side_by_side(
-            self.norm_canvas, 8, (3, 2), (("step", "|∇C|"), ("", "length")), tick_length=5)
+        p, b = self.norm_plot, self.layer_plot = style.plot_grid(
+            self.norm_canvas, (("step", "|∇C|"), ("", "length")), (3, 2), spacing=8, tick_length=5)
         for plot in (p, b):
             plot.getAxis("left").setWidth(50)
         p.setDownsampling(auto=True, mode="peak")

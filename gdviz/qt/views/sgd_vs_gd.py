@@ -418,6 +418,8 @@ class SgdVsGdView(LessonView):
         if sizes is None or len(sizes) < 2:
             return
         n_in, n1 = sizes[0], sizes[1]
+        if c.batch.size != self.snap.n_params or c.full.size != self.snap.n_params:
+            return  # computed for the network before a change of shape: its result is on its way
         if self.neuron_spin.maximum() != n1 - 1:
             self.neuron_spin.setMaximum(n1 - 1)
         Wb, _ = style.layer_views(c.batch, sizes, 0, negate=True)
