@@ -51,6 +51,8 @@ class PanelFrame(QFrame):
         if lay is not None and lay.hasHeightForWidth() and self.width() > 0:
             m = self.contentsMargins()
             need = lay.minimumHeightForWidth(self.width() - m.left() - m.right()) + m.top() + m.bottom()
+            # (less what the panel leaves out of its own minimum: a part that gives way)
+            need -= max(0, lay.totalMinimumSize().height() - self.panel.minimumSizeHint().height())
             hint.setHeight(max(hint.height(), need))
         return hint
 

@@ -322,6 +322,13 @@ class OutputPanel(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._fit_pin_box()
 
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        """Without the pin strip: a splitter may squeeze the panel until the strip gives way."""
+        hint = super().minimumSizeHint()
+        if self.pin_box.isVisibleTo(self):
+            hint.setHeight(hint.height() - self.pin_box.sizeHint().height() - self.layout().spacing())
+        return hint
+
     def _fit_pin_box(self) -> None:
         """Show the pin strip only where the digit, the answer and the cost keep their room."""
         lay = self.layout()
