@@ -99,12 +99,11 @@ class ControlPanel(QWidget):
     calls one of its command methods. ``config`` is what the controls have
     asked for (the session applies it at its next mini-batch).
 
-    Signals (GUI thread only): ``statusMessage(str)`` for the status bar;
-    ``networkChanged()`` after a Reset/New seed that may change the layers.
+    Signals (GUI thread only): ``statusMessage(str)`` for the status bar,
+    ``presetRequested(name)`` from the preset buttons.
     """
 
     statusMessage = Signal(str)
-    networkChanged = Signal()
     presetRequested = Signal(str)  # "lesson" or "best"
 
     #: Asked before any reset with the function that does it: True to reset now, False when it
@@ -369,9 +368,6 @@ class ControlPanel(QWidget):
             self._end_fast_forward()
         self._update_run_text()
 
-    def toggle_run(self) -> None:
-        self.run_action.toggle()
-
     def run(self) -> None:
         """Start training (whatever the button shows)."""
         self._set_run_button(True)
@@ -568,6 +564,16 @@ class ControlPanel(QWidget):
         """True when a reset may happen now (see ``reset_guard``)."""
         return self.reset_guard is None or bool(self.reset_guard(proceed))
 
+    def reset_to(self, config: TrainConfig, again) -> bool:
+        """Step 0 with ``config``, shown, paused; False when a recording asks first (then ``again`` follows)."""
+        if not self.confirm_reset(again):
+            return False
+        self.show_paused()
+        self.session.pause()
+        self.session.reset(config)
+        self.set_config(config)
+        return True
+
     def reset(self) -> None:
         """Step 0 with the same initial θ (or a new network, if its settings changed)."""
         self._restart(self.reset)
@@ -579,10 +585,7 @@ class ControlPanel(QWidget):
     def _restart(self, again, seed: int | None = None) -> None:
         """Step 0 with the network settings shown, and a new ``seed`` if given; when the
         user is asked first, ``again`` runs after the answer."""
-        if not self.confirm_reset(again):
-            return
-        config = self._network_config()
-        if config is None:
+        if not self.confirm_reset(again) or (config := self._network_config()) is None:
             return
         self.show_paused()
         if seed is None:
@@ -593,4 +596,3 @@ class ControlPanel(QWidget):
             self.session.reset(replace(config, seed=seed))
         self.config = config if seed is None else replace(config, seed=seed)
         self._network_edited()
-        self.networkChanged.emit()

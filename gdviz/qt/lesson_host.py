@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gdviz.training.analysis import dataset_kind
 from gdviz.training.config import TrainConfig
 
 __all__ = ["LessonHost"]
@@ -35,8 +36,8 @@ class LessonHost:
 
     @property
     def dataset_name(self) -> str:
-        ds = self.window.session.dataset
-        return "sample" if "sample" in ds.name.lower() else "mnist"
+        """What the window trains on: "sample", "mnist", or another dataset's own name."""
+        return dataset_kind(self.window.session.dataset.name)[0]
 
     # what the chapter changes
     def use_dataset(self, name: str) -> None:
@@ -54,21 +55,18 @@ class LessonHost:
         self.window.controls.run()
 
     def apply_config(self, config: TrainConfig, *, reset: bool) -> None:
-        """Show ``config`` in the controls and send it: from step 0 when ``reset``."""
+        """Show ``config`` in the controls and send it: from step 0 when ``reset`` (a
+        recording asks first, as for any reset)."""
         c = self.window.controls
+        if reset:
+            c.reset_to(config, lambda: self.apply_config(config, reset=True))
+            return
         old = c.config
         c.set_config(config)
-        session = self.window.session
-        if reset:
-            session.reset(config)
-            c.config = config
-            c.networkChanged.emit()
-            return
         if config.lr != old.lr:
-            session.set_lr(config.lr)
+            self.window.session.set_lr(config.lr)
         if config.batch_size != old.batch_size:
-            session.set_batch_size(config.batch_size)
-        c.config = config
+            self.window.session.set_batch_size(config.batch_size)
 
     def set_pace(self, steps_per_second: float) -> None:
         """0 = as fast as possible (shown in the pace box, remembered as the watch pace)."""

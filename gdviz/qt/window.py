@@ -328,15 +328,11 @@ class MainWindow(QMainWindow):
 
     def apply_preset(self, name: str) -> None:
         """Set a named configuration (``PRESETS``) and go back to step 0, paused."""
-        if not self.controls.confirm_reset(lambda: self.apply_preset(name)):
-            return
         cur = self.session.config
         config = replace(PRESETS[name], seed=cur.seed, steps_per_second=cur.steps_per_second,
                          eval_every=cur.eval_every)
-        self.controls.show_paused()
-        self.session.pause()
-        self.session.reset(config)
-        self.controls.set_config(config)
+        if not self.controls.reset_to(config, lambda: self.apply_preset(name)):
+            return
         self.controls.show_message(
             f"{name.capitalize()} preset: {'-'.join(map(str, config.sizes()))}, {config.activation}, "
             f"{config.cost}, {config.optimizer}, η = {config.lr:g}, batch {config.batch_size}; back at step 0.")

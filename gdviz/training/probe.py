@@ -13,9 +13,9 @@ import threading
 
 import numpy as np
 
-from gdviz.core import Network, count_parameters, parameter_layout, to_unit
+from gdviz.core import Network, parameter_layout, to_unit
 
-__all__ = ["network_for", "network_of", "to_unit", "parameter_layout", "count_parameters"]
+__all__ = ["network_for", "network_of", "parameter_layout", "to_unit"]
 
 _local = threading.local()
 _KEEP = 2  # shapes kept per thread: switching back and forth does not rebuild
@@ -40,7 +40,3 @@ def network_for(snap) -> Network:
     """This thread's network of a snapshot's shape (``snap.sizes``, ``.activation``, ``.cost_name``)."""
     return network_of(snap.sizes, snap.activation, snap.cost_name)
 
-
-def unit_images(images: np.ndarray) -> np.ndarray:
-    """uint8 images (n, 784) → float32 activations in [0, 1]."""
-    return to_unit(images)
