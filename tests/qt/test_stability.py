@@ -11,12 +11,20 @@ from gdviz.training.session import TrainingSession
 from gdviz.training.sharpness import SharpnessMeter
 
 
-def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny):
-    s = TrainingSession(tiny, TrainConfig(lr=1.5))
+@pytest.fixture
+def meter(qtbot, tiny):
+    """``(monitor, panel)``: a monitor on 200 digits of ``tiny`` and the panel showing it."""
     mon = StabilityMonitor(digits=200)
     panel = StabilityPanel(mon)
     qtbot.addWidget(panel)
     mon.set_dataset(tiny)
+    yield mon, panel
+    mon.shutdown()
+
+
+def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny, meter):
+    s = TrainingSession(tiny, TrainConfig(lr=1.5))
+    mon, panel = meter
     for _ in range(5):
         s.train_step()
     snap = s.snapshot()
@@ -31,15 +39,11 @@ def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny
     assert "< 2" in panel.words.text() and "stable" in panel.words.text()
     x, y = panel.lam_curve.getData()
     assert list(x) == [5.0] and y[0] == pytest.approx(lam)
-    mon.shutdown()
 
 
-def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot, tiny):
+def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot, tiny, meter):
     s = TrainingSession(tiny, TrainConfig(lr=8.0))
-    mon = StabilityMonitor(digits=200)
-    panel = StabilityPanel(mon)
-    qtbot.addWidget(panel)
-    mon.set_dataset(tiny)
+    mon, panel = meter
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(s.snapshot())
     _, lam, _ = mon.history.last()
@@ -50,7 +54,6 @@ def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(s.snapshot())
     assert len(mon.history) == 1  # the history of the new run only
-    mon.shutdown()
 
 
 def test_disabled_monitor_computes_nothing(qtbot, tiny):
