@@ -16,7 +16,7 @@ import pytest
 
 from gdviz import cli
 from gdviz.cli import PRESET_NAMES, main
-from gdviz.training.config import PRESETS
+from gdviz.training.config import LESSON, PRESETS
 from gdviz.training.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ def test_train_json_learns_and_writes_outputs(tmp_path, capsys):
     assert kinds == ["start", "epoch", "epoch", "done"]
     start, e1, e2, done = events
     assert start["parameters"] == 13_002 and start["sizes"] == [784, 16, 16, 10]
-    assert (start["activation"], start["cost"], start["lr"], start["batch_size"]) == ("sigmoid", "mse", 3.0, 10)
+    assert (start["activation"], start["cost"], start["lr"], start["batch_size"]) == ("sigmoid", "mse", LESSON.lr, 10)
     for e in (e1, e2):
         assert set(e) >= {"event", "epoch", "step", "train_cost", "test_cost", "test_accuracy",
                           "samples_per_s", "elapsed_s"}
@@ -72,7 +72,7 @@ def test_train_json_learns_and_writes_outputs(tmp_path, capsys):
 
     ck = load_checkpoint(out / "checkpoint.npz")
     assert ck.sizes == (784, 16, 16, 10) and ck.step == 1600 and ck.epoch == 2
-    assert ck.config.seed == 1 and ck.config.lr == 3.0
+    assert ck.config.seed == 1 and ck.config.lr == LESSON.lr
     assert ck.extra["dataset"] == "sample"
 
 

@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--headless", action="store_true", help="train in the terminal, without a window")
     _add_data_options(t)
     t.add_argument("--preset", choices=PRESET_NAMES, default=None,
-                   help="starting settings: 'lesson' (784-16-16-10 sigmoid, squared error, η=3, batch 10; "
+                   help="starting settings: 'lesson' (784-16-16-10 sigmoid, squared error, η=1, batch 10; "
                         "the default) or 'best'")
     t.add_argument("--hidden", type=_setting("parse_hidden"), default=None, metavar="N,N",
                    help="hidden layer sizes, e.g. 16,16 (empty string: no hidden layer)")
@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "steps; default: about 100 frames)")
     x.add_argument("--step", type=_count("the step"), default=None, metavar="N", help="the step to draw (--png)")
     x.add_argument("--panel", default=None, metavar="NAME",
-                   help="save only this panel (--png): hidden_weights, deeper_layers, activations, output, cost")
+                   help="save only this panel (--png): hidden_weights, deeper_layers, activations, output, "
+                        "cost, stability")
     x.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
                    help="window size in pixels for --png (default 1600x1000)")
     return parser

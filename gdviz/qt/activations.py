@@ -33,7 +33,7 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         colours.apply_pyqtgraph_defaults()
-        self.setMinimumSize(320, 170)
+        self.setMinimumWidth(300)
         self._snap = None
         self._sizes = None
         self._activation = None
@@ -48,6 +48,7 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         lay.addWidget(self.note)
         self.canvas = widgets.plot_widget()
         self.canvas.ci.layout.setSpacing(2)
+        self.canvas.setMinimumHeight(72)  # (the panel's minimum: this, the title and the note)
         lay.addWidget(self.canvas, 1)
         self.plots: list[pg.PlotItem] = []
         self.bars: list[plot_items.BarsItem] = []

@@ -6,6 +6,7 @@ none yet. ``screenshot`` works offscreen (``QT_QPA_PLATFORM=offscreen``).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -72,6 +73,10 @@ def run_app(data: str = "sample", data_dir=None, config=None, pace: float | None
     if pace is not None:
         window.controls.set_pace(pace)
     window.show()
+    if os.environ.get("GDVIZ_BENCH"):  # benchmarks/bench_user.py drives the window
+        from gdviz.qt.probe_driver import attach
+
+        attach(window)
     app.aboutToQuit.connect(window.shutdown)
     if problem == "download":
         window.use_full_mnist()

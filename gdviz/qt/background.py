@@ -17,6 +17,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from gdviz.training.priority import JOB_NICE, yield_cpu
+
 
 class LatestJob:
     """Runs ``fn(*args)`` in a background thread, newest request only.
@@ -69,6 +71,7 @@ class LatestJob:
         return self._stopping or self._request is not None
 
     def _loop(self) -> None:
+        yield_cpu(JOB_NICE)  # the GUI thread's frames come first
         while not self._stopping:
             self._wake.wait()
             self._wake.clear()

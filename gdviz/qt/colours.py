@@ -16,6 +16,7 @@ from PySide6 import QtGui, QtWidgets
 from gdviz import palette
 from gdviz.palette import *  # noqa: F403 - the colours, re-exported for the panels
 from gdviz.palette import BACKGROUND, DIVERGING_HEX, FOREGROUND, MUTED, SEQUENTIAL_HEX
+from gdviz.qt import axis_fit
 
 __all__ = ["diverging_cmap", "sequential_cmap", "ink_lut", "apply_pyqtgraph_defaults", "argb_table",
            "set_color", *palette.__all__]
@@ -56,6 +57,7 @@ def apply_pyqtgraph_defaults() -> None:
     """Global pyqtgraph options for the whole app (idempotent)."""
     pg.setConfigOptions(antialias=False, useOpenGL=False, imageAxisOrder="row-major",
                         background=BACKGROUND, foreground=FOREGROUND)
+    axis_fit.install()  # tick labels that do not overlap, titles that fit their axis
 
 
 def argb_table(cmap: pg.ColorMap | None = None, rgba: np.ndarray | None = None) -> np.ndarray:

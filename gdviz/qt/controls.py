@@ -15,14 +15,10 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QPushButton,
-    QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QSizePolicy,
     QSpinBox,
     QToolButton,
@@ -42,6 +38,7 @@ from gdviz.qt.control_values import (
     slider_to_lr,
 )
 from gdviz.qt.lr_box import LearningRateBox
+from gdviz.qt.network_box import NetworkBox, combo as _combo
 from gdviz.training import (
     LR_MAX,
     LR_MIN,
@@ -77,10 +74,6 @@ SPEEDS: tuple[tuple[str, float], ...] = (
 #: Biggest hidden layer the window accepts (the panels draw one image per neuron).
 MAX_HIDDEN = 1024
 
-ACTIVATION_TITLES = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU"}
-COST_TITLES = {"mse": "squared error", "ce": "cross-entropy"}
-COST_TIPS = {"mse": "C = Σⱼ (aⱼ − yⱼ)², sigmoid outputs (the lesson's cost)",
-             "ce": "C = −Σⱼ yⱼ ln aⱼ with softmax outputs"}
 OPTIMIZER_TITLES = {
     "gd": "Gradient descent (all data)",
     "sgd": "Mini-batch SGD",
@@ -97,15 +90,6 @@ QToolButton#RunButton[running="true"]:hover { background: #e8952a; }
 QLabel#ControlMessage[error="true"] { color: #b2182b; }
 QLabel#Hints { color: #6b6b6b; }
 """
-
-
-
-def _combo() -> QComboBox:
-    """A combo box as wide as its current choice needs, not its longest one (the dock stays narrow)."""
-    box = QComboBox()
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(15)
-    return box
 
 
 class ControlPanel(QWidget):
@@ -261,47 +245,15 @@ class ControlPanel(QWidget):
         outer.addWidget(box)
 
         # ---- network (applied on Reset)
-        box = QGroupBox("Network (applied on Reset)")
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.hidden_edit = QLineEdit()
-        self.hidden_edit.setObjectName("HiddenLayers")
-        self.hidden_edit.setToolTip("Neurons per hidden layer, comma separated (e.g. 16,16 or 30); "
-                                    "empty = no hidden layer")
+        box = NetworkBox()
+        self.network_box = box
+        self.hidden_edit, self.activation_combo, self.cost_combo = box.hidden_edit, box.activation_combo, box.cost_combo
+        self.network_label, self.lesson_button, self.best_button = box.network_label, box.lesson_button, box.best_button
         self.hidden_edit.textChanged.connect(self._network_edited)
-        form.addRow("Hidden", self.hidden_edit)
-        self.activation_combo = _combo()
-        from gdviz.core import ACTIVATIONS, COSTS
-
-        for key in ACTIVATIONS:
-            self.activation_combo.addItem(ACTIVATION_TITLES.get(key, key), key)
         self.activation_combo.currentIndexChanged.connect(self._network_edited)
-        form.addRow("Activation", self.activation_combo)
-        self.cost_combo = _combo()
-        for key in COSTS:
-            self.cost_combo.addItem(COST_TITLES.get(key, key), key)
-            self.cost_combo.setItemData(self.cost_combo.count() - 1, COST_TIPS.get(key, ""),
-                                        Qt.ItemDataRole.ToolTipRole)
         self.cost_combo.currentIndexChanged.connect(self._network_edited)
-        form.addRow("Cost", self.cost_combo)
-        self.network_label = QLabel()
-        self.network_label.setObjectName("NetworkLabel")
-        self.network_label.setWordWrap(True)
-        form.addRow(self.network_label)
-        presets = QHBoxLayout()
-        self.lesson_button = QPushButton("Lesson preset")
-        self.lesson_button.setObjectName("LessonPreset")
-        self.lesson_button.setToolTip("The lesson's network in one click: 784-16-16-10, sigmoid, "
-                                      "squared-error cost, η = 3, batches of 10 — then back to step 0")
         self.lesson_button.clicked.connect(lambda: self.presetRequested.emit("lesson"))
-        self.best_button = QPushButton("Best preset")
-        self.best_button.setObjectName("BestPreset")
-        self.best_button.setToolTip("The same 784-16-16-10 shape with ReLU, cross-entropy and momentum "
-                                    "(η = 0.02, batch 32): about 96 % on full MNIST within seconds")
         self.best_button.clicked.connect(lambda: self.presetRequested.emit("best"))
-        presets.addWidget(self.lesson_button)
-        presets.addWidget(self.best_button)
-        form.addRow(presets)
         outer.addWidget(box)
 
         # ---- messages

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QRadioButton,
     QWidget,
 )
 
 from gdviz.qt import fonts, widgets
 from gdviz.qt.cost_overlays import OVERLAY_COLORS, CostOverlays
+from gdviz.qt.fitting_label import FittingLabel, swatch_legend
 from gdviz.qt.scales import doubling, nice_top
 from gdviz.training.series import EMA_WARMUP, GrowingSeries, PeakPyramid, ema
 
@@ -43,6 +43,10 @@ SMOOTH = (33, 102, 172)  # blue: exponential moving average
 EPOCH = (230, 140, 20)  # amber: per-epoch average training cost
 TEST = (200, 30, 45)  # red: test cost / test accuracy
 TRAIN_ACC = (33, 102, 172)
+#: The header's legend: (colour, mark, words, short words when the panel is narrow).
+LEGEND = ((RAW, "━", "each step", "step"), (SMOOTH, "━", "smoothed", "smoothed"),
+          (EPOCH, "●", "epoch average", "epoch"), (TEST, "■", "test", "test"),
+          (TRAIN_ACC, "●", "training", "training"))
 
 
 class CostPanel(QWidget):
@@ -98,7 +102,7 @@ class CostPanel(QWidget):
             "Dots: the average training cost over each epoch. Red: the test digits, "
             "which the network never trains on.")
         bar.addWidget(self.title)
-        self.legend = QLabel(_legend_html())
+        self.legend = FittingLabel([swatch_legend(LEGEND), swatch_legend(LEGEND, short=True)])
         self.legend.setFont(fonts.font(8.5))
         self.legend.setToolTip(self.title.toolTip())
         bar.addWidget(self.legend)
@@ -129,7 +133,7 @@ class CostPanel(QWidget):
         layout.addLayout(bar)
 
         self.graphics = widgets.plot_widget()
-        self.graphics.setMinimumHeight(120)
+        self.graphics.setMinimumHeight(90)
         layout.addWidget(self.graphics, 1)
 
         cp = self.cost_plot = pg.PlotItem()
@@ -569,15 +573,3 @@ class CostPanel(QWidget):
             return
         self._ranges[key] = want
         (plot.setXRange if axis == "x" else plot.setYRange)(lo, hi, padding=padding)
-
-
-def _legend_html() -> str:
-    def c(rgb):
-        r, g, b = rgb[:3]
-        return f"#{r:02x}{g:02x}{b:02x}"
-
-    return (f"<span style='color:{c(RAW)}'>━</span> each step &nbsp; "
-            f"<span style='color:{c(SMOOTH)}'>━</span> smoothed &nbsp; "
-            f"<span style='color:{c(EPOCH)}'>●</span> epoch average &nbsp; "
-            f"<span style='color:{c(TEST)}'>■</span> test &nbsp; "
-            f"<span style='color:{c(TRAIN_ACC)}'>●</span> training")

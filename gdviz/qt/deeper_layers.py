@@ -20,6 +20,9 @@ from gdviz.training import explain, theta
 __all__ = ["DeeperLayersPanel"]
 
 
+BAR_COLUMN_PX = 82  # the colour bar's column, at least
+
+
 class DeeperLayersPanel(ModePanel):
     """Each weight layer after the first as a matrix heatmap with its bias column.
 
@@ -29,10 +32,14 @@ class DeeperLayersPanel(ModePanel):
 
     BIAS_GAP = 0.5  # matrix cells between the weights and the bias column
 
+    SHORT_TITLES = {"weights": "Deeper layers' weights", "gradient": "Deeper layers' −∇C",
+                    "delta": "Deeper layers' Δθ"}
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumSize(360, 240)
         self.canvas = widgets.plot_widget()
+        # (the panel's minimum: this, the title and the note; the width follows the matrices)
+        self.canvas.setMinimumSize(380, 100)
         self.canvas.ci.layout.setSpacing(10)
         self._lay.addWidget(self.canvas, 1)
         self.plots: list[pg.PlotItem] = []
@@ -135,7 +142,23 @@ class DeeperLayersPanel(ModePanel):
         self._bar_sync.reset()
         self.canvas.addItem(self.bar, row=0, col=n_layers - 1)
         self.canvas.ci.layout.setColumnStretchFactor(n_layers - 1, 0)
-        self.canvas.ci.layout.setColumnFixedWidth(n_layers - 1, 82)
+        self.canvas.ci.layout.setColumnFixedWidth(n_layers - 1, BAR_COLUMN_PX)
+        # (its numbers widen it: the column follows once the scene's layout is done)
+        self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar_column))
+
+    def _fit_bar_column(self) -> None:
+        """Keep the colour bar's numbers in sight: its column holds the bar and both axes,
+        and the canvas is never narrower than the matrices, their axes and the bar need."""
+        if self.bar is None or self._sizes is None:
+            return
+        need = int(self.bar.axis.width() + self.bar.getAxis("left").width()) + 14 + 12
+        col = len(self._sizes) - 2
+        layout = self.canvas.ci.layout
+        if col >= 0 and abs(layout.columnMaximumWidth(col) - max(BAR_COLUMN_PX, need)) > 1:
+            layout.setColumnFixedWidth(col, max(BAR_COLUMN_PX, need))
+        least = math.ceil(self.canvas.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()) + 6
+        if least != self.canvas.minimumWidth():
+            self.canvas.setMinimumWidth(least)
 
     def _fit(self, *_args) -> None:
         """Each matrix with a few pixels of margin (its repaints do not reach the axes)."""

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.palette import FOREGROUND
 
-__all__ = ["font", "scaled", "set_font_scale", "font_scale", "rel_font", "style_axis", "integer_ticks"]
+__all__ = ["font", "base_font", "scaled", "fit_width", "set_font_scale", "font_scale", "rel_font", "style_axis", "integer_ticks"]
 
 #: Multiplies every size given to :func:`font` (presenter mode sets 1.45).
 _FONT_SCALE = 1.0
@@ -19,6 +19,14 @@ def font(point_size: float = 9.0, bold: bool = False) -> QtGui.QFont:
     f = QtGui.QFont()
     f.setPointSizeF(point_size * _FONT_SCALE)
     f.setBold(bold)
+    return f
+
+
+def base_font(point_size: float = 9.0) -> QtGui.QFont:
+    """A font of ``point_size`` points whatever presenter mode's scale (for texts that keep
+    their size: the explanatory notes, the value labels drawn side by side in a plot)."""
+    f = QtGui.QFont()
+    f.setPointSizeF(point_size)
     return f
 
 
@@ -62,6 +70,8 @@ def set_font_scale(scale: float, root: QtWidgets.QWidget | None = None) -> None:
             if lines:
                 n = int(large) if large and _FONT_SCALE > 1 else int(lines)
                 w.setFixedHeight(QtGui.QFontMetrics(w.font()).lineSpacing() * n + 2)
+            if w.property("gdviz_fit_text"):
+                fit_width(w, w.property("gdviz_fit_text"), w.property("gdviz_min_width"))
     for gv in root.findChildren(pg.GraphicsView):
         for item in gv.scene().items():
             if isinstance(item, pg.AxisItem):
@@ -69,6 +79,15 @@ def set_font_scale(scale: float, root: QtWidgets.QWidget | None = None) -> None:
                 item.setStyle(tickFont=scaled(f, factor))
             elif isinstance(item, QtWidgets.QGraphicsTextItem):
                 item.setFont(scaled(item.font(), factor))
+
+
+def fit_width(widget: QtWidgets.QWidget, text: str, at_least: int = 0) -> None:
+    """Fix ``widget``'s width to hold ``text`` on one line in its font (at least ``at_least``
+    px); :func:`set_font_scale` keeps it so when presenter mode changes the font."""
+    widget.setProperty("gdviz_fit_text", text)
+    widget.setProperty("gdviz_min_width", int(at_least))
+    need = QtGui.QFontMetrics(widget.font()).horizontalAdvance(text) + 6
+    widget.setFixedWidth(max(int(at_least), need))
 
 
 def rel_font(base: QtGui.QFont, factor: float = 1.0, bold: bool = False) -> QtGui.QFont:

@@ -43,7 +43,7 @@ class LessonHost:
         if name == self.dataset_name:
             return
         if name == "sample":
-            self.window.use_sample()
+            self.window.data.use_sample()
         else:
             self.window.use_full_mnist()
 

@@ -112,7 +112,7 @@ class WindowMenus:
                 m.addAction(a)
                 w.addAction(a)  # shortcuts work even when the dock is hidden
         m.addSeparator()
-        a = m.addAction("&Lesson preset (784-16-16-10, squared error, η = 3)", lambda: w.apply_preset("lesson"))
+        a = m.addAction("&Lesson preset (784-16-16-10, squared error, η = 1)", lambda: w.apply_preset("lesson"))
         a.setShortcut(QKeySequence("Ctrl+Shift+L"))
         a.setStatusTip("The lesson's network and cost, back at step 0")
         w.addAction(a)

@@ -42,6 +42,8 @@ class ModePanel(QtWidgets.QWidget):
     """
 
     modeChanged = QtCore.Signal(str)
+    #: The title per mode where the full one does not fit (a small screen, presenter mode).
+    SHORT_TITLES: dict[str, str] = {}
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -51,7 +53,7 @@ class ModePanel(QtWidgets.QWidget):
         self._sizes: tuple[int, ...] | None = None
         self._run_id = None
         self._lay = widgets.panel_layout(self)
-        self.title = widgets.title_label("")
+        self.title = widgets.ShortTitle("", self.SHORT_TITLES.get(self._mode, ""))
         self.modes = widgets.ModeSwitch()
         self.modes.modeChanged.connect(self.setMode)
         self._lay.addLayout(widgets.header(self.title, self.modes))
@@ -72,6 +74,7 @@ class ModePanel(QtWidgets.QWidget):
         self._mode = mode
         self._reset_scales()
         self._update_texts()
+        self.title.set_short(self.SHORT_TITLES.get(mode, ""))
         if self._snap is not None:
             self.render(self._snap)
         self.modeChanged.emit(mode)

@@ -198,7 +198,7 @@ class OutputPanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         colours.apply_pyqtgraph_defaults()
-        self.setMinimumSize(420, 340)
+        self.setMinimumWidth(400)
         self._snap = None
         self._n_out = None
         self._n_in = None
@@ -226,8 +226,10 @@ class OutputPanel(QtWidgets.QWidget):
         colours.set_color(self.source, colours.MUTED)
         self.source.setProperty("gdviz_note", True)  # secondary: presenter mode gives its room to the digit
         self.answer = _fixed_label(fonts.font(13, bold=True), lines=1)
-        self.answer.setProperty("gdviz_lines_large", 2)  # presenter mode: "answer:" above the digit
+        fonts.fit_width(self.answer, "answer: 8", DIGIT_PX)  # one line in presenter mode too
         self.verdict = _fixed_label(fonts.font(9), lines=2)
+        fonts.fit_width(self.verdict, "✗ wrong (it is a 8)", DIGIT_PX)
+        self.verdict.setProperty("gdviz_lines_large", 1)  # (one line is enough when it is that wide)
         left.addWidget(self.digit)
         left.addWidget(self.source)
         left.addSpacing(4)
@@ -286,7 +288,11 @@ class OutputPanel(QtWidgets.QWidget):
                              "The cost C that training lowers is its average over the examples.")
         lay.addWidget(self.cost)
 
-        # ---- pin strip
+        # ---- pin strip (in one box: a short panel gives its room to the answer and the cost)
+        self.pin_box = QtWidgets.QWidget()
+        pin_lay = QtWidgets.QVBoxLayout(self.pin_box)
+        pin_lay.setContentsMargins(0, 0, 0, 0)
+        pin_lay.setSpacing(lay.spacing())
         pin_head = QtWidgets.QHBoxLayout()
         self.status = widgets.status_label()
         colours.set_color(self.status, colours.MUTED)
@@ -298,11 +304,12 @@ class OutputPanel(QtWidgets.QWidget):
         self.follow.setToolTip("Show the example the network is training on right now.")
         pin_head.addWidget(self.status, 1)
         pin_head.addWidget(self.follow, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
-        lay.addLayout(pin_head)
+        pin_lay.addLayout(pin_head)
         self.strip = QtWidgets.QHBoxLayout()
         self.strip.setSpacing(1)
         self.strip.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(self.strip)
+        pin_lay.addLayout(self.strip)
+        lay.addWidget(self.pin_box)
         self.thumbs: list[QtWidgets.QToolButton] = []
         self._group = QtWidgets.QButtonGroup(self)
         self._group.setExclusive(True)
@@ -310,6 +317,26 @@ class OutputPanel(QtWidgets.QWidget):
         self._group.idClicked.connect(self._clicked)
         # Pointing at an output shows its term of the cost with the numbers; a click keeps it.
         self.maths = MathsReadout(self, self.canvas, self._locate, self._describe, self._outline)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_pin_box()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        """Without the pin strip: a splitter may squeeze the panel until the strip gives way."""
+        hint = super().minimumSizeHint()
+        if self.pin_box.isVisibleTo(self):
+            hint.setHeight(hint.height() - self.pin_box.sizeHint().height() - self.layout().spacing())
+        return hint
+
+    def _fit_pin_box(self) -> None:
+        """Show the pin strip only where the digit, the answer and the cost keep their room."""
+        lay = self.layout()
+        rows = self.pin_box.sizeHint().height() + lay.spacing()
+        base = lay.minimumSize().height() - (rows if self.pin_box.isVisibleTo(self) else 0)
+        show = self.height() >= base + rows
+        if show != self.pin_box.isVisibleTo(self):
+            self.pin_box.setVisible(show)
 
     # ------------------------------------------------------------------ public
     def set_test_digits(self, images, labels, image_shape=None) -> None:
@@ -409,7 +436,7 @@ class OutputPanel(QtWidgets.QWidget):
         _set_text(self.source, f"{src}\nits label: {label}")
         if answer is None:
             answer_text, colour = "answer: ?", colours.ANSWER_WRONG
-            verdict = "the outputs are not numbers"
+            verdict = "not numbers"
         else:
             right = answer == label
             answer_text = f"answer: {answer}"

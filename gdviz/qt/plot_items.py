@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.palette import BAR, FOREGROUND, GUIDE
-from gdviz.qt.fonts import font
+from gdviz.qt.fonts import base_font
 
 __all__ = ["guide_lines", "set_guide_lines", "fit_view", "BarsItem", "TextsItem", "HeatImage",
            "set_item_text"]
@@ -148,7 +148,7 @@ class TextsItem(_FixedItem):
 
     def __init__(self, size: float = 7.5, color=FOREGROUND, anchor=(0.5, 1.0), offset=(0, 0)):
         super().__init__()
-        self._font = font(size)
+        self._font = base_font(size)  # (presenter mode leaves these: they sit side by side)
         self._color = QtGui.QColor(color)
         self.anchor = anchor
         self.offset = offset

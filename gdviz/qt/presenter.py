@@ -15,10 +15,10 @@ PRESENTER_SCALE = 1.45  # every text this much larger
 DOCK_MIN_WIDTH = 1500  # narrower windows hide the controls dock
 
 #: The keys shown at the bottom of the window, so the class sees what is pressed.
-KEYS_HTML = ("<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> one step &nbsp;·&nbsp; <b>Shift+→</b> one epoch"
-             " &nbsp;·&nbsp; <b>F</b> fast &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset &nbsp;·&nbsp;"
-             " <b>Alt+0…9</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp;"
-             " <b>F5</b> leave presenter mode")
+KEYS_HTML = ("<b>Space</b> run / pause &nbsp;·&nbsp; <b>→</b> step &nbsp;·&nbsp; <b>Shift+→</b> epoch"
+             " &nbsp;·&nbsp; <b>F</b> fast &nbsp;·&nbsp; <b>Ctrl+↑ / ↓</b> η × / ÷ &nbsp;·&nbsp; <b>Ctrl+R</b> reset"
+             " &nbsp;·&nbsp; <b>Alt+0…9</b> views &nbsp;·&nbsp; <b>Ctrl+K</b> controls &nbsp;·&nbsp;"
+             " <b>F5</b> exit")  # (one line at 1280 px: every line taken from the panels counts)
 # (not QLabel: a style sheet colour would override the answer's green/red)
 WINDOW_STYLE = ("QCheckBox, QRadioButton, QGroupBox, QLabel[gdviz_muted=\"true\"] { color: #000000; }"
                 "QTabBar::tab { padding: 8px 16px; font-weight: bold; }")
@@ -41,7 +41,7 @@ class PresenterMode:
         self.bar.setObjectName("PresenterBar")
         self.bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.bar.setWordWrap(True)  # (unwrapped, its width would be the window's minimum)
-        self.bar.setStyleSheet("QLabel#PresenterBar { background: #111; color: #fff; padding: 6px; }")
+        self.bar.setStyleSheet("QLabel#PresenterBar { background: #111; color: #fff; padding: 3px 6px; }")
         self.bar.hide()
 
     def set(self, on: bool) -> None:

@@ -1,5 +1,5 @@
 """File ▸ Recent checkpoints and File ▸ Autosave on quit for one window (made by
-:func:`gdviz.qt.settings.attach`)."""
+:func:`attach`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from gdviz.qt.settings import AUTOSAVE_NAME, DEFAULTS, K_AUTOSAVE, K_RECENT, MAX
 from gdviz.training.config import SettingError
 from gdviz.training.settings_schema import parse_paths
 
-__all__ = ["SettingsController"]
+__all__ = ["SettingsController", "attach"]
 
 
 class SettingsController(QObject):
@@ -195,3 +195,14 @@ class SettingsController(QObject):
         """Call when the window closes: writes the autosave when it is switched on."""
         return self.write_autosave() if self.autosave else None
 
+
+def attach(window, qsettings: QSettings | None = None, data_dir=None):
+    """Add File ▸ Recent checkpoints and File ▸ Autosave on quit; return the controller.
+
+    ``qsettings``: where the recent list and the autosave switch are kept
+    (``default_qsettings()`` for the user's store); None keeps them in memory
+    only — for windows made by tests and screenshots, which must not touch
+    the user's settings. ``data_dir`` (where ``autosave.npz`` goes) defaults
+    to ``QStandardPaths.AppDataLocation``.
+    """
+    return SettingsController(window, qsettings, data_dir)

@@ -7,22 +7,19 @@ and overlay the cost curves of other runs.
   set as ``session.recorder`` (the training loop gives it θ every K-th step)
   and fed every snapshot the window takes (costs, evaluations, setting
   changes); the status bar shows "● REC 12.3 MB" while it writes.
-* **Open recording…** — *replay mode*: the live session is paused and its
-  display frozen (the window's timer stops, the live cost history is kept
-  aside), a **Replay** timeline dock appears (slider over the recorded
-  steps, play/pause, speed in steps per second, ±1 recorded θ) and every
-  panel shows ``recording.snapshot_at(step)``. **Back to live training**
-  restores the live panels and history and resumes the live run if it was
-  running.
+* **Open recording…** — *replay mode*: the live session pauses, its display
+  freezes (live cost history kept aside), a **Replay** timeline dock appears
+  (slider, play/pause, speed, ±1 recorded θ) and every panel shows
+  ``recording.snapshot_at(step)``. **Back to live training** restores the
+  live panels and resumes the live run if it was running.
 * **Compare with recording…** — another run's smoothed cost as a named,
   coloured curve in the cost panel (``CostPanel.add_overlay``); in replay
   mode **Compare with the live run** adds the live run the same way;
   **Clear comparisons** removes them.
 
-Threads: everything here runs in the GUI thread. The only object shared with
-the worker is the recorder, through the ``session.recorder`` attribute
-(setting an attribute is atomic; the recorder is thread-safe). To stop, the
-attribute is set to None *before* the recorder is closed.
+Threads: all in the GUI thread. Only the recorder is shared with the worker,
+through ``session.recorder`` (an atomic attribute; the recorder is
+thread-safe), which is set to None *before* the recorder is closed.
 """
 
 from __future__ import annotations
@@ -44,7 +41,6 @@ from gdviz.training.recording import SUFFIX, Recorder, RecordingError, open_reco
 
 __all__ = ["PLAY_SPEEDS", "ReplayController", "attach"]
 
-#: Replay speeds offered, in recorded steps per second.
 PLAY_HZ = 30  # play-back frames per second
 REC_STATUS_HZ = 2  # "● REC 12.3 MB" refreshes per second
 _RUN_ID_BASE = 1 << 40  # replay snapshots' run ids never meet a live session's

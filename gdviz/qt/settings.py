@@ -55,7 +55,7 @@ from gdviz.training.settings_schema import DEFAULT_FPS, MAX_RECENT, THEMES
 
 __all__ = [
     "AUTOSAVE_NAME", "AppSettings", "DEFAULTS", "MAX_RECENT", "SETTINGS_VERSION",
-    "V1_KEYS", "apply_to_window", "attach", "default_qsettings", "load_settings", "migrate",
+    "V1_KEYS", "apply_to_window", "default_qsettings", "load_settings", "migrate",
     "pace_steps_per_second", "read_from_window", "save_settings", "stored_version",
 ]
 
@@ -417,15 +417,3 @@ def _apply_data(window, s: AppSettings) -> None:
 
 
 # ====================================================================== recent files, autosave
-def attach(window, qsettings: QSettings | None = None, data_dir=None):
-    """Add File ▸ Recent checkpoints and File ▸ Autosave on quit; return the controller.
-
-    ``qsettings``: where the recent list and the autosave switch are kept
-    (``default_qsettings()`` for the user's store); None keeps them in memory
-    only — for windows made by tests and screenshots, which must not touch
-    the user's settings. ``data_dir`` (where ``autosave.npz`` goes) defaults
-    to ``QStandardPaths.AppDataLocation``.
-    """
-    from gdviz.qt.recent_files import SettingsController
-
-    return SettingsController(window, qsettings, data_dir)

@@ -43,6 +43,12 @@ class StatusReadouts:
         self.bar.addPermanentWidget(lab)
         return lab
 
+    def set_compact(self, on: bool) -> None:
+        """Presenter mode: only what the class reads (state, epoch, step, η, pace, accuracy);
+        the examples seen, the parameters and the data make room for the larger font."""
+        for lab in (self.examples, self.params, self.data):
+            lab.setVisible(not on)
+
     def show(self, snap) -> None:
         """Fill the read-outs from ``snap``; its message (not a divergence's) goes to the bar."""
         if snap.running != self._running:

@@ -127,9 +127,12 @@ class HiddenWeightsPanel(ModePanel):
     (:attr:`maths`), and a click keeps it shown.
     """
 
+    SHORT_TITLES = {"weights": "First-layer weights", "gradient": "First-layer −∇C",
+                    "delta": "First-layer Δθ"}
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumSize(320, 300)
+        self.setMinimumWidth(300)
         self.canvas = widgets.plot_widget()
         self.view: pg.ViewBox = self.canvas.addViewBox()
         widgets.fixed_view(self.view)
@@ -149,12 +152,15 @@ class HiddenWeightsPanel(ModePanel):
         self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.canvas)
+        self.scroll.setMinimumHeight(96)  # (the panel's minimum: this, the title and the note)
 
         self.bar_canvas = widgets.plot_widget()
         self.bar_canvas.setFixedWidth(78)
         self.bar = widgets.colour_bar()
         self.bar_canvas.addItem(self.bar)
-        self.bar.axis.geometryChanged.connect(self._fit_bar)  # its numbers widen it
+        # Its numbers widen it; resized after the scene's layout is done (a canvas resized from
+        # within it keeps its old viewport).
+        self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar))
         self.bar_note = widgets.note_label("", size=8)
         self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
                                    | QtCore.Qt.AlignmentFlag.AlignTop)

@@ -9,12 +9,12 @@ from PySide6 import QtCore, QtWidgets
 
 from gdviz.palette import BACKGROUND, FOREGROUND, MUTED
 from gdviz.qt.colours import apply_pyqtgraph_defaults, diverging_cmap
-from gdviz.qt.fonts import font, style_axis
+from gdviz.qt.fonts import base_font, font, style_axis
 from gdviz.training.theta import MODES, check_mode
 
-__all__ = ["MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "heading", "note_label",
-           "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "plot_grid", "colour_bar", "ModeSwitch", "header",
-           "panel_layout", "spin_box", "alive", "QuietLabel", "CellsWidget"]
+__all__ = ["ShortTitle", "MODE_LABELS", "MODE_TIPS", "MODE_SYMBOL", "MODE_BIAS_SYMBOL", "title_label", "heading",
+           "note_label", "status_label", "words_label", "plot_widget", "fixed_view", "fixed_plot", "plot_grid",
+           "colour_bar", "ModeSwitch", "header", "panel_layout", "spin_box", "alive", "QuietLabel", "CellsWidget"]
 
 MODE_LABELS = {"weights": "weights", "gradient": "−∇C", "delta": "Δθ"}
 MODE_TIPS = {
@@ -30,10 +30,52 @@ MODE_BIAS_SYMBOL = {"weights": "b", "gradient": "−∂C/∂b", "delta": "Δb"}
 
 
 def title_label(text: str) -> QtWidgets.QLabel:
+    """A panel's bold title (word-wrapped)."""
     lab = QtWidgets.QLabel(text)
     lab.setFont(font(10.5, bold=True))
     lab.setWordWrap(True)
     return lab
+
+
+class ShortTitle(QtWidgets.QLabel):
+    """A one-line title that gives way to a ``short`` form when the full one does not fit
+    its width (the full title is then the tooltip); without a short form it wraps."""
+
+    def __init__(self, text: str = "", short: str = ""):
+        super().__init__()
+        self.setFont(font(10.5, bold=True))
+        self._full, self._short = text, short
+        self._show()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self._show()
+
+    def set_short(self, short: str) -> None:
+        self._short = short
+        self._show()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        if not self._short:
+            return super().minimumSizeHint()
+        fm = self.fontMetrics()
+        return QtCore.QSize(fm.horizontalAdvance(self._short) + 4, fm.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show()
+
+    def _show(self) -> None:
+        short = bool(self._short) and (
+            self.fontMetrics().horizontalAdvance(self._full) + 4 > self.contentsRect().width())
+        text = self._short if short else self._full
+        self.setWordWrap(not self._short)
+        if self.text() != text:
+            super().setText(text)
+        self.setToolTip(self._full if short else "")
 
 
 def heading(text: str, tip: str = "", wrap: bool = False) -> QtWidgets.QLabel:
@@ -48,7 +90,7 @@ def heading(text: str, tip: str = "", wrap: bool = False) -> QtWidgets.QLabel:
 
 def note_label(text: str = "", size: float = 8.5) -> QtWidgets.QLabel:
     lab = QtWidgets.QLabel(text)
-    lab.setFont(font(size))
+    lab.setFont(base_font(size))  # (made in presenter mode too: its size when shown again)
     lab.setWordWrap(True)
     lab.setStyleSheet(f"color: {MUTED};")
     lab.setProperty("gdviz_note", True)  # presenter mode leaves these small: the presenter explains

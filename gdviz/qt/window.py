@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from gdviz.data import load_sample
 from gdviz.qt import checkpoints, colours, health_banner, lesson_recording
 from gdviz.qt import export as export_mod
-from gdviz.qt import lesson_mode
+from gdviz.qt import lesson_mode, recent_files
 from gdviz.qt import replay as replay_mod
 from gdviz.qt import settings as settings_mod
 from gdviz.qt.banner import DivergenceBanner
@@ -41,6 +41,7 @@ from gdviz.qt.lesson_tabs import LessonTabs
 from gdviz.qt.live_tab import LiveTab
 from gdviz.qt.menus import DISPLAY_RATES, WindowMenus
 from gdviz.qt.presenter import PresenterMode
+from gdviz.qt.stability import StabilityMonitor
 from gdviz.qt.status_bar import StatusReadouts
 from gdviz.qt.widgets import alive
 from gdviz.qt.worker import share_the_gil
@@ -52,7 +53,7 @@ from gdviz.training.memory import trim_heap_soon
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 
 #: Panels drawn together in one timer tick; one group per tick (see set_display_rate).
-RENDER_GROUPS = (("cost",), ("output",), ("hidden_weights",), ("deeper_layers",), ("activations",))
+RENDER_GROUPS = (("cost", "stability"), ("output",), ("hidden_weights",), ("deeper_layers",), ("activations",))
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 TRIM_EVERY_MS = 10_000  # freed heap memory goes back to the system this often (in a background thread)
@@ -62,7 +63,7 @@ DEFAULT_SIZE = (1600, 1000)
 class MainWindow(QMainWindow):
     """gdviz's window. ``dataset`` defaults to the embedded sample and
     ``config`` to the lesson's network (784-16-16-10, sigmoid, squared error,
-    η = 3, batch 10). Opens paused, showing the untrained network.
+    η = 1, batch 10). Opens paused, showing the untrained network.
 
     ``last_snapshot`` is the snapshot most recently rendered;
     ``frameRendered(step)`` is emitted (in the GUI thread) after each render.
@@ -99,13 +100,15 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1024, 680)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
 
-        self.live = LiveTab()
+        # λ_max of the newest θ, in the background, for the whole run (shown or not)
+        self.stability = StabilityMonitor(self)
+        self.live = LiveTab(self.stability)
         self.panels = self.live.panels
         self.frames_by_panel = self.live.frames
         self.panel_frames = {name: 0 for name in self.panels}  # times each panel was drawn
         self.hidden_weights, self.deeper_layers = self.live.hidden_weights, self.live.deeper_layers
         self.output_panel, self.activations = self.live.output_panel, self.live.activations
-        self.cost_panel = self.live.cost_panel
+        self.cost_panel, self.stability_panel = self.live.cost_panel, self.live.stability
         self.output_panel.pinRequested.connect(self._pin_requested)
         self.banner = DivergenceBanner()
         self.banner.restoreRequested.connect(self.restore_last_good)
@@ -131,7 +134,7 @@ class MainWindow(QMainWindow):
         self.exporter = export_mod.attach(self, self.replay)
         self.lesson = lesson_mode.attach(self)  # F6 / File ▸ Open lesson: the guided walk
         # None: nothing is read or stored (tests); the app passes the user's settings.
-        self.settings_controller = settings_mod.attach(self, self._settings() if restore_settings else None)
+        self.settings_controller = recent_files.attach(self, self._settings() if restore_settings else None)
         give_keys_back(self)  # Enter/Escape in a field hand Space, → ... back to the window
 
         self.timer = QTimer(self)
@@ -187,6 +190,7 @@ class MainWindow(QMainWindow):
         self.controls.set_dataset(session.dataset)  # (also sends the evaluation interval)
         self.data.show_current(session.dataset)
         self.cost_panel.forget_run()
+        self.stability.forget_run()
         self.norm_history.run = None  # the new session's run ids start again: a new run, whatever its id
         self.last_snapshot = None
         self._shown.clear()
@@ -271,6 +275,9 @@ class MainWindow(QMainWindow):
         self.norm_history.observe(snap)
         self.last_snapshot = snap
         self.cost_panel.ingest(snap)  # every snapshot: the cost history must not miss a step
+        if not getattr(self, "replay", None) or not self.replay.active:  # (not a recording's θ)
+            self.stability.set_dataset(self.session.dataset)
+            self.stability.observe(snap)
         self.tabs.ingest(snap)
         self.controls.render(snap)
         if force_status or not snap.running or t0 - self._status_at >= 1.0 / STATUS_HZ:
@@ -301,6 +308,7 @@ class MainWindow(QMainWindow):
         view.set_context(self.session, self.session.dataset)
         view.set_dataset_callback(self.set_dataset)
         view.share_history(self.norm_history)  # |∇C| since the run began, not since the tab opened
+        view.share_sharpness(self.stability.history)  # λ_max of the run, for η against 2/λ_max
         self.presenter.hide_notes(view)
         give_keys_back(view)
         if self.last_snapshot is not None:
@@ -345,6 +353,7 @@ class MainWindow(QMainWindow):
     def set_presenter_mode(self, on: bool) -> None:
         """Large fonts, high contrast and the shortcuts on screen, for a projector."""
         self.presenter.set(on)
+        self.status.set_compact(on)
         if self.presenter_action.isChecked() != on:
             self.presenter_action.setChecked(on)
 
@@ -409,6 +418,7 @@ class MainWindow(QMainWindow):
         self._trim_timer.stop()
         self.data.cancel_download()
         self.tabs.shutdown()
+        self.stability.shutdown()
         self.engine_controller.stop()
         self.settings_controller.on_close()  # autosave.npz when "Autosave on quit" is on
         self.replay.on_close()  # finishes a recording in progress, closes a replayed file

@@ -15,6 +15,8 @@ import threading
 
 from PySide6.QtCore import QThread
 
+from gdviz.training.priority import TRAINING_NICE, yield_cpu
+
 __all__ = ["ENGINES", "GUI_SWITCH_INTERVAL", "TrainingThread", "engine_choice"]
 
 #: Seconds between forced GIL hand-overs. CPython's default (5 ms) lets a
@@ -84,6 +86,8 @@ class TrainingThread(QThread):
         self.error: BaseException | None = None
 
     def run(self) -> None:  # worker thread
+        if getattr(self.session, "process", None) is None:  # the loop trains in this thread
+            yield_cpu(TRAINING_NICE)
         try:
             self.session.serve()
         except BaseException as exc:  # noqa: BLE001 - kept for the GUI to report

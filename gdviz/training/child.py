@@ -23,6 +23,8 @@ import numpy as np
 
 from gdviz.training import commands as cmd
 from gdviz.training.config import TrainConfig
+from gdviz.training.memory import trim_every
+from gdviz.training.priority import TRAINING_NICE, yield_cpu
 from gdviz.training.session import SessionStatus, TrainingSession
 from gdviz.training.snapshot import Snapshot
 
@@ -89,6 +91,8 @@ class Failed:
 @dataclass(frozen=True)
 class Bye:
     """The loop has ended as asked; nothing more comes."""
+
+TRIM_EVERY_S = 10.0  # as the window does (gdviz.qt.window.TRIM_EVERY_MS)
 
 
 class Outbox:
@@ -187,6 +191,7 @@ def child_main(cmd_conn, snap_conn, dataset, config: TrainConfig, initial_theta,
     # Ctrl+C in a terminal reaches the whole process group: the window decides
     # (the thread engine trains on); this process ends when the pipe says so.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield_cpu(TRAINING_NICE)  # the window's frames come first (this thread, and the relay it starts)
     try:
         session = TrainingSession(dataset, config, publish_hz=publish_hz, initial_theta=initial_theta)
         outbox = Outbox(snap_conn, session)
@@ -194,7 +199,12 @@ def child_main(cmd_conn, snap_conn, dataset, config: TrainConfig, initial_theta,
         relay = threading.Thread(target=_relay, args=(cmd_conn, session, outbox), name="gdviz-relay",
                                  daemon=True)
         relay.start()
-        session.serve()
+        done = threading.Event()
+        trim_every(TRIM_EVERY_S, done)  # freed heap back to the system (networks of other sizes...)
+        try:
+            session.serve()
+        finally:
+            done.set()
         outbox.send(Bye())
     except BaseException:  # noqa: BLE001 - reported to the window, which stays up
         try:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdviz.training.config import LESSON
+
 __all__ = ["Diagnosis", "HealthWatch", "saturation"]
 
 SATURATED = 0.9  # share of hidden neurons pinned that counts as a saturated network
@@ -23,7 +25,7 @@ VANISHED = 1e-3  # |∇C| below this share of the run's largest counts as vanish
 CHANCE = 0.2  # test accuracy at or below this is close to guessing (10 digits: 0.1)
 MIN_STEPS = 200  # no verdict on "stuck" before this many steps
 PERSIST = 50  # steps a sign must last before it counts (a moment's flat gradient is no verdict)
-SUGGESTED_LR = 1.5
+SUGGESTED_LR = LESSON.lr  # the lesson preset's η (see gdviz.training.config)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import ctypes.util
 import sys
 import threading
 
-__all__ = ["resident_mb", "trim_heap", "trim_heap_soon"]
+__all__ = ["resident_mb", "trim_heap", "trim_heap_soon", "trim_every"]
 
 _lock = threading.Lock()
 _trim = None  # glibc's malloc_trim, once found; False when there is none
@@ -50,6 +50,21 @@ def trim_heap_soon() -> bool:
         return False
     threading.Thread(target=trim_heap, name="gdviz-trim-heap", daemon=True).start()
     return True
+
+
+def trim_every(seconds: float, stop: threading.Event) -> threading.Thread | None:
+    """A daemon thread that calls :func:`trim_heap` every ``seconds`` until ``stop`` is set
+    (None where there is nothing to call). For the training process, which has no event loop."""
+    if not _malloc_trim():
+        return None
+
+    def loop():
+        while not stop.wait(seconds):
+            trim_heap()
+
+    t = threading.Thread(target=loop, name="gdviz-trim-heap", daemon=True)
+    t.start()
+    return t
 
 
 def resident_mb(pid: int | str = "self") -> float | None:

@@ -39,6 +39,7 @@ import time
 import numpy as np
 
 from gdviz.training import commands as cmd
+from gdviz.training import shared_data
 from gdviz.training.child import Ack, Bye, Failed, Ping, RecorderStopped, Snap, Tap, ThetaAt, child_main
 from gdviz.training.commands import CommandQueue
 from gdviz.training.config import LESSON, TrainConfig
@@ -101,6 +102,7 @@ class RemoteSession(Session):
 
     def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
                  initial_theta: np.ndarray | None = None, start: bool = True):
+        shared_data.install()  # datasets go to the process as shared memory, not as 55 MB messages
         self._shadow = TrainingSession(dataset, config, publish_hz=0, initial_theta=initial_theta)
         self.mailbox = Mailbox()
         # Step 0 is known here already (same θ0, bit for bit): a window can paint

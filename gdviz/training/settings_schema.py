@@ -12,7 +12,7 @@ value among the ones it holds).
 Limits, stated once:
 
 =========================  ===================================================
-training/lr                η in [1e-4, 100]; outside: dropped (η = 3), because
+training/lr                η in [1e-4, 100]; outside: dropped (the lesson's), because
                            a clamped η of 100 would saturate the network at once
 training/batch_size        whole number in [1, 1,000,000], clamped (the window
                            also clamps it to the training set's size)

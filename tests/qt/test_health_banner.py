@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from gdviz.qt.control_values import format_lr
+from gdviz.training.config import LESSON
+
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 
@@ -38,8 +41,8 @@ def test_the_banners_fix_lowers_eta_and_resets(qtbot, window):
     banner = run_at_eta_100(qtbot, window)
     qtbot.mouseClick(banner.fix_button, Qt.MouseButton.LeftButton)
     assert not banner.isVisible()
-    assert window.controls.lr_edit.text() == "1.5"
-    qtbot.waitUntil(lambda: window.last_snapshot.step == 0 and window.last_snapshot.lr == 1.5
+    assert window.controls.lr_edit.text() == format_lr(LESSON.lr)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 0 and window.last_snapshot.lr == LESSON.lr
                     and not window.last_snapshot.running, timeout=WAIT)
 
 

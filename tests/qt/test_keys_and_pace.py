@@ -9,7 +9,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from gdviz.training.config import DEFAULT_PACE
+from gdviz.training.config import DEFAULT_PACE, LESSON
 
 from qt_helpers import key
 
@@ -51,11 +51,11 @@ def test_escape_in_the_eta_field_puts_back_its_value_and_gives_the_keys_back(qtb
     c = window.controls
     type_into(qtbot, c.lr_edit, "7")
     key(qtbot, Qt.Key.Key_Escape)
-    assert c.lr_edit.text() == "3" and c.config.lr == 3.0
+    assert c.lr_edit.text() == f"{LESSON.lr:g}" and c.config.lr == LESSON.lr
     assert QApplication.focusWidget() is not c.lr_edit
     key(qtbot, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=WAIT)
-    assert window.last_snapshot.lr == 3.0
+    assert window.last_snapshot.lr == LESSON.lr
 
 
 def test_enter_in_the_batch_box_and_the_hidden_field_gives_the_keys_back(qtbot, window):
@@ -119,8 +119,9 @@ def test_a_fresh_start_runs_at_a_watchable_pace_and_f_fast_forwards(qtbot, make_
     qtbot.waitUntil(lambda: window.last_snapshot.running and window.last_snapshot.step >= 3, timeout=WAIT)
     qtbot.waitUntil(lambda: window.last_snapshot.samples_per_s > 0, timeout=WAIT)
     # samples/s agrees with the pace (10 steps/s of 10 digits), not with the computer's top speed
-    assert 20 < window.last_snapshot.samples_per_s < 130
-    assert "samples/s" in window.status.speed.text() and "— samples/s" not in window.status.speed.text()
+    assert 0 < window.last_snapshot.samples_per_s < 130  # (a loaded machine may be slower, never faster)
+    qtbot.waitUntil(lambda: "samples/s" in window.status.speed.text()
+                    and "— samples/s" not in window.status.speed.text(), timeout=WAIT)  # (10 Hz status)
     assert window.session.step_count < 200
     key(qtbot, Qt.Key.Key_F)  # fast-forward
     assert c.fast_action.isChecked() and c.speed_combo.currentData() == 0.0

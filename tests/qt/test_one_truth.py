@@ -8,7 +8,8 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 
-from qt_helpers import key, type_lr
+from gdviz.training import LESSON  # noqa: E402
+from qt_helpers import key, type_lr  # noqa: E402
 
 WAIT = 15_000
 
@@ -19,10 +20,12 @@ def test_after_the_lesson_preset_the_dock_no_longer_speaks_of_the_old_eta(qtbot,
     assert "η = 100 from the next step" in c.message_label.text()
     qtbot.waitUntil(lambda: window.status.lr.text() == "η = 100", timeout=WAIT)
     qtbot.mouseClick(c.lesson_button, Qt.MouseButton.LeftButton)
-    assert c.lr_edit.text() == "3"
+    eta = f"{LESSON.lr:g}"
+    assert c.lr_edit.text() == eta
     assert "100" not in c.message_label.text()
-    assert "η = 3" in c.message_label.text()
-    qtbot.waitUntil(lambda: window.last_snapshot.lr == 3.0 and window.status.lr.text() == "η = 3", timeout=WAIT)
+    assert f"η = {eta}" in c.message_label.text()
+    qtbot.waitUntil(lambda: window.last_snapshot.lr == LESSON.lr and window.status.lr.text() == f"η = {eta}",
+                    timeout=WAIT)
 
 
 def test_paused_numbers_name_the_step_they_belong_to(qtbot, window):
@@ -36,8 +39,8 @@ def test_paused_numbers_name_the_step_they_belong_to(qtbot, window):
     ev = snap.last_eval
     assert window.status.step.text() == f"step {snap.step:,}"
     assert window.status.accuracy.text() == f"test accuracy {100 * ev.test_accuracy:.1f}% (step {snap.step:,})"
-    assert window.status.lr.text() == "η = 3"
+    assert window.status.lr.text() == f"η = {LESSON.lr:g}"
     # the cost panel's newest evaluation is the same one
     assert window.cost_panel.evals.last("step") == snap.step
     assert window.cost_panel.evals.last("test_acc") == pytest.approx(100 * ev.test_accuracy)
-    assert window.controls.lr_edit.text() == "3"
+    assert window.controls.lr_edit.text() == f"{LESSON.lr:g}"

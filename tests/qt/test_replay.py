@@ -303,7 +303,7 @@ def test_compare_runs_overlay_named_coloured_smoothed(qtbot, window, tmp_path, t
     assert ctl.compare_with(b, name="η = 0.5") == "η = 0.5"
     cp = window.cost_panel
     assert list(cp.overlays()) == [name_a, "η = 0.5"]
-    assert "η = 3" in name_a and "eta3" in name_a
+    assert f"η = {CFG.lr:g}" in name_a and "eta3" in name_a
     assert len(set(cp.overlays().values())) == 2  # two colours
     assert [label.text for _, label in cp.overlay_legend.items] == [name_a, "η = 0.5"]
     assert cp.overlay_legend.isVisible()

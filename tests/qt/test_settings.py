@@ -12,10 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gdviz.qt import recent_files
+
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QByteArray, QSettings
 
-from gdviz.qt import settings as st
+from gdviz.qt import settings as st  # noqa: E402
+from gdviz.training import LESSON  # noqa: E402
 
 WAIT = 15_000
 
@@ -47,7 +50,7 @@ def write_v1(qs: QSettings, geometry: bytes | None = b"\x01\xd9\xd0\xcb\x00\x03g
 def test_defaults_from_an_empty_store(ini):
     s = st.load_settings(ini)
     assert s == st.DEFAULTS
-    assert (s.lr, s.batch_size, s.display_rate, s.theme, s.data) == (3.0, 10, 30, "light", "sample")
+    assert (s.lr, s.batch_size, s.display_rate, s.theme, s.data) == (LESSON.lr, 10, 30, "light", "sample")
     assert s.recent_checkpoints == () and not s.autosave and not s.log_cost
     assert reopen(ini).value("version") in (2, "2")  # marked as version 2
 
@@ -99,7 +102,7 @@ def test_unreadable_version_and_bad_values_fall_back_without_exception(ini):
     ini2 = reopen(ini)
     for value in ("1e9", "nan", "inf", "0"):
         ini2.setValue("training/lr", value)
-        assert st.load_settings(ini2).lr == 3.0
+        assert st.load_settings(ini2).lr == st.DEFAULTS.lr
     ini2.setValue("files/recent_checkpoints", json.dumps([1, None, "a.npz", "a.npz", "b.npz"] + ["x"] * 20))
     assert st.load_settings(ini2).recent_checkpoints[:2] == ("a.npz", "b.npz")
     assert len(st.load_settings(ini2).recent_checkpoints) == 3
@@ -136,7 +139,7 @@ def make_window(qtbot, tiny, tmp_path):
         win.show()
         qtbot.waitExposed(win)
         qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-        win._test_settings = st.attach(win, qs, data_dir=data_dir or tmp_path / "appdata")
+        win._test_settings = recent_files.attach(win, qs, data_dir=data_dir or tmp_path / "appdata")
         win.settings_controller = win._test_settings  # instead of the window's own (no store)
         made.append(win)
         return win
@@ -169,7 +172,7 @@ def test_apply_to_window_and_read_back(qtbot, make_window, ini):
     win2 = make_window(reopen(ini))
     assert win2.controls_dock.isVisible()
     st.apply_to_window(win2, st.load_settings(reopen(ini)), training=False)
-    assert win2.fps == 15 and win2.controls.config.lr == 3.0  # training=False leaves η alone
+    assert win2.fps == 15 and win2.controls.config.lr == st.DEFAULTS.lr  # training=False leaves η alone
     assert not win2.controls_dock.isVisible()  # (the offscreen screen is too small to check the size)
 
 
@@ -264,7 +267,7 @@ def test_without_a_store_nothing_is_written(qtbot, tiny, tmp_path, monkeypatch):
     monkeypatch.setattr(QSettings, "setValue", lambda self, *a: writes.append(a))
     win = MainWindow(tiny)
     qtbot.addWidget(win)
-    ctl = st.attach(win, None, data_dir=tmp_path / "appdata")
+    ctl = recent_files.attach(win, None, data_dir=tmp_path / "appdata")
     try:
         qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
         assert win.save_checkpoint(tmp_path / "c.npz") is not None

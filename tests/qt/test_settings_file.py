@@ -95,7 +95,7 @@ def test_every_bad_value_is_named_once_and_the_window_opens(settings_file, start
     write(settings_file, b"[training]\nlr=1e9\nbatch_size=-3\nspeed=abc\npace=fast\n"
                          b"[view]\nfps=1000\ntheme=purple\n[window]\ngeometry=@ByteArray(\\x1\\x2)\n")
     win = start_window()
-    assert win.controls.config.lr == 3.0 and win.controls.config.batch_size == 10 and win.fps == 60
+    assert win.controls.config.lr == sc.LESSON.lr and win.controls.config.batch_size == 10 and win.fps == 60
     assert len(win.settings_warnings) == 6
     message = win.statusBar().currentMessage()
     assert message.startswith("6 saved settings were corrected:") and "learning rate" in message

@@ -16,6 +16,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from gdviz.training import LESSON  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 ACTIONS = 90  # about 25 s on a quiet machine
 
@@ -46,7 +48,7 @@ def test_a_random_user_for_90_actions(qtbot, sample, seed):
         driver = soak.Soak(win, seed=seed, big_networks=False)
         for text in ("∞", "η=1", "1" * 40):  # what QTest.keyClicks cannot type, typed as an input method would
             assert driver.type_into(win.controls.lr_edit, text)
-        assert win.controls.lr_error and win.controls.config.lr == 3.0  # refused, η unchanged
+        assert win.controls.lr_error and win.controls.config.lr == LESSON.lr  # refused, η unchanged
         summary = driver.run(float("inf"), max_actions=ACTIONS, sample_every=5.0)
         assert summary["chosen"] == ACTIONS
         assert summary["errors"] == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from gdviz.qt.stability import StabilityMonitor, StabilityPanel
@@ -13,18 +12,27 @@ from gdviz.training.sharpness import SharpnessMeter
 
 @pytest.fixture
 def meter(qtbot, tiny):
-    """``(monitor, panel)``: a monitor on 200 digits of ``tiny`` and the panel showing it."""
-    mon = StabilityMonitor(digits=200)
-    panel = StabilityPanel(mon)
-    qtbot.addWidget(panel)
-    mon.set_dataset(tiny)
-    yield mon, panel
-    mon.shutdown()
+    """``meter(digits=200)``: ``(monitor, panel)``, a monitor measuring on ``digits`` digits
+    of ``tiny`` and its panel, shown; the monitor is shut down at teardown."""
+    made = []
+
+    def make(digits: int = 200):
+        mon = StabilityMonitor(digits=digits)
+        panel = StabilityPanel(mon)
+        qtbot.addWidget(panel)
+        panel.show()
+        mon.set_dataset(tiny)
+        made.append(mon)
+        return mon, panel
+
+    yield make
+    for mon in made:
+        mon.shutdown()
 
 
 def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny, meter):
     s = TrainingSession(tiny, TrainConfig(lr=1.5))
-    mon, panel = meter
+    mon, panel = meter()
     for _ in range(5):
         s.train_step()
     snap = s.snapshot()
@@ -35,20 +43,22 @@ def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny
     ref = SharpnessMeter(snap.sizes, "sigmoid", "mse", tiny.train_images[:200],
                          tiny.train_labels[:200]).estimate(snap.theta, tol=1e-8)
     assert lam == pytest.approx(ref.lam, rel=2e-2)
-    assert f"Step 5: λ_max ≈ {lam:.3g}" in panel.words.text()
-    assert "< 2" in panel.words.text() and "stable" in panel.words.text()
+    assert f"Step 5: λ_max ≈ {lam:.3g}" in panel.sentence()
+    assert panel.words.text() == f"η·λ_max = 1.5 × {lam:.3g} = {1.5 * lam:.2f} < 2: stable"
+    assert "training is stable" in panel.sentence()
     x, y = panel.lam_curve.getData()
     assert list(x) == [5.0] and y[0] == pytest.approx(lam)
 
 
 def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot, tiny, meter):
     s = TrainingSession(tiny, TrainConfig(lr=8.0))
-    mon, panel = meter
+    mon, panel = meter()
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(s.snapshot())
     _, lam, _ = mon.history.last()
     assert 8.0 * lam >= 2  # the untrained network: λ_max ≈ 0.7
-    assert "≥ 2" in panel.words.text() and f"below {2 / lam:.3g}" in panel.words.text()
+    assert "≥ 2: unstable" in panel.words.text() and f"η < {2 / lam:.3g}" in panel.words.text()
+    assert f"below {2 / lam:.3g}" in panel.sentence()
     s.reset()
     s.train_step()
     with qtbot.waitSignal(mon.updated, timeout=30000):
@@ -66,3 +76,20 @@ def test_disabled_monitor_computes_nothing(qtbot, tiny):
     qtbot.wait(300)
     assert len(mon.history) == 0
     mon.shutdown()
+
+
+def test_a_snapshot_of_another_run_is_not_drawn_against_this_history(qtbot, tiny, meter):
+    from dataclasses import replace
+
+    s = TrainingSession(tiny, TrainConfig())
+    mon, panel = meter(100)
+    snap = s.snapshot()
+    with qtbot.waitSignal(mon.updated, timeout=30000):
+        mon.observe(snap)
+    panel.render(snap)
+    assert len(panel.lam_curve.getData()[0]) == 1
+    panel.render(replace(snap, run_id=snap.run_id + 100))  # e.g. a recording replayed
+    assert panel.words.text() == "λ_max is measured for the live run only."
+    assert panel.lam_curve.getData()[0] is None or len(panel.lam_curve.getData()[0]) == 0
+    panel.render(snap)  # back to the live run: its history again
+    assert len(panel.lam_curve.getData()[0]) == 1 and "η·λ_max" in panel.words.text()

@@ -21,7 +21,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from gdviz.training import TrainConfig
+from gdviz.training import LESSON, TrainConfig
 from qt_helpers import wait_idle  # noqa: E402
 
 WAIT = 15_000  # ms
@@ -67,7 +67,7 @@ def test_opens_paused_on_lesson_network(window):
     assert snap.step == 0 and not snap.running
     assert snap.sizes == (784, 16, 16, 10)
     assert snap.activation == "sigmoid" and snap.cost_name == "mse"
-    assert snap.lr == 3.0 and snap.batch_size == 10
+    assert snap.lr == LESSON.lr and snap.batch_size == 10
     assert window.status.params.text() == "13,002 parameters"
     assert "step 0" in window.status.step.text()
     assert window.controls.run_action.text() == "Run"
@@ -141,10 +141,10 @@ def test_new_lr_is_used_by_the_very_next_step(qtbot, window):
 def test_slider_and_keys_change_lr(qtbot, window):
     c = window.controls
     c.lr_slider.setValue(c.lr_slider.value() - 100)  # one decade down
-    assert c.config.lr == pytest.approx(0.3, rel=0.05)
+    assert c.config.lr == pytest.approx(LESSON.lr / 10, rel=0.05)
     c.lr_edit.setFocus()
     qtbot.keyClick(c.lr_edit, Qt.Key.Key_Up)
-    assert c.config.lr > 0.3
+    assert c.config.lr > LESSON.lr / 10
     qtbot.keyClick(c.lr_edit, Qt.Key.Key_PageUp)
     assert c.lr_edit.text() == f"{c.config.lr:g}"
     c.step_once()
@@ -163,10 +163,10 @@ def test_bad_lr_is_refused_visibly_and_training_continues(qtbot, window, bad):
     assert "learning rate" in c.lr_message.text()
     assert c.lr_message.isVisible()
     assert "learning rate" in window.statusBar().currentMessage()
-    assert c.config.lr == 3.0
+    assert c.config.lr == LESSON.lr
     step = window.last_snapshot.step
     qtbot.waitUntil(lambda: window.last_snapshot.step > step + 5, timeout=WAIT)
-    assert window.last_snapshot.lr == 3.0 and window.last_snapshot.running
+    assert window.last_snapshot.lr == LESSON.lr and window.last_snapshot.running
     type_lr(qtbot, window, "2")  # a good value clears the error
     assert not c.lr_error and c.lr_edit.styleSheet() == "" and not c.lr_message.isVisible()
 
@@ -699,9 +699,9 @@ def test_menus_and_view_actions(qtbot, window):
     window.rate_actions[15].trigger()
     assert window.fps == 15
     window.controls.faster_action.trigger()
-    assert window.controls.config.lr == 5.0
+    assert window.controls.config.lr == 1.5  # (1, 1.5, 2, 3, 5, 7 × 10^k)
     window.controls.slower_action.trigger()
-    assert window.controls.config.lr == 3.0
+    assert window.controls.config.lr == LESSON.lr
     from gdviz.qt.help import show_shortcuts
 
     show_shortcuts(window).close()
@@ -752,7 +752,7 @@ def test_presets_and_presenter_mode(window, qtbot):
     window.controls.lesson_button.click()
     qtbot.waitUntil(lambda: window.session.config.activation == "sigmoid", timeout=10000)
     cfg = window.session.config
-    assert (cfg.hidden, cfg.cost, cfg.lr, cfg.batch_size) == ((16, 16), "mse", 3.0, 10)
+    assert (cfg.hidden, cfg.cost, cfg.lr, cfg.batch_size) == ((16, 16), "mse", LESSON.lr, 10)
     before = QApplication.instance().font().pointSizeF()
     titles = [lab for lab in window.findChildren(type(window.presenter_bar))  # QLabels with their own font
               if lab.testAttribute(Qt.WidgetAttribute.WA_SetFont) and not lab.property("gdviz_note")]

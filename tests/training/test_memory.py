@@ -37,3 +37,23 @@ def test_trim_in_the_background_one_at_a_time():
     while any(t.name == "gdviz-trim-heap" for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert trim_heap_soon()  # the first one has finished: another may start
+
+
+def test_trim_every_trims_until_stopped(monkeypatch):
+    import threading
+
+    from gdviz.training import memory
+
+    calls = []
+    monkeypatch.setattr(memory, "trim_heap", lambda: calls.append(1) or True)
+    stop = threading.Event()
+    t = memory.trim_every(0.01, stop)
+    if t is None:  # no glibc malloc_trim here: nothing to call
+        return
+    for _ in range(1000):  # up to ~10 s
+        if len(calls) >= 3:
+            break
+        time.sleep(0.01)
+    stop.set()
+    t.join(2)
+    assert len(calls) >= 3 and not t.is_alive()

@@ -164,7 +164,7 @@ def test_settings_changes_are_recorded(tmp_path, tiny):
     rec.close()
     with open_recording(path) as r:
         assert r.settings_changes == ((40, {"lr": 0.5}),)
-        assert r.settings_at(39).lr == 3.0 and r.settings_at(40).lr == 0.5
+        assert r.settings_at(39).lr == CFG.lr and r.settings_at(40).lr == 0.5
         assert r.theta_steps.tolist() == [0, 40]  # K = 64: θ at the start, and the last one
 
 
@@ -231,7 +231,7 @@ def test_snapshot_at_gives_what_the_panels_need(tmp_path, tiny):
         assert [a.shape for a in snap.example_activations] == [(16,), (16,), (10,)]
         # Δθ is the average step over the last K steps; −Δθ/η the average gradient (plain SGD)
         assert np.allclose(snap.delta, (thetas[120] - thetas[100]) / 20)
-        assert np.allclose(snap.grad, -snap.delta / 3.0)
+        assert np.allclose(snap.grad, -snap.delta / CFG.lr)
         later = r.snapshot_at(150, tiny, since=130, run_id=7)
         assert np.array_equal(later.new_steps, np.arange(131, 151))
         assert r.snapshot_at(140, since=150).new_steps.size == 0
@@ -251,14 +251,14 @@ def test_recording_imports_no_qt():
 def small_recording(tmp_path_factory, tiny):
     """A complete recording of a small (784-3-10) network: every byte can be tested quickly."""
     path = tmp_path_factory.mktemp("rec") / "small.gdvrec"
-    cfg = replace(CFG, hidden=(3,))
+    cfg = replace(CFG, hidden=(3,), lr=3.0)  # (then η = 1: a settings change)
     s, rec = _recording(path, tiny, 40, cfg)
     for i in range(130):
         s.train_step()
         rec.on_step(s.step_count, s.net.theta)
         if i % 50 == 0:
             rec.record_snapshot(s.snapshot())
-    s.set_lr(1.0)
+    s.set_lr(0.5)  # (not the lesson's η, so it is a change)
     s.train_step()  # the command is applied before this update
     rec.record_snapshot(s.snapshot())
     rec.close()
@@ -282,7 +282,7 @@ def test_the_small_recording_is_good(small_recording):
     path, _ = small_recording
     with open_recording(path) as r:
         assert r.theta_steps.tolist() == [0, 40, 80, 120, 131]
-        assert len(r.steps) == 131 and r.settings_changes == ((131, {"lr": 1.0}),)
+        assert len(r.steps) == 131 and r.settings_changes == ((131, {"lr": 0.5}),)
 
 
 def test_empty_missing_and_foreign_files_are_refused(tmp_path, small_recording):

@@ -131,7 +131,7 @@ def test_bad_learning_rates_are_refused_in_words(tiny, bad):
         s.set_lr(bad)
     assert "learning rate" in str(err.value)
     s.train_step()
-    assert s.config.lr == 3.0
+    assert s.config.lr == LESSON.lr
 
 
 def test_bad_settings_are_refused():

@@ -6,7 +6,7 @@ A view is a :class:`~gdviz.qt.views.base.LessonView`: it renders snapshots
 anything slow in a :class:`~gdviz.qt.views.base.ViewJob` — never in the GUI
 thread. The window only calls ``render`` while the view's tab is visible, at
 ``VIEW_HZ`` at most. What a view computes lives below Qt, in
-``gdviz.training`` (views import nothing from ``gdviz.core`` or ``gdviz.data``).
+``gdviz.training`` (views import nothing from the core or data packages: an import-linter contract).
 
 Adding a view: a module here with a ``LessonView`` subclass, and one line in
 ``VIEWS``.

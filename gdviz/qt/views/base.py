@@ -15,7 +15,7 @@ value)``. The base owns the machinery every view needs:
 * **catch-up when shown** — ``on_shown()`` runs when the tab becomes visible;
 * **shutdown** — stops every timer and job the view made through the base;
 * **declared hooks** for the window: ``ingest``, ``share_history``,
-  ``set_dataset_callback``, ``demo`` (no-ops unless a view overrides them)
+  ``share_sharpness``, ``set_dataset_callback``, ``demo`` (no-ops unless a view overrides them)
   and ``jobs_pending``.
 
 Only plain Python objects cross from a job's thread to the GUI, through a lock
@@ -201,6 +201,10 @@ class LessonView(QtWidgets.QWidget):
 
     def share_history(self, history) -> None:
         """The window's |∇C| history of the whole run (``analysis.NormHistory``)."""
+
+    def share_sharpness(self, history) -> None:
+        """The window's λ_max history of the run (``sharpness.SharpnessHistory``), kept current
+        in the background; read it when drawing (its ``run[0]`` is the run id it follows)."""
 
     def set_dataset_callback(self, fn) -> None:
         """``fn(dataset)`` switches the window to another dataset (generalisation experiments)."""

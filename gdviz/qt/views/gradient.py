@@ -123,7 +123,7 @@ class GradientView(LessonView):
         self.first = HiddenWeightsPanel()
         self.deeper = DeeperLayersPanel()
         self.first.setMinimumSize(300, 250)
-        self.deeper.setMinimumSize(300, 170)
+        self.deeper.setMinimumHeight(170)  # (its width follows its matrices and colour bar)
         for p in (self.first, self.deeper):
             p.modes.hide()  # one switch for the whole view
             p.setMode("gradient")

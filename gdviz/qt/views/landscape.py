@@ -182,7 +182,10 @@ class LandscapeView(LessonView):
 
         # --- the side column: controls, legend, what it shows
         side = QtWidgets.QWidget()
-        side.setFixedWidth(300)
+        # (its width follows its texts: presenter mode's larger fonts widen it, up to a limit)
+        side.setMinimumWidth(300)
+        side.setMaximumWidth(480)
+        side.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
         col = QtWidgets.QVBoxLayout(side)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(5)
@@ -279,6 +282,7 @@ class LandscapeView(LessonView):
             f"<span style='color:rgb{LOWEST}'>▲</span> the lowest point of the map")
         legend.setFont(style.font(9))
         legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        legend.setWordWrap(True)
         legend.setStyleSheet("background:#3a3a3a; color:white; padding:5px; border-radius:3px;")
         legend.setToolTip("What the marks on the map mean.")
         col.addWidget(legend)
@@ -308,7 +312,7 @@ class LandscapeView(LessonView):
     def _form_label(text: str, tip: str) -> QtWidgets.QLabel:
         lab = QtWidgets.QLabel(text)
         lab.setFont(style.font(9))
-        lab.setFixedWidth(56)
+        style.fit_width(lab, "Weights:")  # (the same width in both forms, in any font)
         lab.setToolTip(tip)
         return lab
 

@@ -176,7 +176,8 @@ class SgdVsGdView(LessonView):
         tiles_box = QtWidgets.QVBoxLayout()
         tiles_box.setSpacing(2)
         th = QtWidgets.QHBoxLayout()
-        self.tiles_head = style.heading("One first-layer neuron's −∇C")
+        self.tiles_head = style.ShortTitle("One first-layer neuron's −∇C", "One neuron's −∇C")
+        self.tiles_head.setFont(style.font(9.5, bold=True))
         th.addWidget(self.tiles_head, 1)
         nl = QtWidgets.QLabel("neuron")
         nl.setFont(style.font(8.5))
@@ -417,6 +418,8 @@ class SgdVsGdView(LessonView):
         if sizes is None or len(sizes) < 2:
             return
         n_in, n1 = sizes[0], sizes[1]
+        if c.batch.size != self.snap.n_params or c.full.size != self.snap.n_params:
+            return  # computed for the network before a change of shape: its result is on its way
         if self.neuron_spin.maximum() != n1 - 1:
             self.neuron_spin.setMaximum(n1 - 1)
         Wb, _ = style.layer_views(c.batch, sizes, 0, negate=True)
@@ -443,6 +446,7 @@ class SgdVsGdView(LessonView):
         for item, text in zip(self.tile_labels, (who, f"full ({c.n:,} digits)"), strict=True):
             if item.toPlainText() != text:  # each change lays the item out again
                 item.setText(text)
+        self.tiles_head.set_short(f"Neuron {j}: −∇C")  # (where the full title does not fit)
         _set_label(self.tiles_head, f"First-layer neuron {j}: −∇C for its {n_in} weights")
         self.displayed_tiles = (bt, ft)
 

@@ -53,6 +53,7 @@ ETA = (230, 97, 1)  # orange: the step η training takes
 BEST = (26, 152, 80)  # green: the best step
 UPHILL = (178, 24, 43)  # red: a step that goes uphill
 NOW = (90, 90, 90)  # grey: C(θ) now
+LIMIT = (60, 60, 60)  # dark grey: the stability limit s = 2/λ_max
 
 
 def _clock() -> float:
@@ -131,6 +132,8 @@ class StepSizeView(LessonView):
         self.render_seconds = 0.0
         self._yrange = None
         self._slider_lr: float | None = None  # η sent from the slider, not yet in a snapshot
+        self._sharp = None  # the window's SharpnessHistory (share_sharpness)
+        self._sharp_key = None  # what the stability line shows
         self._build()
         self.bind_option("slope", self.slope_box)
         self.bind_option("log_cost", self.log_box)
@@ -247,10 +250,27 @@ class StepSizeView(LessonView):
                                              brush=pg.mkBrush(ETA))
         self.eta_marker.setZValue(6)
         self.plot.addItem(self.eta_marker)
-        for item in (self.now_line, self.eta_line, self.uphill, self.best_text):
+        self.limit_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen(LIMIT, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+            label="2/λ_max", labelOpts={"position": 0.78, "color": LIMIT, "anchors": [(0, 0), (0, 0)],
+                                        "fill": (255, 255, 255, 210)})
+        self.plot.addItem(self.limit_line, ignoreBounds=True)
+        for item in (self.now_line, self.eta_line, self.uphill, self.best_text, self.limit_line):
             item.setVisible(False)
         lay.addWidget(self.canvas, 1)
         self.canvas.scene().sigMouseMoved.connect(self._hover)
+
+        self.stability = QtWidgets.QLabel(" ")
+        self.stability.setFont(style.font(10))
+        self.stability.setWordWrap(True)
+        self.stability.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.stability.setToolTip(
+            "λ_max, the sharpness, is the largest curvature of the cost (the top eigenvalue of its "
+            "Hessian), measured on the first training digits about once a second while training. "
+            "On a quadratic bowl a step of size η is stable only while η·λ_max < 2: beyond the "
+            "dashed line s = 2/λ_max, repeated steps overshoot further and further along the "
+            "sharpest direction, even where one step along −∇C still lowers the cost.")
+        lay.addWidget(self.stability)  # (a new text about once a second: a layout then is cheap)
 
         self.verdict = QtWidgets.QLabel(" ")
         self.verdict.setFont(style.font(10.5))
@@ -284,6 +304,7 @@ class StepSizeView(LessonView):
         t0 = time.perf_counter()
         self.new_run(snap)
         self._sync_slider(snap.lr)
+        self._draw_stability(snap)
         self._submit()
         self.continue_drawing()
         self.render_seconds = time.perf_counter() - t0
@@ -480,6 +501,41 @@ class StepSizeView(LessonView):
             foot += (" With momentum the real step also carries the velocity of earlier steps; "
                      "this is the plain step θ − η∇C.")
         return " ".join(parts) + f"<br><span style='color:{style.MUTED}'>{foot}</span>"
+
+    # ------------------------------------------------------------------ stability
+    def share_sharpness(self, history) -> None:
+        self._sharp = history
+        self._sharp_key = None
+
+    def _draw_stability(self, snap) -> None:
+        """The line "η·λ_max = … (stable below 2)" and the dashed line at s = 2/λ_max."""
+        h = self._sharp
+        last = h.last() if h is not None and h.run is not None and h.run[0] == snap.run_id else None
+        key = (last, snap.lr)
+        if key == self._sharp_key:
+            return
+        self._sharp_key = key
+        lam = last[1] if last is not None else math.nan
+        box = self.stability
+        if not (math.isfinite(lam) and lam > 0):
+            self.limit_line.setVisible(False)
+            box.setText("Sharpness λ_max: measuring …" if h is not None and last is None else
+                        "Sharpness λ_max: not measurable here (the cost does not curve upwards)."
+                        if h is not None else " ")
+            return
+        limit, prod = 2.0 / lam, snap.lr * lam
+        x = math.log10(limit)
+        self.limit_line.setVisible(S_LOG_RANGE[0] <= x <= S_LOG_RANGE[1])
+        if self.limit_line.value() != x:
+            self.limit_line.setValue(x)
+        _set_format(self.limit_line.label, f"2/λ_max = {style.fmt(limit)}")
+        head = f"Sharpness λ_max ≈ {style.fmt(lam)} (step {last[0]:,}): "
+        tail = f"stable below 2, i.e. for η &lt; {style.fmt(limit)}: the dashed line"
+        if prod < 2.0:
+            box.setText(f"{head}<b>η·λ_max = {prod:.2f}</b> ({tail}).")
+        else:
+            box.setText(f"{head}<span style='color:#b2182b'><b>η·λ_max = {prod:.2f} ≥ 2: "
+                        f"unstable</b></span>, the steps overshoot further and further ({tail}).")
 
     # ------------------------------------------------------------------ η slider
     def _sync_slider(self, lr: float) -> None:
