@@ -1,9 +1,12 @@
-"""Helpers shared by the GUI tests: a trained session, and "is this widget drawn?"."""
+"""Helpers shared by the GUI tests: a trained session, keys and typing as a person
+gives them, and "is this widget drawn?"."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6 import QtGui
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from gdviz.training.config import TrainConfig
 from gdviz.training.session import TrainingSession
@@ -15,6 +18,42 @@ def trained(dataset, steps: int = 20, **config):
     for _ in range(steps):
         s.train_step()
     return s, s.snapshot()
+
+
+def key(qtbot, k, mod=Qt.KeyboardModifier.NoModifier):
+    """A key press where the user's keyboard sends it: to the widget that has the focus."""
+    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), k, mod)
+
+
+def type_lr(qtbot, window, text):
+    """Click the η field, select it, type ``text`` and press Return (which gives the keys back)."""
+    edit = window.controls.lr_edit
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    key(qtbot, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is not edit
+
+
+def wait_idle(qtbot, win, timeout: int = 15_000):
+    """Until the session is paused and the window shows it; the snapshot shown."""
+    qtbot.waitUntil(lambda: not win.session.running and win.last_snapshot is not None
+                    and not win.last_snapshot.running
+                    and win.last_snapshot.step == win.session.step_count, timeout=timeout)
+    return win.last_snapshot
+
+
+def render_until(qtbot, view, snap, result: str, timeout: int = 15_000, **want):
+    """Render ``snap`` in ``view`` until ``view.<result>`` (what it shows) is of ``snap``'s
+    run and step, with the attribute values ``want``; return it."""
+    def done():
+        view.render(snap)
+        r = getattr(view, result)
+        return (r is not None and r.step == snap.step and r.run_id == snap.run_id
+                and all(getattr(r, k) == v for k, v in want.items()))
+
+    qtbot.waitUntil(done, timeout=timeout)
+    return getattr(view, result)
 
 
 def pixels(widget) -> np.ndarray:

@@ -10,34 +10,26 @@ from __future__ import annotations
 
 import gzip
 import struct
-import tracemalloc
 import zlib
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gdviz import limits
 from gdviz.data import DataError, read_idx
 from gdviz.data.idx import MAX_GZIP_RATIO
 
+from fuzz_helpers import flips, fuzz, measured, mutant
+
 SLACK = 3 << 20  # the 1 MiB decompression chunk, gzip's buffers, the header
-FUZZ = settings(max_examples=200, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = fuzz(200)
 
 
 def read_measured(path) -> tuple[object, int]:
     """(array or the DataError raised, tracemalloc peak in bytes)."""
-    tracemalloc.start()
-    try:
-        try:
-            result = read_idx(path)
-        except DataError as exc:
-            result = exc
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return measured(read_idx, path, refused=DataError)
 
 
 def header(code: int, shape) -> bytes:
@@ -78,16 +70,10 @@ VALID = header(0x08, (3, 4, 4)) + bytes(range(48))
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=6),
-       st.integers(0, 200), st.booleans())
-def test_mutations_of_a_valid_gzip_file(tmp_path, flips, cut, keep_tail):
-    data = bytearray(gzip.compress(VALID, mtime=0))
-    for pos, value in flips:
-        data[pos % len(data)] = value
-    if not keep_tail:
-        del data[len(data) - cut % len(data):]
+@given(flips(10_000, 6), st.integers(0, 200), st.booleans())
+def test_mutations_of_a_valid_gzip_file(tmp_path, flipped, cut, keep_tail):
     path = tmp_path / "mutant.gz"
-    path.write_bytes(bytes(data))
+    path.write_bytes(mutant(gzip.compress(VALID, mtime=0), flipped, cut, keep_tail))
     result, peak = read_measured(path)
     assert isinstance(result, (np.ndarray, DataError)), type(result)
     assert peak <= bound(path)

@@ -9,30 +9,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
-from tests.qt_helpers import pixels
+from qt_helpers import key, pixels
 
 WAIT = 15_000
-
-
-@pytest.fixture
-def window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(tiny, None, engine="thread")  # (the process engine has its own tests)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-    yield win
-    win.close()
-
-
-def key(qtbot, k, mod=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), k, mod)
 
 
 def colour_pixels(widget, rgb, tol=12) -> int:

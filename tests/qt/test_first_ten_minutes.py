@@ -15,20 +15,16 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from gdviz.qt.views import VIEWS
 from gdviz.training.recording import open_recording
 
 from layout_check import clipped_texts
-from qt_helpers import assert_drawn
+from qt_helpers import assert_drawn, key, type_lr
 
 WAIT = 30_000
 ALT, SHIFT = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ShiftModifier
-
-
-def key(qtbot, k, mod=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), k, mod)
 
 
 def status_numbers(win) -> dict:
@@ -54,30 +50,10 @@ def settle(qtbot, win):
     qtbot.waitUntil(lambda: win.status.step.text() == f"step {win.last_snapshot.step:,}", timeout=WAIT)
 
 
-def type_lr(qtbot, win, text):
-    edit = win.controls.lr_edit
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
-    key(qtbot, Qt.Key.Key_Return)
-    assert QApplication.focusWidget() is not edit  # Enter gives the keys back
-
-
 @pytest.fixture
-def window(qtbot, sample):
-    from gdviz.qt.window import MainWindow
-
+def window(make_window, sample):
     # as `gdviz` opens it: fresh settings (a temporary XDG_CONFIG_HOME), training in its own process
-    win = MainWindow(sample, restore_settings=True)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-    yield win
-    win.replay.on_close()
-    win.close()
+    return make_window(sample, size=(1280, 720), restore_settings=True)
 
 
 @pytest.mark.slow

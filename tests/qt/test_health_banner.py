@@ -10,36 +10,14 @@ from gdviz.training.config import LESSON
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+
+from qt_helpers import key, type_lr
 
 WAIT = 30_000
 
 
-@pytest.fixture
-def window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(tiny, None, engine="thread")  # (the process engine has its own tests)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-    yield win
-    win.close()
-
-
-def key(qtbot, k, mod=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), k, mod)
-
-
 def run_at_eta_100(qtbot, window):
-    edit = window.controls.lr_edit
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
-    edit.selectAll()
-    qtbot.keyClicks(edit, "100")
-    key(qtbot, Qt.Key.Key_Return)
+    type_lr(qtbot, window, "100")
     key(qtbot, Qt.Key.Key_Space)
     banner = window.health_banner
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=WAIT)

@@ -11,41 +11,14 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from gdviz.training.config import DEFAULT_PACE, LESSON
 
+from qt_helpers import key
+
 WAIT = 15_000  # ms
 
 
 @pytest.fixture
-def make_window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    made = []
-
-    def make(**kw):
-        QSettings("gdviz", "gdviz").clear()  # a fresh start: nothing remembered
-        win = MainWindow(tiny, None, **kw)
-        qtbot.addWidget(win)
-        win.resize(1280, 720)
-        win.show()
-        qtbot.waitExposed(win)
-        win.activateWindow()
-        qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
-
-
-@pytest.fixture
 def window(make_window):
-    return make_window()
-
-
-def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier):
-    """A key press where the user's keyboard sends it: to the widget that has the focus."""
-    target = QApplication.focusWidget() or QApplication.activeWindow()
-    qtbot.keyClick(target, key, modifier)
+    return make_window(size=(1280, 720))
 
 
 def type_into(qtbot, field, text):
@@ -60,27 +33,27 @@ def test_enter_in_the_eta_field_gives_space_back_to_the_window(qtbot, window):
     c = window.controls
     type_into(qtbot, c.lr_edit, "0.5")
     assert QApplication.focusWidget() is c.lr_edit
-    press(qtbot, Qt.Key.Key_Return)
+    key(qtbot, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is not c.lr_edit
     qtbot.waitUntil(lambda: window.last_snapshot.lr == 0.5, timeout=WAIT)
-    press(qtbot, Qt.Key.Key_Space)
+    key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.last_snapshot.running, timeout=WAIT)
     assert c.lr_edit.text() == "0.5"  # no spaces typed into it
     assert " " not in c.lr_edit.text()
-    press(qtbot, Qt.Key.Key_Space)
+    key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not window.session.running, timeout=WAIT)
     step = window.session.step_count
-    press(qtbot, Qt.Key.Key_Right)  # → one step
+    key(qtbot, Qt.Key.Key_Right)  # → one step
     qtbot.waitUntil(lambda: window.last_snapshot.step == step + 1 and not window.session.busy, timeout=WAIT)
 
 
 def test_escape_in_the_eta_field_puts_back_its_value_and_gives_the_keys_back(qtbot, window):
     c = window.controls
     type_into(qtbot, c.lr_edit, "7")
-    press(qtbot, Qt.Key.Key_Escape)
+    key(qtbot, Qt.Key.Key_Escape)
     assert c.lr_edit.text() == f"{LESSON.lr:g}" and c.config.lr == LESSON.lr
     assert QApplication.focusWidget() is not c.lr_edit
-    press(qtbot, Qt.Key.Key_Right)
+    key(qtbot, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=WAIT)
     assert window.last_snapshot.lr == LESSON.lr
 
@@ -88,15 +61,15 @@ def test_escape_in_the_eta_field_puts_back_its_value_and_gives_the_keys_back(qtb
 def test_enter_in_the_batch_box_and_the_hidden_field_gives_the_keys_back(qtbot, window):
     c = window.controls
     type_into(qtbot, c.batch_spin, "25")
-    press(qtbot, Qt.Key.Key_Return)
+    key(qtbot, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is not c.batch_spin
-    press(qtbot, Qt.Key.Key_Right)
+    key(qtbot, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=WAIT)
     assert window.last_snapshot.batch_size == 25
     type_into(qtbot, c.hidden_edit, "20")
-    press(qtbot, Qt.Key.Key_Return)
+    key(qtbot, Qt.Key.Key_Return)
     assert c.hidden_edit.text() == "20"
-    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R: reset with the new network
+    key(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R: reset with the new network
     qtbot.waitUntil(lambda: window.last_snapshot.sizes == (784, 20, 10), timeout=WAIT)
 
 
@@ -125,10 +98,10 @@ def test_space_and_right_reach_the_window_from_every_widget_but_a_text_field(qtb
         if QApplication.focusWidget() is not w:
             continue
         if w.property("gdviz_keys_installed"):  # a text field (spin box): typing, then Enter
-            press(qtbot, Qt.Key.Key_Return)
+            key(qtbot, Qt.Key.Key_Return)
         fired.clear()
-        press(qtbot, Qt.Key.Key_Space)
-        press(qtbot, Qt.Key.Key_Right)
+        key(qtbot, Qt.Key.Key_Space)
+        key(qtbot, Qt.Key.Key_Right)
         assert fired[:1] == ["space"] and "right" in fired, (type(w).__name__, w.objectName(), fired)
         tried += 1
     assert tried >= 20
@@ -137,12 +110,12 @@ def test_space_and_right_reach_the_window_from_every_widget_but_a_text_field(qtb
 
 # ---------------------------------------------------------------- pace
 def test_a_fresh_start_runs_at_a_watchable_pace_and_f_fast_forwards(qtbot, make_window):
-    window = make_window(restore_settings=True)
+    window = make_window(size=(1280, 720), restore_settings=True)
     c = window.controls
     assert c.config.steps_per_second == DEFAULT_PACE
     assert c.speed_combo.currentText() == "10 steps / s"
     qtbot.waitUntil(lambda: "10 steps/s" in window.status.speed.text(), timeout=WAIT)
-    press(qtbot, Qt.Key.Key_Space)
+    key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.last_snapshot.running and window.last_snapshot.step >= 3, timeout=WAIT)
     qtbot.waitUntil(lambda: window.last_snapshot.samples_per_s > 0, timeout=WAIT)
     # samples/s agrees with the pace (10 steps/s of 10 digits), not with the computer's top speed
@@ -150,12 +123,12 @@ def test_a_fresh_start_runs_at_a_watchable_pace_and_f_fast_forwards(qtbot, make_
     qtbot.waitUntil(lambda: "samples/s" in window.status.speed.text()
                     and "— samples/s" not in window.status.speed.text(), timeout=WAIT)  # (10 Hz status)
     assert window.session.step_count < 200
-    press(qtbot, Qt.Key.Key_F)  # fast-forward
+    key(qtbot, Qt.Key.Key_F)  # fast-forward
     assert c.fast_action.isChecked() and c.speed_combo.currentData() == 0.0
     qtbot.waitUntil(lambda: window.last_snapshot.steps_per_second == 0.0
                     and "max speed" in window.status.speed.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: window.session.step_count > 500, timeout=WAIT)
-    press(qtbot, Qt.Key.Key_F)  # and back to the pace
+    key(qtbot, Qt.Key.Key_F)  # and back to the pace
     assert not c.fast_action.isChecked() and c.speed_combo.currentData() == DEFAULT_PACE
     qtbot.waitUntil(lambda: "10 steps/s" in window.status.speed.text(), timeout=WAIT)
     assert window.last_snapshot.running
@@ -164,16 +137,16 @@ def test_a_fresh_start_runs_at_a_watchable_pace_and_f_fast_forwards(qtbot, make_
 def test_the_fast_button_starts_a_paused_run_and_the_pace_is_remembered(qtbot, make_window):
     from gdviz.qt import settings as settings_mod
 
-    window = make_window(restore_settings=True)
+    window = make_window(size=(1280, 720), restore_settings=True)
     c = window.controls
     c.set_pace(2.0)
     qtbot.mouseClick(c.fast_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.last_snapshot.running and window.last_snapshot.steps_per_second == 0,
                     timeout=WAIT)
-    press(qtbot, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)  # Shift+Space: back to 2 steps/s
+    key(qtbot, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)  # Shift+Space: back to 2 steps/s
     assert c.speed_combo.currentData() == 2.0
-    press(qtbot, Qt.Key.Key_Space)
+    key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not window.session.running, timeout=WAIT)
-    press(qtbot, Qt.Key.Key_F)
+    key(qtbot, Qt.Key.Key_F)
     window.save_settings()  # while fast-forwarding: the pace to come back to is what is kept
     assert settings_mod.load_settings(QSettings("gdviz", "gdviz")).pace == 2.0

@@ -15,18 +15,8 @@ Key = QtCore.Qt.Key
 
 
 @pytest.fixture
-def window(qtbot, sample):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(sample, engine="thread")
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=15_000)
-    yield win
-    win.close()
+def window(make_window, sample):
+    return make_window(sample, size=(1280, 720), engine="thread")
 
 
 def _key(win, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier):

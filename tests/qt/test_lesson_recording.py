@@ -13,27 +13,9 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from gdviz.training.recording import open_recording
 
+from qt_helpers import key
+
 WAIT = 15_000
-
-
-@pytest.fixture
-def window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(tiny, None, engine="thread")  # (the process engine has its own tests)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-    yield win
-    win.replay.on_close()
-    win.close()
-
-
-def key(qtbot, k, mod=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), k, mod)
 
 
 def steps(qtbot, window, n):

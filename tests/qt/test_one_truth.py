@@ -7,38 +7,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gdviz.training import LESSON  # noqa: E402
+from qt_helpers import key, type_lr  # noqa: E402
 
 WAIT = 15_000
-
-
-@pytest.fixture
-def window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(tiny, None, engine="thread")  # (the process engine has its own tests)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-    yield win
-    win.close()
-
-
-def key(qtbot, k, mod=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), k, mod)
-
-
-def type_lr(qtbot, window, text):
-    edit = window.controls.lr_edit
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
-    key(qtbot, Qt.Key.Key_Return)
 
 
 def test_after_the_lesson_preset_the_dock_no_longer_speaks_of_the_old_eta(qtbot, window):

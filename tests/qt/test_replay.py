@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QPushButton
 
 from gdviz.training import LESSON, TrainingSession
 from gdviz.training.recording import Recorder, open_recording
+from qt_helpers import wait_idle  # noqa: E402
+from reference import fresh_run  # noqa: E402
 
 WAIT = 15_000
 CFG = replace(LESSON, eval_every=15)  # what the window sets for the tiny data (600 / 10 / 4)
@@ -27,29 +29,11 @@ SHOT_DIR = os.environ.get("GDVIZ_TEST_SHOTS")  # keep the replay screenshot here
 
 
 # ---------------------------------------------------------------- helpers
-def wait_idle(qtbot, win):
-    qtbot.waitUntil(lambda: not win.session.running and win.last_snapshot is not None
-                    and not win.last_snapshot.running
-                    and win.last_snapshot.step == win.session.step_count, timeout=WAIT)
-    return win.last_snapshot
-
-
 def wait_step(qtbot, win, step):
     """Until the window shows step ``step`` with the session paused there."""
     qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.step == step
                     and not win.last_snapshot.running and not win.session.busy, timeout=WAIT)
     return win.last_snapshot
-
-
-def fresh_run(dataset, config, n):
-    """θ after every step and every cost of a fresh deterministic session."""
-    s = TrainingSession(dataset, config, publish_hz=0)
-    thetas = {0: s.net.theta.copy()}
-    costs = []
-    for _ in range(n):
-        costs.append(s.train_step())
-        thetas[s.step_count] = s.net.theta.copy()
-    return thetas, np.array(costs)
 
 
 def record_sync(path, dataset, config, n, snap_every=50):
@@ -74,34 +58,11 @@ def pixel_variety(widget) -> int:
 
 
 @pytest.fixture
-def make_window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    made = []
-
-    def make(dataset=None, **kw):
-        win = MainWindow(dataset if dataset is not None else tiny, None, **kw)
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitExposed(win)
-        qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        ctl = getattr(win, "_test_replay", None)
-        if ctl is not None:
-            ctl.on_close()
-        win.close()
-        assert not win.thread.isRunning()
-
-
-@pytest.fixture
 def window(make_window):
     win = make_window()
     win._test_replay = win.replay  # attached by MainWindow itself
-    return win
+    yield win
+    win.replay.on_close()
 
 
 @pytest.fixture
@@ -144,7 +105,7 @@ def test_menu_entries_and_rec_status(qtbot, window, tmp_path):
 def test_record_replay_is_bitwise(qtbot, recorded, tiny):
     """θ at every recorded step and every step's cost equal a fresh deterministic run's."""
     window, ctl, path, n = recorded
-    thetas, costs = fresh_run(tiny, CFG, n)
+    thetas, costs, _ = fresh_run(tiny, CFG, n)
     assert ctl.open_recording(path)
     assert ctl.active and ctl.dock.isVisible()
     rec = ctl.recording

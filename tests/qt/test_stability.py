@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from gdviz.qt.stability import StabilityMonitor, StabilityPanel
@@ -11,13 +10,29 @@ from gdviz.training.session import TrainingSession
 from gdviz.training.sharpness import SharpnessMeter
 
 
-def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny):
+@pytest.fixture
+def meter(qtbot, tiny):
+    """``meter(digits=200)``: ``(monitor, panel)``, a monitor measuring on ``digits`` digits
+    of ``tiny`` and its panel, shown; the monitor is shut down at teardown."""
+    made = []
+
+    def make(digits: int = 200):
+        mon = StabilityMonitor(digits=digits)
+        panel = StabilityPanel(mon)
+        qtbot.addWidget(panel)
+        panel.show()
+        mon.set_dataset(tiny)
+        made.append(mon)
+        return mon, panel
+
+    yield make
+    for mon in made:
+        mon.shutdown()
+
+
+def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny, meter):
     s = TrainingSession(tiny, TrainConfig(lr=1.5))
-    mon = StabilityMonitor(digits=200)
-    panel = StabilityPanel(mon)
-    qtbot.addWidget(panel)
-    panel.show()
-    mon.set_dataset(tiny)
+    mon, panel = meter()
     for _ in range(5):
         s.train_step()
     snap = s.snapshot()
@@ -33,16 +48,11 @@ def test_the_monitor_measures_the_newest_theta_and_the_panel_says_it(qtbot, tiny
     assert "training is stable" in panel.sentence()
     x, y = panel.lam_curve.getData()
     assert list(x) == [5.0] and y[0] == pytest.approx(lam)
-    mon.shutdown()
 
 
-def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot, tiny):
+def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot, tiny, meter):
     s = TrainingSession(tiny, TrainConfig(lr=8.0))
-    mon = StabilityMonitor(digits=200)
-    panel = StabilityPanel(mon)
-    qtbot.addWidget(panel)
-    panel.show()
-    mon.set_dataset(tiny)
+    mon, panel = meter()
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(s.snapshot())
     _, lam, _ = mon.history.last()
@@ -54,7 +64,6 @@ def test_a_large_eta_is_called_unstable_and_a_new_run_starts_a_new_history(qtbot
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(s.snapshot())
     assert len(mon.history) == 1  # the history of the new run only
-    mon.shutdown()
 
 
 def test_disabled_monitor_computes_nothing(qtbot, tiny):
@@ -69,15 +78,11 @@ def test_disabled_monitor_computes_nothing(qtbot, tiny):
     mon.shutdown()
 
 
-def test_a_snapshot_of_another_run_is_not_drawn_against_this_history(qtbot, tiny):
+def test_a_snapshot_of_another_run_is_not_drawn_against_this_history(qtbot, tiny, meter):
     from dataclasses import replace
 
     s = TrainingSession(tiny, TrainConfig())
-    mon = StabilityMonitor(digits=100)
-    panel = StabilityPanel(mon)
-    qtbot.addWidget(panel)
-    panel.show()
-    mon.set_dataset(tiny)
+    mon, panel = meter(100)
     snap = s.snapshot()
     with qtbot.waitSignal(mon.updated, timeout=30000):
         mon.observe(snap)
@@ -88,4 +93,3 @@ def test_a_snapshot_of_another_run_is_not_drawn_against_this_history(qtbot, tiny
     assert panel.lam_curve.getData()[0] is None or len(panel.lam_curve.getData()[0]) == 0
     panel.render(snap)  # back to the live run: its history again
     assert len(panel.lam_curve.getData()[0]) == 1 and "η·λ_max" in panel.words.text()
-    mon.shutdown()

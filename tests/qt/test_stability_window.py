@@ -27,21 +27,6 @@ Key = QtCore.Qt.Key
 WAIT = 30_000
 
 
-@pytest.fixture
-def window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(tiny, engine="thread")
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=15_000)
-    yield win
-    win.close()
-
-
 def _press(win, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier):
     QTest.keyClick(win.focusWidget() or win, key, modifier)
     QtWidgets.QApplication.processEvents()

@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from gdviz.training import LESSON, TrainConfig
+from qt_helpers import wait_idle  # noqa: E402
 
 WAIT = 15_000  # ms
 
@@ -33,14 +34,6 @@ def snap_of(win):
 
 def wait_step(qtbot, win, step, timeout=WAIT):
     qtbot.waitUntil(lambda: win.last_snapshot is not None and win.last_snapshot.step == step, timeout=timeout)
-    return win.last_snapshot
-
-
-def wait_idle(qtbot, win):
-    """Until the session is paused and the window shows it."""
-    qtbot.waitUntil(lambda: not win.session.running and win.last_snapshot is not None
-                    and not win.last_snapshot.running
-                    and win.last_snapshot.step == win.session.step_count, timeout=WAIT)
     return win.last_snapshot
 
 
@@ -61,30 +54,6 @@ def pixel_variety(widget) -> int:
     arr = np.frombuffer(ptr, dtype=np.uint32, count=img.bytesPerLine() * h // 4)
     arr = arr.reshape(h, img.bytesPerLine() // 4)[:, :w]
     return len(np.unique(arr))
-
-
-@pytest.fixture
-def make_window(qtbot, tiny):
-    """Factory for MainWindows (closed, and checked for a stopped thread, at teardown)."""
-    from gdviz.qt.window import MainWindow
-
-    made = []
-
-    def make(dataset=None, config=None, **kw):
-        win = MainWindow(dataset if dataset is not None else tiny, config, **kw)
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitExposed(win)
-        win.activateWindow()
-        qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
-        assert not win.thread.isRunning()
-        assert win.thread.isFinished()
 
 
 @pytest.fixture

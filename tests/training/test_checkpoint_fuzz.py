@@ -12,34 +12,26 @@ stored (uncompressed) one at most ``4 * n + SLACK``.
 from __future__ import annotations
 
 import io
-import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gdviz import limits
 from gdviz.core import Network
 from gdviz.training.checkpoint import MAX_ZIP_RATIO, Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 
+from fuzz_helpers import flips, fuzz, measured, mutant
+
 SLACK = 2 << 20
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = fuzz(150)
 
 
 def load_measured(path) -> tuple[object, int]:
     """(Checkpoint or the CheckpointError raised, tracemalloc peak in bytes)."""
-    tracemalloc.start()
-    try:
-        try:
-            result = load_checkpoint(path)
-        except CheckpointError as exc:
-            result = exc
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return measured(load_checkpoint, path, refused=CheckpointError)
 
 
 def bound(path) -> int:
@@ -93,19 +85,13 @@ def test_arbitrary_bytes_give_checkpoint_error(tmp_path, content):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, 1 << 20), st.booleans())
-def test_mutations_of_a_valid_checkpoint(tmp_path, valid_bytes, flips, cut, keep_tail):
-    data = bytearray(valid_bytes)
-    for pos, value in flips:
-        data[pos % len(data)] = value
-    if not keep_tail:
-        del data[len(data) - cut % len(data):]
+@given(flips(1 << 20, 8), st.integers(0, 1 << 20), st.booleans())
+def test_mutations_of_a_valid_checkpoint(tmp_path, valid_bytes, flipped, cut, keep_tail):
     path = tmp_path / "mutant.npz"
-    path.write_bytes(bytes(data))
+    path.write_bytes(mutant(valid_bytes, flipped, cut, keep_tail))
     result, peak = load_measured(path)
     assert isinstance(result, (Checkpoint, CheckpointError)), type(result)
-    assert peak <= bound(path), (peak, len(data))
+    assert peak <= bound(path), (peak, path.stat().st_size)
 
 
 @FUZZ

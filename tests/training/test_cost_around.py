@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdviz.core import Network, to_unit
 from gdviz.training import TrainConfig, TrainingSession
 from gdviz.training.cost_around import (
     cost_axis_range,
@@ -18,6 +17,7 @@ from gdviz.training.cost_around import (
 )
 from gdviz.training.landscape import fixed_eval_batch, landscape, project_path, step_size_slice
 from gdviz.training.scales import MIN_REL_SPAN
+from reference import reference_gradient
 
 
 @pytest.fixture(scope="module")
@@ -28,23 +28,15 @@ def run(tiny):
     return s, s.snapshot(), fixed_eval_batch(tiny, n=200)
 
 
-def _reference_gradient(snap, batch):
-    net = Network(snap.sizes, snap.activation, snap.cost_name)
-    X = to_unit(batch.images, net.dtype)
-    Y = np.eye(10, dtype=net.dtype)[batch.labels]
-    _, g = net.gradient(X, Y, theta=snap.theta.copy())
-    return net, g.copy()
-
-
 def test_eval_gradient_is_the_gradient_of_the_digits_at_theta(run):
     _, snap, batch = run
-    _, g = _reference_gradient(snap, batch)
+    _, g = reference_gradient(snap, batch)
     np.testing.assert_array_equal(eval_gradient(snap, batch), g)
 
 
 def test_step_size_slices_follow_the_chosen_slope(run):
     _, snap, batch = run
-    net, g = _reference_gradient(snap, batch)
+    net, g = reference_gradient(snap, batch)
     r = step_size_for(snap, "eval", batch, 0.5)
     ref = step_size_slice(net, snap.theta, g, batch.images, batch.labels, lr=0.5)
     np.testing.assert_allclose(r.slice.costs, ref.costs, rtol=1e-6)
@@ -78,7 +70,7 @@ def test_cost_axis_never_turns_rounding_into_a_cliff():
 
 def test_landscape_frame_is_the_engines_map_with_the_path_on_it(run):
     s, snap, batch = run
-    net, g = _reference_gradient(snap, batch)
+    net, g = reference_gradient(snap, batch)
     path = ((snap.step - 1, snap.theta + 0.01), (snap.step, snap.theta))
     f = landscape_frame(lambda: False, ("k",), snap, batch, "gradient", (0, 1), ("abs", 0.5), 0,
                         path, 11, None)

@@ -22,25 +22,20 @@ from gdviz.training.recording import (
     open_recording,
 )
 
+from reference import fresh_run
+
 CFG = replace(LESSON, eval_every=100)  # tiny: 60 steps per epoch, so epoch ends and evals interleave
 
 
-def _fresh_run(dataset, config, n):
-    """θ after every step (dict step -> θ copy) and every cost of a fresh deterministic session."""
+def _recording(path, dataset, theta_every: int, config=CFG):
+    """A fresh synchronous session and a Recorder writing it to ``path`` (θ every ``theta_every``)."""
     s = TrainingSession(dataset, config, publish_hz=0)
-    thetas = {0: s.net.theta.copy()}
-    costs = []
-    for _ in range(n):
-        costs.append(s.train_step())
-        thetas[s.step_count] = s.net.theta.copy()
-    snap = s.snapshot()
-    return thetas, np.array(costs), snap
+    return s, Recorder.from_session(path, s, theta_every=theta_every)
 
 
 def _record_in_loop(path, dataset, config, n, k, snap_every=37):
     """Record like the lead's integration: on_step() every update, snapshots now and then."""
-    s = TrainingSession(dataset, config, publish_hz=0)
-    rec = Recorder.from_session(path, s, theta_every=k)
+    s, rec = _recording(path, dataset, k, config)
     for i in range(n):
         s.train_step()
         rec.on_step(s.step_count, s.net.theta)
@@ -58,7 +53,7 @@ def test_recorded_run_replays_bitwise(tmp_path, tiny):
     path = tmp_path / "run.gdvrec"
     n, k = 510, 50
     _record_in_loop(path, tiny, CFG, n, k)
-    thetas, costs, last_snap = _fresh_run(tiny, CFG, n)
+    thetas, costs, last_snap = fresh_run(tiny, CFG, n)
 
     with open_recording(path) as rec:
         assert rec.complete and rec.warnings == ()
@@ -96,7 +91,7 @@ def test_recorded_run_replays_bitwise(tmp_path, tiny):
 def test_theta_at_picks_the_latest_recorded_step(tmp_path, tiny):
     path = tmp_path / "pick.gdvrec"
     _record_in_loop(path, tiny, CFG, 130, 32)
-    thetas, _, _ = _fresh_run(tiny, CFG, 130)
+    thetas, _, _ = fresh_run(tiny, CFG, 130)
     with open_recording(path) as rec:
         assert rec.theta_steps.tolist() == [0, 32, 64, 96, 128, 130]
         for step, want in [(0, 0), (1, 0), (31, 0), (32, 32), (33, 32), (95, 64), (96, 96),
@@ -130,7 +125,7 @@ def test_snapshots_alone_record_theta_at_most_every_k_steps(tmp_path, tiny):
         s.stop()
         worker.join(10)
     rec.close()
-    thetas, costs, _ = _fresh_run(tiny, CFG, 400)
+    thetas, costs, _ = fresh_run(tiny, CFG, 400)
     with open_recording(path) as r:
         ts = r.theta_steps.tolist()
         assert ts[0] == 0 and ts[-1] == 400
@@ -143,8 +138,7 @@ def test_snapshots_alone_record_theta_at_most_every_k_steps(tmp_path, tiny):
 
 def test_costs_given_twice_are_stored_once(tmp_path, tiny):
     path = tmp_path / "dup.gdvrec"
-    s = TrainingSession(tiny, CFG, publish_hz=0)
-    rec = Recorder.from_session(path, s, theta_every=10)
+    s, rec = _recording(path, tiny, 10)
     for _ in range(30):
         cost = s.train_step()
         rec.on_step(s.step_count, s.net.theta, cost)
@@ -176,8 +170,7 @@ def test_settings_changes_are_recorded(tmp_path, tiny):
 
 def test_recorder_stops_at_a_new_run(tmp_path, tiny):
     path = tmp_path / "reset.gdvrec"
-    s = TrainingSession(tiny, CFG, publish_hz=0)
-    rec = Recorder.from_session(path, s, theta_every=5)
+    s, rec = _recording(path, tiny, 5)
     for _ in range(12):
         s.train_step()
     assert rec.record_snapshot(s.snapshot())
@@ -224,7 +217,7 @@ def test_bad_settings_are_refused(tmp_path):
 def test_snapshot_at_gives_what_the_panels_need(tmp_path, tiny):
     path = tmp_path / "snap.gdvrec"
     _record_in_loop(path, tiny, CFG, 200, 20)
-    thetas, costs, _ = _fresh_run(tiny, CFG, 200)
+    thetas, costs, _ = fresh_run(tiny, CFG, 200)
     with open_recording(path) as r:
         snap = r.snapshot_at(130, tiny, run_id=7, example_index=3)
         assert snap.step == 130 and snap.run_id == 7 and not snap.running
@@ -259,8 +252,7 @@ def small_recording(tmp_path_factory, tiny):
     """A complete recording of a small (784-3-10) network: every byte can be tested quickly."""
     path = tmp_path_factory.mktemp("rec") / "small.gdvrec"
     cfg = replace(CFG, hidden=(3,), lr=3.0)  # (then η = 1: a settings change)
-    s = TrainingSession(tiny, cfg, publish_hz=0)
-    rec = Recorder.from_session(path, s, theta_every=40)
+    s, rec = _recording(path, tiny, 40, cfg)
     for i in range(130):
         s.train_step()
         rec.on_step(s.step_count, s.net.theta)
@@ -417,8 +409,7 @@ def test_default_k_keeps_ten_mnist_epochs_under_50_mb(tmp_path):
 
 def test_a_write_error_stops_recording_but_never_training(tmp_path, tiny):
     path = tmp_path / "full.gdvrec"
-    s = TrainingSession(tiny, CFG, publish_hz=0)
-    rec = Recorder.from_session(path, s, theta_every=4)
+    s, rec = _recording(path, tiny, 4)
 
     class DiskFull:
         def write(self, data):
@@ -446,8 +437,7 @@ def test_a_write_error_stops_recording_but_never_training(tmp_path, tiny):
 def test_stop_ends_the_input_at_once(tmp_path, tiny):
     """The session calls stop() on reset, before any θ of the new run can reach on_step."""
     path = tmp_path / "stop.gdvrec"
-    s = TrainingSession(tiny, CFG, publish_hz=0)
-    rec = Recorder.from_session(path, s, theta_every=8)
+    s, rec = _recording(path, tiny, 8)
     for _ in range(10):
         s.train_step()
         rec.on_step(s.step_count, s.net.theta)

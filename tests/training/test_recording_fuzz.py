@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import json
 import struct
-import tracemalloc
 import zlib
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gdviz.training.config import LESSON
 from gdviz.training.recording import MAGIC, Recorder, Recording, RecordingError, open_recording
 from gdviz.training.snapshot import Evaluation
 
+from fuzz_helpers import flips, fuzz, measured, mutant
+
 SLACK = 2 << 20
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = fuzz(150)
 CONFIG = replace(LESSON, hidden=(4,))
 SIZES = (16, 4, 10)
 N_PARAMS = 16 * 4 + 4 + 4 * 10 + 10
@@ -44,11 +44,7 @@ def use(path, allow_partial: bool) -> object:
 
 
 def use_measured(path, allow_partial: bool) -> tuple[object, int]:
-    tracemalloc.start()
-    try:
-        return use(path, allow_partial), tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return measured(use, path, allow_partial)
 
 
 def bound(path) -> int:
@@ -124,16 +120,10 @@ def test_arbitrary_bytes_after_the_signature(tmp_path, content, allow_partial):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, 1 << 20), st.booleans(), st.booleans())
-def test_mutations_of_a_valid_recording(tmp_path, valid_bytes, flips, cut, keep_tail, allow_partial):
-    data = bytearray(valid_bytes)
-    for pos, value in flips:
-        data[pos % len(data)] = value
-    if not keep_tail:
-        del data[len(data) - cut % len(data):]
+@given(flips(1 << 20, 8), st.integers(0, 1 << 20), st.booleans(), st.booleans())
+def test_mutations_of_a_valid_recording(tmp_path, valid_bytes, flipped, cut, keep_tail, allow_partial):
     path = tmp_path / "mutant.gdvrec"
-    path.write_bytes(bytes(data))
+    path.write_bytes(mutant(valid_bytes, flipped, cut, keep_tail))
     result, peak = use_measured(path, allow_partial)
     assert isinstance(result, (Recording, RecordingError)), type(result)
     assert peak <= bound(path)

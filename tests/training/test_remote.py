@@ -172,6 +172,7 @@ def test_a_killed_process_is_reported_not_hung(tiny):
     t.join(WAIT)
     assert not t.is_alive()
     assert errors and "ended unexpectedly" in str(errors[0])
+    assert f"exit code {-signal.SIGKILL}" in str(errors[0])  # not "exit code None"
     remote.step(1)  # commands to a dead process are dropped, never raise
 
 

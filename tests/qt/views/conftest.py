@@ -1,26 +1,35 @@
-"""Fixtures for the teaching views' tests: a main window driven like a user drives it."""
+"""Fixtures for the teaching views' tests: a view shown on its own, and a main window
+driven like a user drives it."""
 
 from __future__ import annotations
 
 import pytest
 
-WAIT_MS = 15_000
+
+@pytest.fixture
+def lesson_window(make_window):
+    """A shown, active 1280×720 main window on ``tiny`` with its first snapshot in."""
+    return make_window(size=(1280, 720))
 
 
 @pytest.fixture
-def lesson_window(qtbot, tiny):
-    """A shown, active main window on the ``tiny`` dataset with its first snapshot in;
-    closed (and its worker thread checked) at teardown."""
+def show_view(qtbot):
+    """``show_view(name, size=(1350, 850))``: the teaching view ``name`` created, resized,
+    shown and exposed; shut down at teardown."""
     pytest.importorskip("pytestqt")
-    from gdviz.qt.window import MainWindow
+    from gdviz.qt.views import create_view
 
-    win = MainWindow(tiny)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT_MS)
-    yield win
-    win.close()
-    assert not win.thread.isRunning()
+    made = []
+
+    def show(name: str, size=(1350, 850)):
+        v = create_view(name)
+        qtbot.addWidget(v)
+        v.resize(*size)
+        v.show()
+        qtbot.waitExposed(v)
+        made.append(v)
+        return v
+
+    yield show
+    for v in made:
+        v.shutdown()

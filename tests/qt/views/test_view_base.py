@@ -143,6 +143,7 @@ def test_registry_is_a_typed_spec_and_every_view_is_a_lesson_view(qtbot):
         view = create_view(name)
         qtbot.addWidget(view)
         assert isinstance(view, LessonView)
+        assert (type(view).__module__, type(view).__name__) == (spec.module, spec.cls)
         view.shutdown()
 
 

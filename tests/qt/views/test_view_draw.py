@@ -22,16 +22,8 @@ SEVEN = [(70, 60), (200, 60), (190, 90), (140, 170), (115, 240)]  # canvas pixel
 
 
 @pytest.fixture
-def view(qtbot):
-    from gdviz.qt.views import create_view
-
-    v = create_view("draw")
-    qtbot.addWidget(v)
-    v.resize(1030, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+def view(show_view):
+    return show_view("draw", (1030, 650))
 
 
 def trained(dataset, steps: int = 60, **config):

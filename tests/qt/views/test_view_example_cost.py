@@ -13,8 +13,7 @@ from PySide6 import QtCore  # noqa: E402
 
 from gdviz.core import Network  # noqa: E402
 from gdviz.qt import style  # noqa: E402
-from gdviz.qt.views import create_view  # noqa: E402
-from gdviz.qt.views.example_cost import DOWN, UP, ExampleCostView  # noqa: E402
+from gdviz.qt.views.example_cost import DOWN, UP  # noqa: E402
 from gdviz.training.analysis import example_wishes  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
 from qt_helpers import assert_drawn, pixels, trained as _trained  # noqa: E402
@@ -27,15 +26,8 @@ def brush_colours(bars) -> list[str]:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = create_view("example-cost")
-    assert isinstance(v, ExampleCostView)
-    qtbot.addWidget(v)
-    v.resize(1350, 850)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+def view(show_view):
+    return show_view("example-cost")
 
 
 def test_bars_and_matrix_are_the_examples_wishes(qtbot, view, tiny):
@@ -170,21 +162,6 @@ def test_cross_entropy_other_shapes_and_nan(qtbot, view, tiny):
     assert "network gives no answer" in view.answer.text()
     qtbot.wait(10)
     pixels(view)
-
-
-def test_small_window(qtbot, tiny):
-    s, snap = trained(tiny, steps=10)
-    v = ExampleCostView()
-    qtbot.addWidget(v)
-    v.set_context(s, tiny)
-    v.resize(1030, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    v.render(snap)
-    qtbot.wait(20)
-    assert v.width() <= 1030 and v.height() <= 650
-    assert_drawn(v)
-    v.shutdown()
 
 
 def test_the_digits_cost_is_one_number_while_training_runs(qtbot, view, tiny):

@@ -17,32 +17,19 @@ from gdviz.training.analysis import accuracy_gap, confusion_matrix, misclassifie
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import assert_drawn, trained as _trained  # noqa: E402
+from qt_helpers import assert_drawn, render_until, trained as _trained  # noqa: E402
 
 
 @pytest.fixture
-def view(qtbot):
-    from gdviz.qt.views import create_view
-
-    v = create_view("generalisation")
-    qtbot.addWidget(v)
-    v.resize(1350, 850)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+def view(show_view):
+    return show_view("generalisation")
 
 
 def trained(dataset, steps: int = 40, **config):
     return _trained(dataset, steps, **config)
 def show(qtbot, view, snap):
     """Render ``snap`` until the background result for its step is on screen."""
-    def done():
-        view.render(snap)
-        return view.result is not None and view.result.step == snap.step and \
-            view.result.run_id == snap.run_id
-    qtbot.waitUntil(done, timeout=10_000)
-    return view.result
+    return render_until(qtbot, view, snap, "result", timeout=10_000)
 
 
 def test_confusion_matrix_and_mistakes_are_the_engines(qtbot, view, tiny):

@@ -13,7 +13,6 @@ from PySide6 import QtCore  # noqa: E402
 
 from gdviz.core import Network  # noqa: E402
 from gdviz.qt import style  # noqa: E402
-from gdviz.qt.views import create_view  # noqa: E402
 from gdviz.qt.views.gradient import GradientView  # noqa: E402
 from gdviz.training.analysis import (  # noqa: E402
     full_gradient,
@@ -28,15 +27,8 @@ from qt_helpers import assert_drawn, pixels, shown_numbers, trained  # noqa: E40
 
 
 @pytest.fixture
-def view(qtbot):
-    v = create_view("gradient")
-    assert isinstance(v, GradientView)
-    qtbot.addWidget(v)
-    v.resize(1350, 850)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+def view(show_view):
+    return show_view("gradient")
 
 
 def test_pictures_matrices_and_table_are_minus_the_engine_gradient(qtbot, view, tiny):
@@ -209,21 +201,6 @@ def test_step_zero_diverged_and_other_shapes(qtbot, view, tiny):
         assert len(view.deeper.plots) == len(hidden)
         qtbot.wait(10)
         pixels(view)
-
-
-def test_small_window(qtbot, tiny):
-    s, snap = trained(tiny, steps=10)
-    v = GradientView()
-    qtbot.addWidget(v)
-    v.set_context(s, tiny)
-    v.resize(1030, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    v.render(snap)
-    qtbot.wait(20)
-    assert v.width() <= 1030 and v.height() <= 650  # fits the smaller tab
-    assert_drawn(v)
-    v.shutdown()
 
 
 def test_while_running_one_part_is_drawn_per_render_and_the_rest_catches_up(qtbot, view, tiny):

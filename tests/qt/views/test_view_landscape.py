@@ -13,8 +13,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gdviz.core import Network, to_unit  # noqa: E402
-from gdviz.qt.views import create_view  # noqa: E402
+from gdviz.core import to_unit  # noqa: E402
 from gdviz.qt.views import landscape as mod  # noqa: E402
 from gdviz.qt.views.landscape import EVAL_N, GRID_N, LandscapeView  # noqa: E402
 from gdviz.training.analysis import (  # noqa: E402
@@ -25,49 +24,21 @@ from gdviz.training.analysis import (  # noqa: E402
 )
 from gdviz.training.cost_around import map_display  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import drawn_tick_labels, pixels, shown_numbers, trained as _trained  # noqa: E402
+from reference import reference_gradient  # noqa: E402
+from qt_helpers import drawn_tick_labels, pixels, render_until, shown_numbers, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
     return _trained(dataset, steps, **config)
 @pytest.fixture
-def view(qtbot, monkeypatch):
+def view(show_view, monkeypatch):
     monkeypatch.setattr(mod, "BUDGET_S", None)  # always whole maps, however busy the machine
-    v = LandscapeView()
-    qtbot.addWidget(v)
-    v.resize(1030, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+    return show_view("landscape", (1030, 650))
 
 
 def frame_for(qtbot, view, snap, **want):
     """Render ``snap`` until a map computed at ``snap`` (and matching ``want``) is shown."""
-
-    def done():
-        view.render(snap)
-        f = view.frame
-        return (f is not None and f.step == snap.step and f.run_id == snap.run_id
-                and f.key == view.settings_key() and all(getattr(f, k) == v for k, v in want.items()))
-
-    qtbot.waitUntil(done, timeout=20000)
-    return view.frame
-
-
-def eval_gradient(snap, batch):
-    net = Network(snap.sizes, snap.activation, snap.cost_name)
-    X = to_unit(batch.images, net.dtype)
-    Y = np.eye(10, dtype=net.dtype)[batch.labels]
-    _, g = net.gradient(X, Y, theta=snap.theta.copy())
-    return net, g.copy()
-
-
-def test_registry_builds_it(qtbot):
-    v = create_view("landscape")
-    qtbot.addWidget(v)
-    assert isinstance(v, LandscapeView)
-    v.shutdown()
+    return render_until(qtbot, view, snap, "frame", timeout=20_000, key=view.settings_key(), **want)
 
 
 def test_heatmap_is_the_engines_landscape_on_the_gradient_plane(qtbot, view, tiny):
@@ -75,7 +46,7 @@ def test_heatmap_is_the_engines_landscape_on_the_gradient_plane(qtbot, view, tin
     view.set_context(s, tiny)
     f = frame_for(qtbot, view, snap)
     batch = fixed_eval_batch(tiny, n=EVAL_N)
-    net, g = eval_gradient(snap, batch)
+    net, g = reference_gradient(snap, batch)
     # the plane: d1 = −∇C/|∇C| of the evaluation digits at θ, d2 ⟂ d1
     np.testing.assert_allclose(f.plane.d1, -g / np.linalg.norm(g), atol=1e-6)
     assert abs(float(np.dot(f.plane.d1, f.plane.d2))) < 1e-5
@@ -181,7 +152,7 @@ def test_weights_plane_top_two(qtbot, view, tiny):
     frame_for(qtbot, view, snap)
     view.set_option("plane", "weights")  # first time: the two largest components of ∇C
     batch = fixed_eval_batch(tiny, n=EVAL_N)
-    net, g = eval_gradient(snap, batch)
+    net, g = reference_gradient(snap, batch)
     top = top_parameters(net, g, 2)
     assert view.weights() == (top[0].index, top[1].index)
     f = frame_for(qtbot, view, snap)

@@ -12,19 +12,8 @@ WAIT = 15_000  # ms
 
 
 @pytest.fixture
-def window(qtbot, tiny):
-    from gdviz.qt.window import MainWindow
-
-    win = MainWindow(tiny, None)
-    qtbot.addWidget(win)
-    win.resize(1600, 1000)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: win.last_snapshot is not None, timeout=WAIT)
-    yield win
-    win.close()
-    assert not win.thread.isRunning()
+def window(make_window):
+    return make_window(size=(1600, 1000))
 
 
 def step_to(qtbot, win, step: int) -> None:

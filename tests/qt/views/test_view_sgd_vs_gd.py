@@ -15,7 +15,6 @@ from PySide6 import QtCore  # noqa: E402
 from gdviz.core import Network  # noqa: E402
 from gdviz.data import Dataset  # noqa: E402
 from gdviz.qt import style  # noqa: E402
-from gdviz.qt.views import create_view  # noqa: E402
 from gdviz.qt.views.sgd_vs_gd import SUBSET, SgdVsGdView  # noqa: E402
 from gdviz.training.analysis import full_gradient, gradient_cosine  # noqa: E402
 from gdviz.training.batch_vs_full import theta_before  # noqa: E402
@@ -35,15 +34,8 @@ def show_result(qtbot, view, snap) -> None:
 
 
 @pytest.fixture
-def view(qtbot):
-    v = create_view("sgd-vs-gd")
-    assert isinstance(v, SgdVsGdView)
-    qtbot.addWidget(v)
-    v.resize(1350, 850)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+def view(show_view):
+    return show_view("sgd-vs-gd")
 
 
 def test_full_batch_gradient_descent_gives_cosine_one(qtbot, view, tiny):
@@ -194,21 +186,6 @@ def test_step_zero_diverged_shapes_and_shutdown(qtbot, view, tiny):
         assert view.neuron_spin.maximum() == snap2.sizes[1] - 1
     view.shutdown()
     assert not view.job._job._thread.is_alive()
-
-
-def test_small_window(qtbot, tiny):
-    s, snap = trained(tiny, steps=10)
-    v = SgdVsGdView()
-    qtbot.addWidget(v)
-    v.set_context(s, tiny)
-    v.resize(1030, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    show_result(qtbot, v, snap)
-    qtbot.wait(20)
-    assert v.width() <= 1030 and v.height() <= 650
-    assert_drawn(v)
-    v.shutdown()
 
 
 def test_keeps_measuring_while_hidden_so_the_line_is_whole_when_shown_again(qtbot, view, tiny):

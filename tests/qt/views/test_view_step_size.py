@@ -15,55 +15,26 @@ pytest.importorskip("pytestqt")
 
 from gdviz.core import Network, to_unit  # noqa: E402
 from gdviz.data import Dataset  # noqa: E402
-from gdviz.qt.views import create_view  # noqa: E402
 from gdviz.qt.views import step_size as mod  # noqa: E402
 from gdviz.qt.views.step_size import EVAL_N, StepSizeView, slider_to_lr  # noqa: E402
 from gdviz.training.analysis import fixed_eval_batch, step_size_slice  # noqa: E402
 from gdviz.training.config import SettingError  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import drawn_tick_labels, pixels, trained as _trained  # noqa: E402
+from reference import reference_gradient  # noqa: E402
+from qt_helpers import drawn_tick_labels, pixels, render_until, trained as _trained  # noqa: E402
 
 
 def trained(dataset, steps: int = 15, **config):
     return _trained(dataset, steps, **config)
 @pytest.fixture
-def view(qtbot):
-    v = StepSizeView()
-    qtbot.addWidget(v)
-    v.resize(1030, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    v.shutdown()
+def view(show_view):
+    return show_view("step-size", (1030, 650))
 
 
 def shown_for(qtbot, view, snap, slope=None, lr=None):
     """Render ``snap`` until the view shows the slice computed for it."""
-    lr = snap.lr if lr is None else lr
-
-    def done():
-        view.render(snap)
-        r = view.shown
-        return (r is not None and r.step == snap.step and r.run_id == snap.run_id
-                and r.lr == lr and (slope is None or r.slope == slope))
-
-    qtbot.waitUntil(done, timeout=15000)
-    return view.shown
-
-
-def eval_gradient(snap, batch):
-    net = Network(snap.sizes, snap.activation, snap.cost_name)
-    X = to_unit(batch.images, net.dtype)
-    Y = np.eye(10, dtype=net.dtype)[batch.labels]
-    _, g = net.gradient(X, Y, theta=snap.theta.copy())
-    return net, g.copy()
-
-
-def test_registry_builds_it(qtbot):
-    v = create_view("step-size")
-    qtbot.addWidget(v)
-    assert isinstance(v, StepSizeView)
-    v.shutdown()
+    want = {"lr": snap.lr if lr is None else lr} | ({} if slope is None else {"slope": slope})
+    return render_until(qtbot, view, snap, "shown", **want)
 
 
 def test_plots_the_engines_slice_along_the_eval_gradient(qtbot, view, tiny):
@@ -72,7 +43,7 @@ def test_plots_the_engines_slice_along_the_eval_gradient(qtbot, view, tiny):
     r = shown_for(qtbot, view, snap)
     assert r.slope == "eval"
     batch = fixed_eval_batch(tiny, n=EVAL_N)
-    net, g = eval_gradient(snap, batch)
+    net, g = reference_gradient(snap, batch)
     ref = step_size_slice(net, snap.theta, g, batch.images, batch.labels, lr=snap.lr)
     x, y = view.curve.getData()
     np.testing.assert_allclose(x, np.log10(ref.s))
