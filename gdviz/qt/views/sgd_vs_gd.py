@@ -129,6 +129,8 @@ class SgdVsGdView(LessonView):
         # their setText does not lay out the whole tab again
         big_box = style.QuietLabel(self.big)
         big_box.setMinimumWidth(self.big.minimumWidth())  # room for "cos = −0.000"
+        for w in (self.big, big_box):
+            w.setProperty("gdviz_min_text", "cos = −0.000")  # (presenter mode's font too)
         top.addWidget(big_box)
         top.addWidget(self.dial, 1)
         box.addLayout(top)
