@@ -60,14 +60,18 @@ def _summary(runs_a: list[dict], runs_b: list[dict], hz: float) -> dict:
     tb = statistics.median(r["train_cpu_per_step_ms"] for r in runs_b)
     per_est = statistics.median(r["meter_cpu_ms_per_estimate"] for r in runs_b if r["estimates"])
     # With no spare core, one second of training alone (1000/ta steps) would share its core with
-    # hz estimates: B/A = 1 / (tb/ta + hz · CPU per estimate).
-    model = 1.0 / (tb / ta + hz * per_est / 1000.0)
+    # the meter, which takes hz estimates a second but at most DUTY of a core (its interval
+    # grows with what an estimate costs): B/A = 1 / (tb/ta + min(hz · CPU per estimate, DUTY)).
+    from gdviz.qt.stability import DUTY
+
+    share = min(hz * per_est / 1000.0, DUTY)
+    model = 1.0 / (tb / ta + share)
     return {"A_off_steps_per_s": [round(x, 1) for x in a], "B_on_steps_per_s": [round(x, 1) for x in b],
             "A_median": round(ma, 1), "B_median": round(mb, 1),
             "ratio_of_medians": round(mb / ma, 4), "median_pairwise_ratio": round(statistics.median(pairs), 4),
             "pairwise_ratios": [round(r, 4) for r in pairs],
             "train_cpu_ms_per_step_A": round(ta, 5), "train_cpu_ms_per_step_B": round(tb, 5),
-            "meter_cpu_ms_per_estimate": round(per_est, 2),
+            "meter_cpu_ms_per_estimate": round(per_est, 2), "meter_share_of_a_core": round(share, 4),
             "no_spare_core_ratio": round(model, 4),
             "estimates_per_B_run": [r["estimates"] for r in runs_b]}
 

@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "steps; default: about 100 frames)")
     x.add_argument("--step", type=_count("the step"), default=None, metavar="N", help="the step to draw (--png)")
     x.add_argument("--panel", default=None, metavar="NAME",
-                   help="save only this panel (--png): hidden_weights, deeper_layers, activations, output, cost")
+                   help="save only this panel (--png): hidden_weights, deeper_layers, activations, output, "
+                        "cost, stability")
     x.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
                    help="window size in pixels for --png (default 1600x1000)")
     return parser

@@ -26,15 +26,15 @@ __all__ = ["StabilityMonitor", "StabilityPanel", "short_words"]
 
 DIGITS = 500  # the first training digits the live meter measures on
 HZ = 1.0  # estimates per second at most
-#: ... and at most this share of one core, measured: an estimate that took 60 ms of CPU
-#: waits 2 s for the next (what the meter may take from training with no spare core).
-DUTY = 0.03
+#: ... and at most this share of one core, measured: after an estimate that took 40 ms of
+#: CPU the next waits 2 s (what the meter may take from training with no spare core).
+DUTY = 0.02
 POLL_MS = 100
 LAM = (230, 97, 1)
 LIMIT = (90, 90, 90)
 
 
-def _estimate(meters: dict, key, images, labels, theta, step: int, lr: float):
+def _estimate(meters: dict, cancelled, key, images, labels, theta, step: int, lr: float):
     """Job thread: λ_max at ``theta`` with a meter kept per ``key`` (warm starts); the CPU
     seconds it took."""
     cpu = time.thread_time()
@@ -44,7 +44,9 @@ def _estimate(meters: dict, key, images, labels, theta, step: int, lr: float):
         meters.clear()
         sizes, activation, cost = key[1], key[2], key[3]
         meter = meters[key] = SharpnessMeter(sizes, activation, cost, images, labels)
-    est = meter.estimate(theta, max_iter=60, tol=1e-3, step=step)
+    est = meter.estimate(theta, max_iter=60, tol=1e-3, step=step, cancelled=cancelled)
+    if cancelled():
+        return None  # given up part-way (the window closes): no estimate to keep
     return key, step, est.lam, lr, time.thread_time() - cpu, cold
 
 
@@ -70,7 +72,7 @@ class StabilityMonitor(QtCore.QObject):
         self.cpu_seconds = 0.0  # CPU time of the estimates so far (what the meter costs)
         self.cpu_per_estimate = 0.0  # running average over warm-started estimates (s)
         self._snap = None
-        self._job = ViewJob(functools.partial(_estimate, {}), "gdviz-sharpness")
+        self._job = ViewJob(functools.partial(_estimate, {}), "gdviz-sharpness", pass_cancelled=True)
         self._poll = QtCore.QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._take)
@@ -232,6 +234,16 @@ class StabilityPanel(QtWidgets.QWidget):
         h = self.monitor.history
         if snap is not None and h.run is not None and h.run[0] == snap.run_id:
             self._lr = float(snap.lr)  # η now: the words compare it, not the η of the estimate
+        elif snap is not None:  # a snapshot the meter does not follow: a recording replayed
+            if self._key != "replay":
+                self._key = "replay"
+                for curve in (self.lam_curve, self.limit_curve, self._ceiling):
+                    curve.setData([], [])
+                self.limit_label.setText("")
+                self.words.setText("λ_max is measured for the live run only.")
+                self.words.setToolTip("")
+                self._colour(True)
+            return
         if self._history_key() != self._key:
             self.redraw()
 

@@ -65,11 +65,14 @@ def hessian_vector_product(net: Network, X: np.ndarray, Y: np.ndarray, theta: np
     return (g_plus - g_minus) / (2.0 * h)
 
 
-def _power(hv, v0: np.ndarray, max_iter: int, tol: float, shift: float = 0.0):
-    """Power iteration on (H − shift·I): its dominant eigenvalue, vector, iterations, converged."""
+def _power(hv, v0: np.ndarray, max_iter: int, tol: float, shift: float = 0.0, cancelled=None):
+    """Power iteration on (H − shift·I): its dominant eigenvalue, vector, iterations, converged.
+    ``cancelled()`` (optional) True stops it early, unconverged."""
     v = v0 / np.linalg.norm(v0)
     lam = math.nan
     for k in range(1, max_iter + 1):
+        if cancelled is not None and cancelled():
+            return lam, v, k - 1, False
         w = hv(v) - shift * v
         new = float(v @ w)
         nw = float(np.linalg.norm(w))
@@ -101,8 +104,9 @@ class SharpnessMeter:
         return hessian_vector_product(self.net, self.X, self.Y, theta, v)
 
     def estimate(self, theta: np.ndarray, *, max_iter: int = 100, tol: float = 1e-4,
-                 step: int = -1) -> SharpnessEstimate:
-        """λ_max at ``theta`` (``(n_params,)``): the largest, most positive eigenvalue."""
+                 step: int = -1, cancelled=None) -> SharpnessEstimate:
+        """λ_max at ``theta`` (``(n_params,)``): the largest, most positive eigenvalue.
+        ``cancelled()`` (optional, polled between products) True gives up early."""
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         if not np.all(np.isfinite(theta)):
             return SharpnessEstimate(math.nan, 0, False, step)
@@ -110,11 +114,11 @@ class SharpnessMeter:
         def hv(v):
             return self.hvp(theta, v)
 
-        lam, v, n, ok = _power(hv, self._v, max_iter, tol)
-        if math.isfinite(lam) and lam < 0:
+        lam, v, n, ok = _power(hv, self._v, max_iter, tol, cancelled=cancelled)
+        if math.isfinite(lam) and lam < 0 and not (cancelled is not None and cancelled()):
             # The dominant eigenvalue is negative: the top one is the dominant one of
             # H − lam·I (all of whose eigenvalues are ≥ 0), shifted back.
-            mu, v, n2, ok = _power(hv, self._v, max_iter, tol, shift=lam)
+            mu, v, n2, ok = _power(hv, self._v, max_iter, tol, shift=lam, cancelled=cancelled)
             lam, n = mu + lam, n + n2
         if np.all(np.isfinite(v)):
             self._v = v

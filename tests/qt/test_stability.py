@@ -67,3 +67,25 @@ def test_disabled_monitor_computes_nothing(qtbot, tiny):
     qtbot.wait(300)
     assert len(mon.history) == 0
     mon.shutdown()
+
+
+def test_a_snapshot_of_another_run_is_not_drawn_against_this_history(qtbot, tiny):
+    from dataclasses import replace
+
+    s = TrainingSession(tiny, TrainConfig())
+    mon = StabilityMonitor(digits=100)
+    panel = StabilityPanel(mon)
+    qtbot.addWidget(panel)
+    panel.show()
+    mon.set_dataset(tiny)
+    snap = s.snapshot()
+    with qtbot.waitSignal(mon.updated, timeout=30000):
+        mon.observe(snap)
+    panel.render(snap)
+    assert len(panel.lam_curve.getData()[0]) == 1
+    panel.render(replace(snap, run_id=snap.run_id + 100))  # e.g. a recording replayed
+    assert panel.words.text() == "λ_max is measured for the live run only."
+    assert panel.lam_curve.getData()[0] is None or len(panel.lam_curve.getData()[0]) == 0
+    panel.render(snap)  # back to the live run: its history again
+    assert len(panel.lam_curve.getData()[0]) == 1 and "η·λ_max" in panel.words.text()
+    mon.shutdown()

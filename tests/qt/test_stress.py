@@ -192,4 +192,4 @@ def test_rapid_open_close_windows(qtbot, tiny, engine):
         assert not win.thread.isRunning()
         if engine == "process":
             assert not win.session.process.is_alive()
-    assert threading.active_count() <= baseline
+    assert threading.active_count() <= baseline, [t.name for t in threading.enumerate()]

@@ -258,7 +258,7 @@ def test_recording_imports_no_qt():
 def small_recording(tmp_path_factory, tiny):
     """A complete recording of a small (784-3-10) network: every byte can be tested quickly."""
     path = tmp_path_factory.mktemp("rec") / "small.gdvrec"
-    cfg = replace(CFG, hidden=(3,))
+    cfg = replace(CFG, hidden=(3,), lr=3.0)  # (then η = 1: a settings change)
     s = TrainingSession(tiny, cfg, publish_hz=0)
     rec = Recorder.from_session(path, s, theta_every=40)
     for i in range(130):
@@ -266,7 +266,7 @@ def small_recording(tmp_path_factory, tiny):
         rec.on_step(s.step_count, s.net.theta)
         if i % 50 == 0:
             rec.record_snapshot(s.snapshot())
-    s.set_lr(1.0)
+    s.set_lr(0.5)  # (not the lesson's η, so it is a change)
     s.train_step()  # the command is applied before this update
     rec.record_snapshot(s.snapshot())
     rec.close()
@@ -290,7 +290,7 @@ def test_the_small_recording_is_good(small_recording):
     path, _ = small_recording
     with open_recording(path) as r:
         assert r.theta_steps.tolist() == [0, 40, 80, 120, 131]
-        assert len(r.steps) == 131 and r.settings_changes == ((131, {"lr": 1.0}),)
+        assert len(r.steps) == 131 and r.settings_changes == ((131, {"lr": 0.5}),)
 
 
 def test_empty_missing_and_foreign_files_are_refused(tmp_path, small_recording):

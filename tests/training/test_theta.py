@@ -71,7 +71,7 @@ def test_run_curve_and_replay_dataset(tmp_path, tiny, sample):
     rec.record_snapshot(s.snapshot())
     rec.close()
     curve = run_curve(path)
-    assert curve.name == "run: 784-16-16-10, η = 3, batch 10"
+    assert curve.name == f"run: 784-16-16-10, η = {LESSON.lr:g}, batch 10"
     assert curve.steps.tolist() == list(range(1, 31)) and curve.costs.shape == (30,)
     np.testing.assert_allclose(curve.epochs, curve.steps * 10 / 600)
     from gdviz.training.recording import open_recording

@@ -530,7 +530,7 @@ class StepSizeView(LessonView):
             self.limit_line.setValue(x)
         _set_format(self.limit_line.label, f"2/λ_max = {style.fmt(limit)}")
         head = f"Sharpness λ_max ≈ {style.fmt(lam)} (step {last[0]:,}): "
-        tail = f"stable below 2, i.e. for η &lt; {style.fmt(limit)} (dashed line)"
+        tail = f"stable below 2, i.e. for η &lt; {style.fmt(limit)}: the dashed line"
         if prod < 2.0:
             box.setText(f"{head}<b>η·λ_max = {prod:.2f}</b> ({tail}).")
         else:

@@ -142,7 +142,7 @@ def test_path_is_projected_in_a_frozen_frame(qtbot, view, tiny):
 
 
 def test_recentres_when_theta_leaves_the_map(qtbot, view, tiny):
-    s, snap = trained(tiny, steps=5)
+    s, snap = trained(tiny, steps=5, lr=3.0)
     view.set_context(s, tiny)
     view.set_option("extent", "± 0.1")  # tiny: one step of η = 3 leaves it
     f = frame_for(qtbot, view, snap)
