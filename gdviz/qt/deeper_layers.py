@@ -37,6 +37,8 @@ class DeeperLayersPanel(ModePanel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._bar_timer = QtCore.QTimer(self, singleShot=True, interval=0)  # (dies with the panel)
+        self._bar_timer.timeout.connect(self._fit_bar_column)
         self.canvas = widgets.plot_widget()
         # (the panel's minimum: this, the title and the note; the width follows the matrices)
         self.canvas.setMinimumSize(380, 100)
@@ -144,7 +146,7 @@ class DeeperLayersPanel(ModePanel):
         self.canvas.ci.layout.setColumnStretchFactor(n_layers - 1, 0)
         self.canvas.ci.layout.setColumnFixedWidth(n_layers - 1, BAR_COLUMN_PX)
         # (its numbers widen it: the column follows once the scene's layout is done)
-        self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar_column))
+        self.bar.axis.geometryChanged.connect(self._bar_timer.start)
 
     def _fit_bar_column(self) -> None:
         """Keep the colour bar's numbers in sight: its column holds the bar and both axes,
