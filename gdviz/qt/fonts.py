@@ -72,10 +72,6 @@ def set_font_scale(scale: float, root: QtWidgets.QWidget | None = None) -> None:
                 w.setFixedHeight(QtGui.QFontMetrics(w.font()).lineSpacing() * n + 2)
             if w.property("gdviz_fit_text"):
                 fit_width(w, w.property("gdviz_fit_text"), w.property("gdviz_min_width"))
-    for w in widgets:  # (after every font has its new size)
-        text = w.property("gdviz_min_text")  # at least as wide as this text in its (label's) font
-        if text:
-            w.setMinimumWidth(QtGui.QFontMetrics(getattr(w, "label", w).font()).horizontalAdvance(text) + 8)
     for gv in root.findChildren(pg.GraphicsView):
         for item in gv.scene().items():
             if isinstance(item, pg.AxisItem):

@@ -64,7 +64,9 @@ def test_stopping_a_stopped_process_kills_it_soon(served, monkeypatch):
         wait_until(lambda: not s.responding)
         s.stop()
         s.process.join(WATCHDOG_S)
-        assert not stopped.fired.is_set() and s.process.exitcode == -signal.SIGKILL
+        # it ended while still stopped (the watchdog did not have to continue it), and not cleanly:
+        # SIGKILL, or 255 when the forkserver reports a kill it saw first (seen under heavy load)
+        assert not stopped.fired.is_set() and s.process.exitcode in (-signal.SIGKILL, 255)
 
 
 @pytest.mark.stress

@@ -42,6 +42,27 @@ TILE_GAP = 4  # image pixels between the two neuron pictures
 COS_TITLE = "cosine at each step measured{since} · dashed: 1 = exactly downhill"
 
 
+class _WidestText(QtCore.QObject):
+    """Keeps ``label`` and its ``box`` wide enough for ``text`` in the label's current font
+    (presenter mode enlarges the font after the view is built)."""
+
+    def __init__(self, label: QtWidgets.QLabel, box: QtWidgets.QWidget, text: str):
+        super().__init__(label)
+        self._label, self._box, self._text = label, box, text
+        self._fit()
+        label.installEventFilter(self)
+
+    def _fit(self) -> None:
+        w = QtGui.QFontMetrics(self._label.font()).horizontalAdvance(self._text) + 8
+        self._label.setMinimumWidth(w)
+        self._box.setMinimumWidth(w)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._fit()
+        return False
+
+
 class SgdVsGdView(LessonView):
     """The last step's gradient against the gradient over all training data.
 
@@ -122,15 +143,12 @@ class SgdVsGdView(LessonView):
                             "the training data at the same θ.")
         self.big.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum,
                                QtWidgets.QSizePolicy.Policy.Preferred)
-        self.big.setMinimumWidth(QtGui.QFontMetrics(self.big.font()).horizontalAdvance("cos = −0.000") + 8)
         self.dial = AngleDial()
         top = QtWidgets.QHBoxLayout()
         # labels whose text changes with every measurement sit in fixed-size boxes, so
         # their setText does not lay out the whole tab again
         big_box = style.QuietLabel(self.big)
-        big_box.setMinimumWidth(self.big.minimumWidth())  # room for "cos = −0.000"
-        for w in (self.big, big_box):
-            w.setProperty("gdviz_min_text", "cos = −0.000")  # (presenter mode's font too)
+        self._big_width = _WidestText(self.big, big_box, "cos = −0.000")  # follows presenter mode's font
         top.addWidget(big_box)
         top.addWidget(self.dial, 1)
         box.addLayout(top)
