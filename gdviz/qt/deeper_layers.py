@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from gdviz.qt import colours, fonts, plot_items, scales, widgets
 from gdviz.qt.maths_readout import MathsReadout
@@ -21,6 +21,7 @@ __all__ = ["DeeperLayersPanel"]
 
 
 BAR_COLUMN_PX = 82  # the colour bar's column, at least
+NUMBERS_TEMPLATE = "−0.000"  # the colour bar's column holds numbers this wide
 
 
 class DeeperLayersPanel(ModePanel):
@@ -37,6 +38,8 @@ class DeeperLayersPanel(ModePanel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._bar_timer = QtCore.QTimer(self, singleShot=True, interval=0)  # (dies with the panel)
+        self._bar_timer.timeout.connect(self._fit_bar_column)
         self.canvas = widgets.plot_widget()
         # (the panel's minimum: this, the title and the note; the width follows the matrices)
         self.canvas.setMinimumSize(380, 100)
@@ -144,20 +147,24 @@ class DeeperLayersPanel(ModePanel):
         self.canvas.ci.layout.setColumnStretchFactor(n_layers - 1, 0)
         self.canvas.ci.layout.setColumnFixedWidth(n_layers - 1, BAR_COLUMN_PX)
         # (its numbers widen it: the column follows once the scene's layout is done)
-        self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar_column))
+        self.bar.axis.geometryChanged.connect(self._bar_timer.start)
 
     def _fit_bar_column(self) -> None:
         """Keep the colour bar's numbers in sight: its column holds the bar and both axes,
         and the canvas is never narrower than the matrices, their axes and the bar need."""
         if self.bar is None or self._sizes is None:
             return
-        need = int(self.bar.axis.width() + self.bar.getAxis("left").width()) + 14 + 12
+        # Room for numbers as wide as "−0.000" in the tick font, not for the numbers shown
+        # now: they change with the levels, and the plots must not be laid out again then.
+        tick_font = self.bar.axis.style.get("tickFont") or QtGui.QFont()
+        numbers = QtGui.QFontMetrics(tick_font).horizontalAdvance(NUMBERS_TEMPLATE) + 10
+        need = int(self.bar.getAxis("left").width()) + 14 + numbers + 12
         col = len(self._sizes) - 2
         layout = self.canvas.ci.layout
-        if col >= 0 and abs(layout.columnMaximumWidth(col) - max(BAR_COLUMN_PX, need)) > 1:
-            layout.setColumnFixedWidth(col, max(BAR_COLUMN_PX, need))
+        if col >= 0 and need > layout.columnMaximumWidth(col) + 1:
+            layout.setColumnFixedWidth(col, need)
         least = math.ceil(self.canvas.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()) + 6
-        if least != self.canvas.minimumWidth():
+        if least > self.canvas.minimumWidth():
             self.canvas.setMinimumWidth(least)
 
     def _fit(self, *_args) -> None:

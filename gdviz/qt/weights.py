@@ -160,7 +160,9 @@ class HiddenWeightsPanel(ModePanel):
         self.bar_canvas.addItem(self.bar)
         # Its numbers widen it; resized after the scene's layout is done (a canvas resized from
         # within it keeps its old viewport).
-        self.bar.axis.geometryChanged.connect(lambda: QtCore.QTimer.singleShot(0, self._fit_bar))
+        self._bar_timer = QtCore.QTimer(self, singleShot=True, interval=0)  # (dies with the panel)
+        self._bar_timer.timeout.connect(self._fit_bar)
+        self.bar.axis.geometryChanged.connect(self._bar_timer.start)
         self.bar_note = widgets.note_label("", size=8)
         self.bar_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
                                    | QtCore.Qt.AlignmentFlag.AlignTop)
