@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from gdviz.training.lesson import builtin_lesson
 
 from layout_check import clipped_texts
+from qt_helpers import key
 
 Key = QtCore.Qt.Key
 
@@ -19,14 +20,9 @@ def window(make_window, sample):
     return make_window(sample, size=(1280, 720), engine="thread")
 
 
-def _key(win, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier):
-    QTest.keyClick(win.focusWidget() or win, key, modifier)
-    QtWidgets.QApplication.processEvents()
-
-
 def test_f6_and_page_down_walk_the_whole_lesson(qtbot, window):
     lesson = builtin_lesson()
-    _key(window, Key.Key_F6)
+    key(qtbot, Key.Key_F6)
     mode = window.lesson
     assert mode.active and mode.panel.isVisible()
     ctl = mode.controller
@@ -46,14 +42,14 @@ def test_f6_and_page_down_walk_the_whole_lesson(qtbot, window):
         elif ch.view == "live":
             assert window.tabs.currentIndex() == 0
         seen.append(ch.title)
-        _key(window, Key.Key_PageDown)
+        key(qtbot, Key.Key_PageDown)
     assert seen == [c.title for c in lesson.chapters]
     # Page Up goes back one chapter
     qtbot.waitUntil(lambda: ctl.ready, timeout=120_000)
-    _key(window, Key.Key_PageUp)
+    key(qtbot, Key.Key_PageUp)
     assert ctl.index == len(lesson.chapters) - 2
     # leaving keeps the window usable; F6 again starts over at chapter 1
-    _key(window, Key.Key_F6)
+    key(qtbot, Key.Key_F6)
     assert not mode.active and not mode.panel.isVisible()
 
 
