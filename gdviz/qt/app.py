@@ -88,6 +88,16 @@ def run_app(data: str = "sample", data_dir=None, config=None, pace: float | None
     return int(code)
 
 
+def _window_size(size) -> tuple[int, int]:
+    """``(w, h)`` of an offscreen window for a picture: ``ValueError`` below 200 px, and
+    ``LimitError`` (a ValueError) over the limits — both before any window exists."""
+    w, h = (int(v) for v in size)
+    if w < 200 or h < 200:
+        raise ValueError(f"size {w}x{h} is too small for the window")
+    limits.check_image_size(w, h, "a window")
+    return w, h
+
+
 def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data: str = "sample",
                data_dir=None, view=None, *, timeout: float = 120.0) -> Path:
     """Train ``steps`` mini-batches in the real window and save it as a PNG at ``out``.
@@ -103,10 +113,7 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
     steps = int(steps)
     if steps < 0:
         raise ValueError(f"steps must be 0 or more, not {steps}")
-    w, h = (int(v) for v in size)
-    if w < 200 or h < 200:
-        raise ValueError(f"size {w}x{h} is too small for the window")
-    limits.check_image_size(w, h, "a window")  # LimitError (a ValueError) before any window
+    w, h = _window_size(size)
     from gdviz.data import load_dataset
     from gdviz.qt.offscreen import offscreen_window, save_png, settle
 
@@ -149,10 +156,7 @@ def lesson_screenshot(out, chapter: int, size: tuple[int, int] = (1600, 1000), *
     from gdviz.qt.offscreen import offscreen_window, save_png, settle
     from gdviz.training.lesson import LessonError, builtin_lesson, load_lesson
 
-    w, h = (int(v) for v in size)
-    if w < 200 or h < 200:
-        raise ValueError(f"size {w}x{h} is too small for the window")
-    limits.check_image_size(w, h, "a window")
+    w, h = _window_size(size)
     lesson = builtin_lesson() if lesson_file is None else load_lesson(lesson_file)
     if not 1 <= int(chapter) <= len(lesson.chapters):
         raise LessonError(f"the lesson has chapters 1 to {len(lesson.chapters)}, not {chapter}")
