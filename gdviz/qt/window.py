@@ -48,7 +48,7 @@ from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
 from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
 from gdviz.training.analysis import NormHistory
-from gdviz.training.memory import trim_heap_soon
+from gdviz.training.memory import TRIM_EVERY_S, trim_heap_soon
 
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 
@@ -56,7 +56,6 @@ __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 RENDER_GROUPS = (("cost", "stability"), ("output",), ("hidden_weights",), ("deeper_layers",), ("activations",))
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
-TRIM_EVERY_MS = 10_000  # freed heap memory goes back to the system this often (in a background thread)
 DEFAULT_SIZE = (1600, 1000)
 
 
@@ -149,7 +148,7 @@ class MainWindow(QMainWindow):
         # Views, networks and panels of other sizes come and go; without this the heap keeps
         # their freed memory and the process grows by ~100 MB in a session of changes.
         self._trim_timer = QTimer(self)
-        self._trim_timer.setInterval(TRIM_EVERY_MS)
+        self._trim_timer.setInterval(int(TRIM_EVERY_S * 1000))  # (each trim in a background thread)
         self._trim_timer.timeout.connect(trim_heap_soon)
         self._trim_timer.start()
 

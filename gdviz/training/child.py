@@ -23,7 +23,7 @@ import numpy as np
 
 from gdviz.training import commands as cmd
 from gdviz.training.config import TrainConfig
-from gdviz.training.memory import trim_every
+from gdviz.training.memory import TRIM_EVERY_S, trim_every
 from gdviz.training.priority import TRAINING_NICE, yield_cpu
 from gdviz.training.session import SessionStatus, TrainingSession
 from gdviz.training.snapshot import Snapshot
@@ -91,8 +91,6 @@ class Failed:
 @dataclass(frozen=True)
 class Bye:
     """The loop has ended as asked; nothing more comes."""
-
-TRIM_EVERY_S = 10.0  # as the window does (gdviz.qt.window.TRIM_EVERY_MS)
 
 
 class Outbox:

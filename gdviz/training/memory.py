@@ -13,7 +13,9 @@ import ctypes.util
 import sys
 import threading
 
-__all__ = ["resident_mb", "trim_heap", "trim_heap_soon", "trim_every"]
+__all__ = ["TRIM_EVERY_S", "resident_mb", "trim_heap", "trim_heap_soon", "trim_every"]
+
+TRIM_EVERY_S = 10.0  # how often the window and the training process give freed heap back
 
 _lock = threading.Lock()
 _trim = None  # glibc's malloc_trim, once found; False when there is none
