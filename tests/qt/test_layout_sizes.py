@@ -19,7 +19,13 @@ from PySide6.QtCore import QEvent, QRect, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from layout_check import axis_problems, clipped_texts, hidden_by_ancestor, layout_problems  # noqa: E402
+from layout_check import (  # noqa: E402
+    axis_problems,
+    clipped_texts,
+    hidden_by_ancestor,
+    layout_problems,
+    table_cells_cut,
+)
 
 SIZES = ((1280, 720), (1366, 768), (1920, 1080))
 WAIT = 20_000
@@ -51,6 +57,29 @@ def test_checker_finds_text_cut_by_its_parent(qapp):
     QApplication.processEvents()
     assert hidden_by_ancestor(moved) is None
     assert hidden_by_ancestor(moved, scroll_ok=False) is not None
+    outer.close()
+
+
+def test_checker_finds_table_cells_too_small_for_their_text(qapp):
+    outer = QtWidgets.QWidget()
+    table = QtWidgets.QTableWidget(2, 2, outer)
+    table.setHorizontalHeaderLabels(["value", "a header far wider than its column"])
+    table.setItem(0, 0, QtWidgets.QTableWidgetItem("0.5"))
+    table.setItem(1, 1, QtWidgets.QTableWidgetItem("a sentence that does not fit in its column"))
+    table.setColumnWidth(0, 80)
+    table.setColumnWidth(1, 60)
+    table.resize(300, 200)
+    outer.resize(300, 200)
+    outer.show()
+    QApplication.processEvents()
+    cut = table_cells_cut(table)
+    assert len(cut) == 2 and "header 'a header" in cut[0] and "cell 'a sentence" in cut[1], cut
+    assert any("a sentence" in p for p in clipped_texts(outer))
+    table.setColumnWidth(1, 400)
+    table.verticalHeader().setMinimumSectionSize(4)
+    for r in range(2):
+        table.setRowHeight(r, 4)  # rows lower than a line
+    assert len(table_cells_cut(table)) == 2 and "cell '0.5'" in table_cells_cut(table)[0]
     outer.close()
 
 
