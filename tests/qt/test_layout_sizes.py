@@ -213,6 +213,30 @@ def test_every_tab_fits(window, size, presenter):
     assert problems == [], f"{where}:\n  " + "\n  ".join(problems)
 
 
+def _generalisation_fits(win) -> list[str]:
+    """Generalisation shown (its Alt+number): no scroll bar, nothing clipped."""
+    from gdviz.qt.views import VIEWS
+
+    QTest.keyClick(win, Qt.Key.Key_0 + 1 + list(VIEWS).index("generalisation"), Qt.KeyboardModifier.AltModifier)
+    view = win.current_view()
+    assert win.tabs.current_name() == "generalisation"
+    _settle(win, 3)
+    problems = layout_problems(win)
+    if view.scroll.verticalScrollBar().isVisible():
+        problems.append(f"it scrolls by {view.scroll.verticalScrollBar().maximum()} px")
+    return problems
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_generalisation_fits_without_scrolling_in_presenter_mode(window, size):
+    """(A scroll bar is allowed by the walk above; in presenter mode the class must see it all.)"""
+    _set_up(window, size, presenter=True)
+    problems = _generalisation_fits(window)
+    QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)
+    QTest.keyClick(window, Qt.Key.Key_F5)  # (presenter mode's fonts are the application's)
+    assert problems == [], f"{size}: " + "\n  ".join(problems)
+
+
 @pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_live_tab_fits_with_the_lesson_open(window, size, presenter):
