@@ -302,8 +302,9 @@ class PathCurve(_FixedItem):
     The part of pyqtgraph's PlotDataItem the cost panel uses, without its per-paint Python:
     a PlotDataItem recomputes its data bounds and pixel padding in ``boundingRect`` many times
     per paint (each a call into Python that waits for the interpreter lock). Here the path is
-    built once per :meth:`setData` and the bounding rectangle is the view's range
-    (:meth:`attach` follows it), so a repaint is one ``drawPath``. ``opts["symbol"]`` /
+    built once per :meth:`setData` and the bounding rectangle (the data's, a few pixels wider,
+    within the view of :meth:`attach`) is set then, so a repaint is one ``drawPath`` and stays
+    off the axes beside the data. ``opts["symbol"]`` /
     :meth:`setSymbol` draw markers (a child ScatterPlotItem: meant for a few dozen points).
     x must be ascending: with ``clip`` only the part inside the view's x range is drawn.
     """
@@ -334,9 +335,25 @@ class PathCurve(_FixedItem):
     def _range_changed(self, *_args) -> None:
         if self._vb is None:
             return
-        self.setBounds(self._vb.viewRect())
         if self._clip and len(self._x):
             self._build()
+        else:
+            self._fit_bounds(*self._shown())
+
+    def _fit_bounds(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Bounds: the finite points, widened by the pen and the markers (in pixels)."""
+        ok = np.isfinite(x) & np.isfinite(y)
+        if self._vb is None or not ok.any():
+            self.setBounds(QtCore.QRectF())
+            return
+        x, y = x[ok], y[ok]
+        sx, sy = (abs(v) for v in self._vb.viewPixelSize())
+        pad = 2.0 + (self._pen.widthF() / 2.0 if self._pen is not None else 0.0)
+        if self.opts["symbol"] is not None:
+            pad = max(pad, 2.0 + self.opts["symbolSize"] / 2.0)
+        x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+        rect = QtCore.QRectF(x0 - pad * sx, y0 - pad * sy, x1 - x0 + 2 * pad * sx, y1 - y0 + 2 * pad * sy)
+        self.setBounds(rect.intersected(self._vb.viewRect()))
 
     def setPen(self, pen) -> None:  # noqa: N802 - pyqtgraph's name
         self._pen = None if pen is None else pg.mkPen(pen)
@@ -351,6 +368,7 @@ class PathCurve(_FixedItem):
         if self._dots is not None:
             self._dots.setVisible(symbol is not None)
             self._set_dots()
+            self._fit_bounds(*self._shown())
 
     def setLogMode(self, _x: bool, y: bool) -> None:  # noqa: N802 - PlotItem calls it
         if bool(y) != self._log_y:
@@ -383,6 +401,7 @@ class PathCurve(_FixedItem):
         x, y = self._shown()
         self._path = pg.arrayToQPath(x, y, connect="finite") if len(x) > 1 else QtGui.QPainterPath()
         self.path_builds += 1
+        self._fit_bounds(x, y)
         self._set_dots(x, y)
         self.update()
 

@@ -105,21 +105,25 @@ def test_long_run_draws_few_points(qtbot, panel):
 
 
 def test_new_steps_redraw_the_curves_without_rebuilding_the_axes(qtbot, panel, monkeypatch):
-    """Within one doubling of the x range a frame only rebuilds the curves' paths: the axes'
-    ticks (a costly rebuild in a paint) are made again only when the range doubles."""
+    """Within one doubling of the x range a frame only rebuilds the curves' paths and repaints
+    the data area: the axes are not repainted, and their ticks (a costly rebuild in a paint)
+    are made again only when the range doubles."""
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
     from gdviz.training import Evaluation
 
-    rebuilt = []
+    rebuilt, painted = [], []
     orig = pg.AxisItem.generateDrawSpecs
     monkeypatch.setattr(pg.AxisItem, "generateDrawSpecs", lambda self, p: rebuilt.append(self) or orig(self, p))
+    orig_paint = pg.AxisItem.paint
+    monkeypatch.setattr(pg.AxisItem, "paint", lambda self, *a: painted.append(self) or orig_paint(self, *a))
     cp = panel
     ev = Evaluation(70, 0.1, 0.9, 0.5, 0.8, 0.55)
     cp.render(snap(1, 1, 70, evals=[ev]))  # x range 0..128
     qtbot.wait(50)
     rebuilt.clear()
+    painted.clear()
     builds = cp.raw_curve.path_builds
     for i in range(2, 8):  # up to step 120: the same x range
         cp.render(snap(i, 70 + (i - 2) * 8 + 1, 8, evals=[Evaluation(70 + (i - 1) * 8, 0.1, 0.9, 0.5, 0.8, 0.6)]))
@@ -128,6 +132,7 @@ def test_new_steps_redraw_the_curves_without_rebuilding_the_axes(qtbot, panel, m
     assert drawn_steps(cp) == 118
     axes = [plot.getAxis(side) for plot in (cp.cost_plot, cp.acc_plot) for side in ("left", "bottom")]
     assert not [a for a in rebuilt if any(a is b for b in axes)]
+    assert not [a for a in painted if any(a is b for b in axes)]  # the curves' repaints stay off the axes
     cp.render(snap(9, 119, 20))  # past 128: the x range doubles, the two x axes are rebuilt once
     QApplication.processEvents()
     bottoms = [cp.cost_plot.getAxis("bottom"), cp.acc_plot.getAxis("bottom")]
