@@ -26,7 +26,7 @@ the window was shown), ``first_tick_wall`` (when the event loop first
 turned after that: the first paint is done), ``cpu_s`` / ``child_cpu_s``
 (CPU seconds of this process and of the training process, if any).
 
-With ``GDVIZ_BENCH_TRACE=1`` it also times every event the GUI thread handles
+With ``GDVIZ_BENCH_TRACE=1`` (``=widgets``: naming the widget inside a panel too) it also times every event the GUI thread handles
 (:class:`_Tracer`: wall and thread-CPU ms, exclusive of events nested in it,
 named by the panel or view a widget belongs to) and each panel's ``render``
 inside the window's poll: ``trace`` is a list of ``[t, wall_ms, cpu_ms,
@@ -205,6 +205,7 @@ class _Tracer(QObject):
         self.window, self.t0 = window, t0
         self.events: list = []
         self.small = 0
+        self.detail = os.environ.get("GDVIZ_BENCH_TRACE") == "widgets"  # name the widget inside a panel
         self._stack: list[list[float]] = []  # [wall, cpu, queued] of children, per open event
         try:  # ns this thread waited for a core (Linux): the rest of wall - CPU is waiting for a lock
             self._sched = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
@@ -274,7 +275,8 @@ class _Tracer(QObject):
         node = obj
         while node is not None:
             if id(node) in known:
-                return known[id(node)]
+                inner = "" if node is obj else obj.objectName() or type(obj).__name__
+                return known[id(node)] + (f" {inner}" if inner and self.detail else "")
             if node is w:
                 path, node = [], obj
                 while node is not None and node is not w and len(path) < 3:
