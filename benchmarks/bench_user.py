@@ -27,6 +27,11 @@ the closest thing to a quiet one.
     python benchmarks/bench_user.py                       # ~5 min
     python benchmarks/bench_user.py --nice -20 --load 1 --switch-mnist --json-out figures.json
     python benchmarks/bench_user.py --views live,landscape --engines process --seconds 4
+    python benchmarks/bench_user.py --views live --engines process --trace   # + each paint and poll
+
+``--trace`` (``GDVIZ_BENCH_TRACE=1``) also times every event the GUI thread handles
+and prints, per panel's paint, render, timer and queued call, wall and CPU ms
+(p50/p95) and the time spent waiting for a lock (wall − CPU − waiting for a core).
 """
 
 from __future__ import annotations
