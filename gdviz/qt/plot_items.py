@@ -272,16 +272,20 @@ class HeatImage(QtWidgets.QGraphicsItem):
         if not (math.isfinite(lo) and math.isfinite(hi)):
             lo, hi = 0.0, 1.0  # (unusable levels, e.g. the scale of an all-NaN array)
         span = hi - lo if hi > lo else 1.0
+        bad = None  # NaN/±inf cells (the only ones that can give NaN below)
+        if data.dtype.kind == "f":
+            finite = np.isfinite(data)
+            if not finite.all():
+                bad = ~finite
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             t = np.subtract(data, lo, dtype=np.float32)
             t *= np.float32(256.0 / span)
-        np.clip(t, 0.0, 255.0, out=t)
-        np.nan_to_num(t, copy=False, nan=0.0)  # NaN data, or ±inf times a scale that underflowed to 0
+            t.clip(0.0, 255.0, out=t)  # (methods, not np.clip/np.nan_to_num: a paint's Python)
+        if bad is not None:
+            t[bad] = 0.0
         argb = self._table[t.astype(np.uint8)]
-        if data.dtype.kind == "f":
-            bad = ~np.isfinite(data)
-            if bad.any():
-                argb[bad] = 0
+        if bad is not None:
+            argb[bad] = 0
         h, w = argb.shape
         self._argb = argb  # the QImage uses this buffer
         # Premultiplied: the format Qt paints without converting it first.
