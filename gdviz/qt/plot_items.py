@@ -331,9 +331,11 @@ class PathCurve(_FixedItem):
         self.setSymbol(symbol)
 
     def attach(self, vb: pg.ViewBox) -> None:
-        """Cover ``vb``'s view range (and clip to it), now and whenever it changes."""
+        """Clip to ``vb``'s view range and pad the bounds in its pixels, now and whenever
+        the range or the view's size changes."""
         self._vb = vb
         vb.sigRangeChanged.connect(self._range_changed)
+        vb.sigResized.connect(self._range_changed)
         self._range_changed()
 
     def _range_changed(self, *_args) -> None:
