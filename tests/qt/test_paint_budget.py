@@ -38,7 +38,9 @@ def test_deeper_layers_new_levels_do_not_relayout_the_plots(qtbot, tiny, monkeyp
     p.setMode("gradient")  # the gradient's scale changes with every mini-batch
     frames = snaps(tiny, 12)
     p.render(frames[0])
-    qtbot.wait(50)
+    qtbot.wait(100)  # (the first layout, and the colour bar's column fitted after it)
+    p.grab()  # every axis drawn once: what a frame may rebuild is counted from here
+    QtWidgets.QApplication.processEvents()
     moved = []
     for plot in p.plots:
         plot.geometryChanged.connect(lambda: moved.append(1))
