@@ -46,6 +46,7 @@ class DataChoice:
         {"sample": self.sample_action, "mnist": self.mnist_action}.get(source, self.idx_action).setChecked(True)
 
     def use_sample(self) -> None:
+        self.cancel_download()  # the newest choice wins over data still on its way
         try:
             self.window.set_dataset(load_sample())
         except DataError as exc:
@@ -63,7 +64,9 @@ class DataChoice:
         w = self.window
         self.show_current()  # until it has arrived
         if self.download is not None and not self.download.finished:
-            return self.download
+            if self.download.job.files:
+                return self.download  # (already on its way)
+            self.cancel_download()  # a folder being read: the newest choice wins
 
         def done(dataset):
             self.download = None

@@ -125,3 +125,23 @@ def test_full_mnist_folder_switches_data(qtbot, monkeypatch, window, mnist_dir, 
     window.data.use_sample()
     qtbot.waitUntil(lambda: window.last_snapshot.n_train == 8_000, timeout=WAIT)
     assert window.controls.config.eval_every == 200  # 8,000 / 10 / 4
+
+
+def test_the_newest_choice_wins_over_a_folder_still_being_read(qtbot, monkeypatch, window, tiny, tmp_path):
+    """The sample chosen while a folder is read: the read is cancelled and its data never
+    replaces the sample (a lesson chapter or the settings can choose data this way)."""
+    folder = write_small_idx_folder(tmp_path / "slow", tiny)
+    gate, real = threading.Event(), data_choice.load_idx_dir
+
+    def slow(path):
+        gate.wait(30)
+        return real(path)
+
+    monkeypatch.setattr(data_choice, "load_idx_dir", slow)
+    reader = window.open_idx_folder(folder, show_dialog=False)
+    window.data.use_sample()
+    assert reader.finished and reader.job.cancelled
+    gate.set()
+    assert reader.job.join(30)
+    qtbot.wait(300)  # (the reader's poll would have handed the data over by now)
+    assert window.session.dataset.name == "sample" and window.data.sample_action.isChecked()
