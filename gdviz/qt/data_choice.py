@@ -140,10 +140,11 @@ def read_idx_folder(folder) -> Dataset:
         raise DataError(f"There is no folder {folder} (any more).")
     missing = [stem for stem in IDX_FILES.values() if find_idx_file(folder, stem) is None]
     if missing:
-        raise DataError(
-            f"That folder does not hold the four MNIST files: {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing.\nChoose the folder that holds "
-            f"{', '.join(IDX_FILES.values())} (each may end in .gz).")
+        first = ("That folder does not hold the four MNIST files." if len(missing) == len(IDX_FILES) else
+                 f"That folder does not hold all four MNIST files: {', '.join(missing)} "
+                 f"{'is' if len(missing) == 1 else 'are'} missing.")
+        raise DataError(f"{first}\nChoose the folder that holds {', '.join(IDX_FILES.values())} "
+                        "(each may end in .gz).")
     try:
         return load_idx_dir(folder)
     except DataError as exc:

@@ -84,7 +84,7 @@ def test_a_folder_is_read_off_the_gui_thread_then_trained_on(qtbot, monkeypatch,
     assert window.statusBar().currentMessage().startswith("Now training on digits")
 
 
-@pytest.mark.parametrize("problem", ["empty", "damaged"])
+@pytest.mark.parametrize("problem", ["empty", "one missing", "damaged"])
 def test_a_bad_folder_says_why_in_words_and_keeps_the_data(qtbot, monkeypatch, window, tiny, tmp_path,
                                                              reader_threads, problem):
     folder = tmp_path / "mine"
@@ -92,7 +92,9 @@ def test_a_bad_folder_says_why_in_words_and_keeps_the_data(qtbot, monkeypatch, w
         folder.mkdir()
         (folder / "notes.txt").write_text("no digits here")
     else:
-        write_small_idx_folder(folder, tiny, damaged="train-images-idx3-ubyte")
+        write_small_idx_folder(folder, tiny, damaged="train-images-idx3-ubyte" if problem == "damaged" else None)
+    if problem == "one missing":
+        (folder / "t10k-labels-idx1-ubyte.gz").unlink()
     before, shown = window.session.dataset, window.status.data.text()
     reader = choose_idx_folder(qtbot, monkeypatch, window, folder)
     qtbot.waitUntil(lambda: reader.finished, timeout=WAIT)
@@ -100,9 +102,13 @@ def test_a_bad_folder_says_why_in_words_and_keeps_the_data(qtbot, monkeypatch, w
     assert box.isVisible() and box.windowTitle() == "Could not read that folder"
     first = box.text().splitlines()[0]
     if problem == "empty":
-        assert first.startswith("That folder does not hold the four MNIST files")
-        assert "train-images-idx3-ubyte" in first and "t10k-labels-idx1-ubyte" in first
+        assert first == "That folder does not hold the four MNIST files."
+        assert "train-images-idx3-ubyte" in box.text() and "t10k-labels-idx1-ubyte" in box.text()
         assert reader_threads == []  # nothing to read
+    elif problem == "one missing":
+        assert first == ("That folder does not hold all four MNIST files: "
+                         "t10k-labels-idx1-ubyte is missing.")
+        assert reader_threads == []
     else:
         assert first == "A file in that folder is damaged or is not an MNIST file."
         assert "train-images-idx3-ubyte.gz" in box.text()  # the detail names the file
