@@ -1,7 +1,7 @@
 """What fast-forward costs the GUI thread, in counts per frame (never in time): the
 display timer ticks twice a frame, a snapshot is ingested at most once a frame (the
-ones published meanwhile merge in the mailbox), and every step's cost still reaches
-the cost curve."""
+ones published meanwhile merge in the mailbox), every step's cost still reaches the
+cost curve, and new values in labels repaint them once without a relayout."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from dataclasses import replace
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 
 
@@ -56,3 +58,78 @@ def test_fast_forward_through_the_keys_draws_and_keeps_every_step(qtbot, window)
     qtbot.waitUntil(lambda: not window.session.busy and not window.last_snapshot.running, timeout=15000)
     qtbot.waitUntil(lambda: window.session.mailbox.peek() is window.last_snapshot, timeout=15000)
     assert window.cost_panel.steps.n == window.last_snapshot.step
+
+
+class _Events(QObject):
+    """Counts events of the given types per receiver, on the whole application."""
+
+    def __init__(self, *kinds):
+        super().__init__()
+        self.kinds, self.seen = kinds, []
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() in self.kinds:
+            self.seen.append((event.type(), obj))
+        return False
+
+    def count(self, kind, obj) -> int:
+        return sum(1 for k, o in self.seen if k == kind and o is obj)
+
+
+def _frames(tiny, n):
+    s = TrainingSession(tiny, TrainConfig(), publish_hz=0)
+    out = []
+    for _ in range(n):
+        s.train_step()
+        out.append(replace(s.snapshot(), running=True))
+    return out
+
+
+def test_the_cost_line_repaints_once_per_new_value_and_asks_no_relayout(qtbot, tiny):
+    from gdviz.qt.output import OutputPanel
+
+    panel = OutputPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 520)
+    panel.show()
+    qtbot.waitExposed(panel)
+    frames = _frames(tiny, 12)
+    panel.render(frames[0])
+    qtbot.wait(50)
+    events = _Events(QEvent.Type.Paint, QEvent.Type.LayoutRequest)
+    QApplication.instance().installEventFilter(events)
+    try:
+        shown = set()
+        for snap in frames[1:]:
+            panel.render(snap)
+            shown.add(panel.cost.text())
+            QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(events)
+    assert len(shown) > 5  # the value did change ...
+    assert events.count(QEvent.Type.Paint, panel.cost.label) <= len(frames) - 1  # ... one paint each
+    assert events.count(QEvent.Type.LayoutRequest, panel.cost) == 0
+
+
+def test_status_readouts_change_without_laying_out_the_window(qtbot, window, tiny):
+    frames = _frames(tiny, 30)
+    for snap in frames[:3]:  # (the labels take the width of their widest text)
+        window.status.show(snap)
+    qtbot.wait(300)  # (and the window its first layouts)
+    events = _Events(QEvent.Type.LayoutRequest)
+    QApplication.instance().installEventFilter(events)
+    try:
+        steps = set()
+        for snap in frames[3:]:
+            window.status.show(snap)
+            steps.add(window.status.step.text())
+            QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(events)
+    assert len(steps) == len(frames) - 3
+    # (a label widens, once, when a text needs more room than any before: "step 10")
+    assert events.count(QEvent.Type.LayoutRequest, window.statusBar()) <= 2
+    assert events.count(QEvent.Type.LayoutRequest, window) <= 2
+    # ... and the text still fits its label
+    for label in (window.status.step, window.status.epoch, window.status.speed, window.status.accuracy):
+        assert label.sizeHint().width() <= label.width(), label.text()
