@@ -44,7 +44,8 @@ from gdviz.training.child import Ack, Bye, Failed, Ping, RecorderStopped, Snap, 
 from gdviz.training.commands import CommandQueue
 from gdviz.training.config import LESSON, TrainConfig
 from gdviz.training.protocol import Session
-from gdviz.training.session import SessionStatus, TrainingSession
+from gdviz.training.protocol import SessionStatus
+from gdviz.training.session import TrainingSession
 from gdviz.training.snapshot import Mailbox
 
 __all__ = ["RemoteSession", "EngineError", "EngineStartError", "NOT_RESPONDING_AFTER", "start_method"]

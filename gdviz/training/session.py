@@ -22,7 +22,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from gdviz.training.commands import CommandQueue
 from gdviz.training.config import LESSON, LR_MIN, SettingError, TrainConfig
 from gdviz.training.eval_cadence import EvalCadence
 from gdviz.training.evaluation import measure
-from gdviz.training.protocol import Session, checked_theta
+from gdviz.training.protocol import Session, SessionStatus, checked_theta
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
 GD_CHUNK = 1000  # examples per chunk when summing the full-data gradient
@@ -50,21 +50,6 @@ def diverged_message(step: int, lr: float) -> str:
     return (f"Training stopped at step {step:,}: the cost became infinite or not a number. "
             f"The learning rate η = {lr:g} is too large, so each step overshoots and the "
             f"weights blow up. Choose a smaller η, then restore the last good weights.")
-
-
-@dataclass(frozen=True)
-class SessionStatus:
-    """A session's counters and settings at one moment (sent with each snapshot
-    of a training process). ``pending``: steps still to do; ``idle``: no command waiting."""
-
-    step: int
-    epoch: int
-    examples_seen: int
-    running: bool
-    pending: int
-    idle: bool
-    diverged: bool
-    config: TrainConfig
 
 
 class TrainingSession(Session):
