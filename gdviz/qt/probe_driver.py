@@ -10,8 +10,8 @@ shortcut of the action whose text is NAME, e.g. ``key Run``, ``key Landscape``,
 ``key Presenter mode``; the keys reach the focused widget, as a user's do),
 ``key view:NAME`` (the teaching view ``NAME``), ``click NAME`` (the menu
 item NAME, e.g. ``click Full MNIST``), ``open-idx FOLDER`` (the Data menu's
-"Open IDX folder…" once FOLDER is chosen in its dialog: it reads the files
-in the GUI thread), ``use-mnist FOLDER`` (the Data menu's "Full MNIST" when
+"Open IDX folder…" once FOLDER is chosen in its dialog: read in a background
+thread behind a progress dialog), ``use-mnist FOLDER`` (the Data menu's "Full MNIST" when
 the files are cached: read in a background thread, then handed over),
 ``mark LABEL`` (a time stamp), ``quit``. Example::
 
