@@ -48,7 +48,7 @@ from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
 from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
 from gdviz.training.analysis import NormHistory
-from gdviz.training.memory import TRIM_EVERY_S, trim_heap_soon
+from gdviz.training.memory import TRIM_EVERY_S, bound_heap, trim_heap_soon
 
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 
@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self.timer.start()
         # Views, networks and panels of other sizes come and go; without this the heap keeps
         # their freed memory and the process grows by ~100 MB in a session of changes.
+        bound_heap()
         self._trim_timer = QTimer(self)
         self._trim_timer.setInterval(int(TRIM_EVERY_S * 1000))  # (each trim in a background thread)
         self._trim_timer.timeout.connect(trim_heap_soon)
