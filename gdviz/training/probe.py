@@ -4,7 +4,10 @@ A view's background job needs a :class:`~gdviz.core.Network` of the snapshot's
 shape to run forward passes and gradients at a θ it was given (the session's
 own network belongs to the training loop). ``Network.gradient`` reuses
 work buffers, so a network must not be shared between threads: the cache is
-per thread, and holds one network per (sizes, activation, cost).
+per thread, and holds the network of the shape it was last asked for only: a
+network of a shape the window has left (784-1024-10: 3 MB of θ and up to
+tens of MB of work buffers) is freed as soon as that thread evaluates the new
+shape, not kept for a return that may never come.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from gdviz.core import Network, parameter_layout, to_unit
 __all__ = ["network_for", "network_of", "parameter_layout", "to_unit"]
 
 _local = threading.local()
-_KEEP = 2  # shapes kept per thread: switching back and forth does not rebuild
+_KEEP = 1  # networks kept per thread (building one is cheap; keeping a wide one is not)
 
 
 def network_of(sizes, activation: str, cost_name: str) -> Network:

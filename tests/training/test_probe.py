@@ -22,3 +22,14 @@ def test_cache_is_bounded():
     assert network_of((4, 1, 2), "sigmoid", "mse") is not nets[0]
     x = np.zeros((1, 4))
     assert network_of((4, 1, 2), "sigmoid", "mse").forward(x)[-1].shape == (1, 2)
+
+
+def test_a_thread_keeps_only_the_network_of_the_shape_it_last_used():
+    import gc
+    import weakref
+
+    wide = weakref.ref(network_of((4, 300, 2), "sigmoid", "mse"))
+    current = network_of((4, 3, 2), "sigmoid", "mse")  # the window left the wide shape
+    gc.collect()
+    assert wide() is None  # freed now, not after some other shape comes along
+    assert network_of((4, 3, 2), "sigmoid", "mse") is current
