@@ -60,6 +60,11 @@ class LatestJob:
         with self._lock:
             return self._result
 
+    def forget_result(self) -> None:
+        """Drop the newest finished result (what a hidden view no longer needs)."""
+        with self._lock:
+            self._result = None
+
     def stop(self, timeout: float = 2.0) -> None:
         """Stop the worker (a running call finishes first; ``cancelled()`` turns True)."""
         self._stopping = True

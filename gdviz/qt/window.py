@@ -46,7 +46,7 @@ from gdviz.qt.status_bar import StatusReadouts
 from gdviz.qt.widgets import alive
 from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
-from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
+from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession, probe
 from gdviz.training.analysis import NormHistory
 from gdviz.training.memory import TRIM_EVERY_S, bound_heap, trim_heap_soon
 
@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         if self.last_snapshot is None or snap.run_id != self.last_snapshot.run_id:
             self._evals_seen = []
+            probe.keep_only(snap.sizes, snap.activation, snap.cost_name)  # other shapes' networks go
         self._evals_seen.extend(snap.new_evals)
         self.norm_history.observe(snap)
         self.last_snapshot = snap
