@@ -13,6 +13,13 @@ training process (the app's default engine trains in a child process).
 
     python benchmarks/soak.py --minutes 30 --seed 1           # JSON lines, then a summary
     python benchmarks/soak.py --minutes 2 --engine thread
+    python benchmarks/soak.py --minutes 6 --reference-every 100 --trace-malloc 6   # what grows?
+
+``--trace-malloc`` traces Python's (and NumPy's) allocations and prints which
+source lines and tracebacks grew between the reference states after warm-up
+and at the end; a sample's ``traced_mb`` against its RSS tells growth of Python
+objects from native (Qt) growth and heap fragmentation. Tracing slows the
+window several times: its RSS figures are not the soak's figures.
 
 Offscreen unless ``QT_QPA_PLATFORM`` says otherwise. The short run in CI is
 ``tests/qt/test_soak.py``; the figures of a long run are in
@@ -83,7 +90,7 @@ class Soak:
     chosen: int = 0  # actions the driver chose (one may send several events)
     references: list = field(default_factory=list)  # samples in the reference state
     logged_errors: list = field(default_factory=list)  # exceptions caught and logged by gdviz itself
-    heap_snapshots: list = field(default_factory=list)  # (label, tracemalloc snapshot, object counts)
+    heap_snapshots: list = field(default_factory=list)  # (label, tracemalloc snapshot file, object counts)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -317,8 +324,9 @@ class Soak:
                "training_hwm_mb": round(child["VmHWM"], 1) if "VmHWM" in child else None,
                "step": getattr(self.window.last_snapshot, "step", None),
                "hidden": list(getattr(self.window.last_snapshot, "sizes", ())[1:-1])}
-        if tracemalloc.is_tracing():
+        if tracemalloc.is_tracing():  # (tracemalloc's own tables are in RSS, not in traced)
             row["traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            row["tracemalloc_own_mb"] = round(tracemalloc.get_tracemalloc_memory() / 2**20, 1)
         self.samples.append(row)
         return row
 
@@ -410,9 +418,14 @@ class Soak:
         self.click(c.reset_button)
         self.wait(int(settle_s * 1000))
         row = dict(self.sample(t0), reference=label)
-        if tracemalloc.is_tracing():  # keep the first and the latest
+        if tracemalloc.is_tracing():  # the first and the latest, on disk: held, they would be RSS
+            for old in self.heap_snapshots[1:]:
+                os.unlink(old[1])
             del self.heap_snapshots[1:]
-            self.heap_snapshots.append((label, tracemalloc.take_snapshot(), object_counts()))
+            fd, path = tempfile.mkstemp(prefix="gdviz-soak-heap-", suffix=".tracemalloc")
+            os.close(fd)
+            tracemalloc.take_snapshot().dump(path)
+            self.heap_snapshots.append((label, path, object_counts()))
         return row
 
     def still_responds(self, timeout_s: float = 15.0) -> tuple[bool, str]:
@@ -461,10 +474,10 @@ def object_counts() -> Counter:
 
 
 def heap_growth(before, after, top: int = 25) -> dict:
-    """What grew between two ``(label, tracemalloc snapshot, object counts)``: the ``top``
+    """What grew between two ``(label, tracemalloc snapshot file, object counts)``: the ``top``
     source lines and allocation tracebacks by growth in bytes, and the object types whose
     count grew most. (Stop tracing first: comparing is slow while every allocation is traced.)"""
-    a, b = before[1], after[1]
+    a, b = tracemalloc.Snapshot.load(before[1]), tracemalloc.Snapshot.load(after[1])
 
     def where(tb):
         return [f"{f.filename.split('site-packages' + os.sep)[-1].split('gdviz' + os.sep, 1)[-1]}:{f.lineno}"
@@ -548,6 +561,8 @@ def main(argv=None) -> int:
     tracemalloc.stop()
     if len(soak.heap_snapshots) >= 2:
         summary["heap_growth"] = heap_growth(soak.heap_snapshots[0], soak.heap_snapshots[-1])
+    for _label, path, _counts in soak.heap_snapshots:
+        os.unlink(path)
     summary["samples"] = soak.samples
     window.close()
     app.processEvents()
