@@ -27,6 +27,11 @@ the closest thing to a quiet one.
     python benchmarks/bench_user.py                       # ~5 min
     python benchmarks/bench_user.py --nice -20 --load 1 --switch-mnist --json-out figures.json
     python benchmarks/bench_user.py --views live,landscape --engines process --seconds 4
+    python benchmarks/bench_user.py --views live --engines process --trace   # + each paint and poll
+
+``--trace`` (``GDVIZ_BENCH_TRACE=1``) also times every event the GUI thread handles
+and prints, per panel's paint, render, timer and queued call, wall and CPU ms
+(p50/p95) and the time spent waiting for a lock (wall − CPU − waiting for a core).
 """
 
 from __future__ import annotations
@@ -142,7 +147,45 @@ def summarise(recs: list[dict]) -> dict:
         # the rest of the machine, in cores, over each launch (approximate: own CPU from the probe)
         "others_cores": float(np.median(others)),
         "errors": sorted({e for r in recs for e in r.get("errors", [])}),
+        "trace": breakdown(recs) if any("trace" in r for r in recs) else None,
     }
+
+
+def breakdown(recs: list[dict]) -> dict:
+    """Per label of the in-process trace (``GDVIZ_BENCH_TRACE``), from Run on: count, wall
+    ms p50/p95/max, CPU ms p50/p95 and the p95 of the time neither on a core nor waiting
+    for one (waiting for a lock: the interpreter's), exclusive of nested events, pooled
+    over launches."""
+    by: dict[str, list] = {}
+    for rec in recs:
+        t_run = next((t for t, label in rec["marks"] if label in ("run", "switched")), None)
+        for t, wall, cpu, queued, label in rec.get("trace", []):
+            if t_run is not None and t > t_run:
+                by.setdefault(label, []).append((wall, cpu, max(0.0, wall - cpu - queued)))
+    out = {}
+    for label, vals in by.items():
+        a = np.asarray(vals)
+        out[label] = {"n": len(a), "wall_p50": float(np.percentile(a[:, 0], 50)),
+                      "wall_p95": float(np.percentile(a[:, 0], 95)), "wall_max": float(a[:, 0].max()),
+                      "cpu_p50": float(np.percentile(a[:, 1], 50)), "cpu_p95": float(np.percentile(a[:, 1], 95)),
+                      "lock_p95": float(np.percentile(a[:, 2], 95)), "wall_sum": float(a[:, 0].sum())}
+    return out
+
+
+def breakdown_table(rows: list[dict], top: int = 25) -> str:
+    """The heaviest labels of each row's trace by p95 wall ms."""
+    out = []
+    for r in rows:
+        tr = r["summary"].get("trace")
+        if not tr:
+            continue
+        out.append(f"\n{r['condition']} {r['tree']} {r['engine']} {r['view']}: per event, from Run on (ms)")
+        out.append("| event | n | wall p50 | wall p95 | wall max | CPU p50 | CPU p95 | lock wait p95 |")
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for label, v in sorted(tr.items(), key=lambda kv: -kv[1]["wall_p95"])[:top]:
+            out.append(f"| {label} | {v['n']} | {v['wall_p50']:.2f} | {v['wall_p95']:.2f} | {v['wall_max']:.1f} "
+                       f"| {v['cpu_p50']:.2f} | {v['cpu_p95']:.2f} | {v['lock_p95']:.2f} |")
+    return "\n".join(out)
 
 
 def headless(root: Path, epochs: int = 30, data_dir: str | None = None) -> dict:
@@ -233,6 +276,9 @@ def main(argv=None) -> int:
                     help="the scheduling weight of this benchmark's session (Linux autogroup niceness, "
                          "e.g. -10 as root: on a shared machine the others' sessions then barely compete "
                          "with the app, as on a quiet one; default 0)")
+    ap.add_argument("--trace", action="store_true",
+                    help="also time every event of the GUI thread (GDVIZ_BENCH_TRACE=1) and print the "
+                         "per-paint/poll breakdown (the timing costs a little: not for the headline figures)")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
 
@@ -246,6 +292,8 @@ def main(argv=None) -> int:
         if mnist is None:
             ap.error("--switch-mnist needs the full MNIST in $GDVIZ_MNIST_DIR or ../shared/data/mnist")
     trees = [("after", REPO, {})] + ([("before", Path(args.compare).resolve(), {})] if args.compare else [])
+    if args.trace:
+        trees = [(name, root, {**extra, "GDVIZ_BENCH_TRACE": "1"}) for name, root, extra in trees]
     for v in args.variant:  # NAME:K=V,K=V
         name, _, assigns = v.partition(":")
         pairs = re.split(r",(?=[A-Za-z_][A-Za-z0-9_]*=)", assigns)  # (a value may hold commas)
@@ -282,6 +330,7 @@ def main(argv=None) -> int:
     print(f"# headless steps/s at the end: {json.dumps(ends)}  (ratios use the start's)", flush=True)
     print()
     print(table(rows))
+    print(breakdown_table(rows))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"headless": heads, "headless_end": ends, "rows": rows, "targets": TARGETS},
                                                   indent=1, default=str), encoding="utf-8")

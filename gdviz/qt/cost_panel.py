@@ -3,10 +3,11 @@ averages, the test cost, and training/test accuracy.
 
 Built once, then only updated: the history lives in preallocated NumPy
 arrays that grow by doubling, each frame appends what the snapshot carries
-and calls ``setData`` on views of the filled part. pyqtgraph downsamples
-(``peak``) and clips to the view, and the ranges are set here (never
-``autoRange`` per frame, which measured at 0.43x training speed): x grows in
-doublings, so the axes move rarely.
+and calls ``setData`` on views of the filled part. A long run is drawn from
+its min/max pyramid (``PeakPyramid``), each curve is one prepared path
+(:class:`~gdviz.qt.plot_items.PathCurve`) clipped to the view, and the ranges
+are set here (never ``autoRange`` per frame, which measured at 0.43x training
+speed): x grows in doublings, so the axes move rarely.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from gdviz.qt import fonts, widgets
 from gdviz.qt.cost_overlays import OVERLAY_COLORS, CostOverlays
 from gdviz.qt.fitting_label import FittingLabel, swatch_legend
+from gdviz.qt.plot_items import PathCurve
 from gdviz.qt.scales import doubling, nice_top
 from gdviz.training.series import EMA_WARMUP, GrowingSeries, PeakPyramid, ema
 
@@ -138,20 +140,18 @@ class CostPanel(QWidget):
 
         cp = self.cost_plot = pg.PlotItem()
         cp.setLabel("left", "cost")
-        cp.setDownsampling(auto=True, mode="peak")
+        cp.setDownsampling(auto=True, mode="peak")  # (the overlays: PlotDataItems)
         cp.setClipToView(True)
         cp.hideButtons()
         cp.setMenuEnabled(False)
-        self.raw_curve = cp.plot(pen=pg.mkPen(RAW, width=1), name="each step", symbolBrush=RAW_DOT,
-                                 symbolPen=None, symbolSize=5)
-        self.ema_curve = cp.plot(pen=pg.mkPen(SMOOTH, width=2), name="smoothed")
-        self.epoch_curve = cp.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=EPOCH,
-                                   symbolPen=pg.mkPen((90, 50, 0), width=1), name="epoch average")
-        self.test_cost_curve = cp.plot(pen=pg.mkPen(TEST, width=1), symbol="s", symbolSize=5,
-                                       symbolBrush=TEST, symbolPen=None, name="test")
-        for item in (self.epoch_curve, self.test_cost_curve):
-            item.setDownsampling(auto=False)
-            item.setClipToView(False)
+        # PathCurve, not PlotDataItem: one drawPath per curve and repaint (see plot_items).
+        self.raw_curve = self._curve(cp, pen=pg.mkPen(RAW, width=1), symbolBrush=RAW_DOT, symbolSize=5,
+                                     clip=True)
+        self.ema_curve = self._curve(cp, pen=pg.mkPen(SMOOTH, width=2), clip=True)
+        self.epoch_curve = self._curve(cp, symbol="o", symbolSize=8, symbolBrush=EPOCH,
+                                       symbolPen=pg.mkPen((90, 50, 0), width=1))
+        self.test_cost_curve = self._curve(cp, pen=pg.mkPen(TEST, width=1), symbol="s", symbolSize=5,
+                                           symbolBrush=TEST)
         self.overlay = CostOverlays(cp, self._overlays_changed)
         self.overlay_legend = self.overlay.legend
 
@@ -160,10 +160,10 @@ class CostPanel(QWidget):
         ap.hideButtons()
         ap.setMenuEnabled(False)
         ap.setXLink(cp)
-        self.train_acc_curve = ap.plot(pen=pg.mkPen(TRAIN_ACC, width=1), symbol="o", symbolSize=4,
-                                       symbolBrush=TRAIN_ACC, symbolPen=None, name="training")
-        self.test_acc_curve = ap.plot(pen=pg.mkPen(TEST, width=1), symbol="s", symbolSize=4,
-                                      symbolBrush=TEST, symbolPen=None, name="test")
+        self.train_acc_curve = self._curve(ap, pen=pg.mkPen(TRAIN_ACC, width=1), symbol="o", symbolSize=4,
+                                           symbolBrush=TRAIN_ACC)
+        self.test_acc_curve = self._curve(ap, pen=pg.mkPen(TEST, width=1), symbol="s", symbolSize=4,
+                                          symbolBrush=TEST)
         for plot in (cp, ap):
             for side in ("left", "bottom"):
                 fonts.style_axis(plot.getAxis(side))
@@ -178,6 +178,13 @@ class CostPanel(QWidget):
         self._side_by_side: bool | None = None
         self._arrange(side_by_side=True)
         self._apply_ranges()
+
+    @staticmethod
+    def _curve(plot: pg.PlotItem, **kwargs) -> PathCurve:
+        item = PathCurve(kwargs.pop("pen", None), **kwargs)
+        plot.addItem(item, ignoreBounds=True)
+        item.attach(plot.vb)
+        return item
 
     def _arrange(self, side_by_side: bool) -> None:
         """Cost and accuracy next to each other (wide, short panel) or stacked (tall one)."""

@@ -19,7 +19,7 @@ from gdviz.palette import BAR, FOREGROUND, GUIDE
 from gdviz.qt.fonts import base_font
 
 __all__ = ["guide_lines", "set_guide_lines", "fit_view", "BarsItem", "TextsItem", "HeatImage",
-           "set_item_text"]
+           "PathCurve", "set_item_text"]
 
 
 def guide_lines(view: pg.ViewBox, ys, x0: float, x1: float) -> QtWidgets.QGraphicsPathItem:
@@ -272,16 +272,20 @@ class HeatImage(QtWidgets.QGraphicsItem):
         if not (math.isfinite(lo) and math.isfinite(hi)):
             lo, hi = 0.0, 1.0  # (unusable levels, e.g. the scale of an all-NaN array)
         span = hi - lo if hi > lo else 1.0
+        bad = None  # NaN/±inf cells (the only ones that can give NaN below)
+        if data.dtype.kind == "f":
+            finite = np.isfinite(data)
+            if not finite.all():
+                bad = ~finite
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             t = np.subtract(data, lo, dtype=np.float32)
             t *= np.float32(256.0 / span)
-        np.clip(t, 0.0, 255.0, out=t)
-        np.nan_to_num(t, copy=False, nan=0.0)  # NaN data, or ±inf times a scale that underflowed to 0
+            t.clip(0.0, 255.0, out=t)  # (methods, not np.clip/np.nan_to_num: a paint's Python)
+        if bad is not None:
+            t[bad] = 0.0
         argb = self._table[t.astype(np.uint8)]
-        if data.dtype.kind == "f":
-            bad = ~np.isfinite(data)
-            if bad.any():
-                argb[bad] = 0
+        if bad is not None:
+            argb[bad] = 0
         h, w = argb.shape
         self._argb = argb  # the QImage uses this buffer
         # Premultiplied: the format Qt paints without converting it first.
@@ -294,6 +298,131 @@ class HeatImage(QtWidgets.QGraphicsItem):
                 return
         h, w = self._shape
         p.drawImage(QtCore.QRectF(0.0, 0.0, float(w), float(h)), self._qimage)
+
+
+class PathCurve(_FixedItem):
+    """A line through ``(x, y)`` (and optional markers), drawn as one prepared QPainterPath.
+
+    The part of pyqtgraph's PlotDataItem the cost panel uses, without its per-paint Python:
+    a PlotDataItem recomputes its data bounds and pixel padding in ``boundingRect`` many times
+    per paint (each a call into Python that waits for the interpreter lock). Here the path is
+    built once per :meth:`setData` and the bounding rectangle (the data's, a few pixels wider,
+    within the view of :meth:`attach`) is set then, so a repaint is one ``drawPath`` and stays
+    off the axes beside the data. ``opts["symbol"]`` /
+    :meth:`setSymbol` draw markers (a child ScatterPlotItem: meant for a few dozen points).
+    x must be ascending: with ``clip`` only the part inside the view's x range is drawn.
+    """
+
+    def __init__(self, pen=None, *, symbol: str | None = None, symbolSize: float = 5,  # noqa: N803
+                 symbolBrush=None, symbolPen=None, clip: bool = False):  # noqa: N803 - pyqtgraph's names
+        super().__init__()
+        self.opts = {"symbol": None, "symbolSize": symbolSize, "symbolBrush": symbolBrush,
+                     "symbolPen": symbolPen}
+        self._pen: QtGui.QPen | None = None
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+        self._log_y = False
+        self._clip = clip
+        self._vb: pg.ViewBox | None = None
+        self._path = QtGui.QPainterPath()
+        self._dots: pg.ScatterPlotItem | None = None
+        self.path_builds = 0  # paths built so far (tests count them)
+        self.setPen(pen)
+        self.setSymbol(symbol)
+
+    def attach(self, vb: pg.ViewBox) -> None:
+        """Clip to ``vb``'s view range and pad the bounds in its pixels, now and whenever
+        the range or the view's size changes."""
+        self._vb = vb
+        vb.sigRangeChanged.connect(self._range_changed)
+        vb.sigResized.connect(self._range_changed)
+        self._range_changed()
+
+    def _range_changed(self, *_args) -> None:
+        if self._vb is None:
+            return
+        if self._clip and len(self._x):
+            self._build()
+        else:
+            self._fit_bounds(*self._shown())
+
+    def _fit_bounds(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Bounds: the finite points, widened by the pen and the markers (in pixels)."""
+        ok = np.isfinite(x) & np.isfinite(y)
+        if self._vb is None or not ok.any():
+            self.setBounds(QtCore.QRectF())
+            return
+        x, y = x[ok], y[ok]
+        sx, sy = (abs(v) for v in self._vb.viewPixelSize())
+        pad = 2.0 + (self._pen.widthF() / 2.0 if self._pen is not None else 0.0)
+        if self.opts["symbol"] is not None:
+            pad = max(pad, 2.0 + self.opts["symbolSize"] / 2.0)
+        x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+        rect = QtCore.QRectF(x0 - pad * sx, y0 - pad * sy, x1 - x0 + 2 * pad * sx, y1 - y0 + 2 * pad * sy)
+        self.setBounds(rect.intersected(self._vb.viewRect()))
+
+    def setPen(self, pen) -> None:  # noqa: N802 - pyqtgraph's name
+        self._pen = None if pen is None else pg.mkPen(pen)
+        self.update()
+
+    def setSymbol(self, symbol: str | None) -> None:  # noqa: N802
+        self.opts["symbol"] = symbol
+        if symbol is not None and self._dots is None:
+            self._dots = pg.ScatterPlotItem(pen=self.opts["symbolPen"], brush=self.opts["symbolBrush"],
+                                            size=self.opts["symbolSize"])
+            self._dots.setParentItem(self)
+        if self._dots is not None:
+            self._dots.setVisible(symbol is not None)
+            self._set_dots()
+            self._fit_bounds(*self._shown())
+
+    def setLogMode(self, _x: bool, y: bool) -> None:  # noqa: N802 - PlotItem calls it
+        if bool(y) != self._log_y:
+            self._log_y = bool(y)
+            self._build()
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
+        """``(x, y)`` as given to :meth:`setData` (y not in log units)."""
+        return self._x, self._y
+
+    def setData(self, x, y) -> None:  # noqa: N802
+        """Show the points ``(x, y)`` (float arrays of one length; NaN breaks the line)."""
+        self._x = np.asarray(x, dtype=np.float64)
+        self._y = np.asarray(y, dtype=np.float64)
+        self._build()
+
+    def _shown(self) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._x, self._y
+        if self._log_y and len(y):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)
+        if self._clip and self._vb is not None and len(x) > 2:
+            lo, hi = self._vb.viewRange()[0]
+            i0 = max(0, int(np.searchsorted(x, lo, "left")) - 1)
+            i1 = min(len(x), int(np.searchsorted(x, hi, "right")) + 1)
+            x, y = x[i0:i1], y[i0:i1]
+        return x, y
+
+    def _build(self) -> None:
+        x, y = self._shown()
+        self._path = pg.arrayToQPath(x, y, connect="finite") if len(x) > 1 else QtGui.QPainterPath()
+        self.path_builds += 1
+        self._fit_bounds(x, y)
+        self._set_dots(x, y)
+        self.update()
+
+    def _set_dots(self, x=None, y=None) -> None:
+        if self._dots is None or self.opts["symbol"] is None:
+            return
+        if x is None:
+            x, y = self._shown()
+        finite = np.isfinite(x) & np.isfinite(y)
+        self._dots.setData(x=x[finite], y=y[finite], symbol=self.opts["symbol"], size=self.opts["symbolSize"])
+
+    def paint(self, p, *_args) -> None:
+        if self._pen is not None and not self._path.isEmpty():
+            p.setPen(self._pen)
+            p.drawPath(self._path)
 
 
 def set_item_text(item: pg.TextItem, text: str, pos: tuple[float, float] | None = None) -> None:

@@ -25,15 +25,25 @@ reported idle: its process is up), ``engine``, ``shown_wall`` (``time.time()`` w
 the window was shown), ``first_tick_wall`` (when the event loop first
 turned after that: the first paint is done), ``cpu_s`` / ``child_cpu_s``
 (CPU seconds of this process and of the training process, if any).
+
+With ``GDVIZ_BENCH_TRACE=1`` (``=widgets``: naming the widget inside a panel too) it also times every event the GUI thread handles
+(:class:`_Tracer`: wall and thread-CPU ms, exclusive of events nested in it,
+named by the panel or view a widget belongs to) and each panel's ``render``
+inside the window's poll: ``trace`` is a list of ``[t, wall_ms, cpu_ms,
+queued_ms, label]`` (queued: waiting for a core; wall - CPU - queued: waiting
+for a lock, mostly the interpreter's). The timing itself costs a Python call per event: for the breakdown
+only, not for the headline lateness.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 
-from PySide6.QtCore import Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -104,6 +114,7 @@ class _Probe:
         self.pause.setTimerType(Qt.TimerType.PreciseTimer)
         self.pause.timeout.connect(self.next_step)
         self.pause.start(0)
+        self.tracer = _Tracer(window, self.t0) if os.environ.get("GDVIZ_BENCH_TRACE") else None
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -170,6 +181,8 @@ class _Probe:
 
     def finish(self) -> None:
         self.timer.stop()
+        if self.tracer is not None:
+            self.record["trace"] = self.tracer.stop()
         proc = getattr(self.window.session, "process", None)
         self.record["child_pid"] = getattr(proc, "pid", None)
         self.record["cpu_s"] = time.process_time()  # this process, all threads
@@ -178,6 +191,121 @@ class _Probe:
             json.dump(self.record, fh)
         self.window.close()
         QApplication.instance().quit()
+
+
+class _Tracer(QObject):
+    """Times what the GUI thread does, event by event (an application event filter that
+    delivers the event itself, between two clocks). Exclusive times: an event handled
+    inside another (a widget's paint inside the window's update) counts once, as itself."""
+
+    MIN_MS = 0.05  # shorter events are counted in ``small`` only
+
+    def __init__(self, window, t0: float):
+        super().__init__()
+        self.window, self.t0 = window, t0
+        self.events: list = []
+        self.small = 0
+        self.detail = os.environ.get("GDVIZ_BENCH_TRACE") == "widgets"  # name the widget inside a panel
+        self._stack: list[list[float]] = []  # [wall, cpu, queued] of children, per open event
+        try:  # ns this thread waited for a core (Linux): the rest of wall - CPU is waiting for a lock
+            self._sched = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
+        except OSError:
+            self._sched = None
+        self._inside: set[int] = set()
+        self._names: dict[int, str] = {}
+        self._wrap_window()
+        QApplication.instance().installEventFilter(self)
+
+    def _wrap_window(self) -> None:
+        w = self.window
+        draw, ingest = w._draw, w._ingest
+        w._draw = lambda name, snap: self.timed(f"render {name}", draw, name, snap)
+        w._ingest = lambda snap, *a, **k: self.timed("ingest", ingest, snap, *a, **k)
+        tabs_draw = w.tabs.draw
+        w.tabs.draw = lambda *a: self.timed("view draw", tabs_draw, *a)
+
+    def stop(self) -> list:
+        QApplication.instance().removeEventFilter(self)
+        return self.events
+
+    def _queued(self) -> float:
+        """Seconds this thread has waited in the run queue so far (0 where unknown)."""
+        if self._sched is None:
+            return 0.0
+        return int(os.pread(self._sched, 128, 0).split()[1]) * 1e-9
+
+    def timed(self, label: str, fn, *args, **kwargs):
+        self._stack.append([0.0, 0.0, 0.0])
+        w0, c0, q0 = time.perf_counter(), time.thread_time(), self._queued()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            wall, cpu, queued = time.perf_counter() - w0, time.thread_time() - c0, self._queued() - q0
+            kids = self._stack.pop()
+            if self._stack:
+                for i, v in enumerate((wall, cpu, queued)):
+                    self._stack[-1][i] += v
+            wall_ms, cpu_ms, q_ms = (1000 * (v - k) for v, k in zip((wall, cpu, queued), kids))
+            if wall_ms >= self.MIN_MS:
+                self.events.append([round(w0 - self.t0, 6), round(wall_ms, 4), round(cpu_ms, 4),
+                                    round(q_ms, 4), label])
+            else:
+                self.small += 1
+
+    def _name(self, obj) -> str:
+        """What ``obj`` is to a user: a panel, a view, the status bar, a timer of whom."""
+        key = id(obj)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = self._describe(obj)
+        return name
+
+    def _describe(self, obj) -> str:
+        w = self.window
+        if obj is w.timer:
+            return "poll"
+        if isinstance(obj, QTimer):
+            parent = obj.parent()
+            return f"timer {type(parent).__name__ if parent else '-'}/{obj.interval()}ms"
+        known = {id(p): n for n, p in w.panels.items()}
+        known.update({id(v): f"view {n}" for n, v in getattr(w, "views", {}).items()})
+        known[id(w.statusBar())] = "status bar"
+        known[id(w.controls_dock)] = "controls"
+        known[id(w.presenter.bar)] = "presenter bar"
+        node = obj
+        while node is not None:
+            if id(node) in known:
+                inner = "" if node is obj else obj.objectName() or type(obj).__name__
+                return known[id(node)] + (f" {inner}" if inner and self.detail else "")
+            if node is w:
+                path, node = [], obj
+                while node is not None and node is not w and len(path) < 3:
+                    path.append(node.objectName() or type(node).__name__)
+                    node = node.parent()
+                return "window " + "<".join(path)
+            node = node.parent() if isinstance(node, QObject) else None
+        return type(obj).__name__
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        key = shiboken6.getCppPointer(event)[0]
+        if key in self._inside:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.Timer:
+            label = "timer " + self._name(obj) if isinstance(obj, QTimer) else f"timer {type(obj).__name__}"
+        elif kind == QEvent.Type.Paint:
+            label = "paint " + self._name(obj)
+        elif kind in (QEvent.Type.UpdateRequest, QEvent.Type.MetaCall, QEvent.Type.LayoutRequest,
+                      QEvent.Type.DeferredDelete):
+            label = f"{kind.name} {self._name(obj)}"
+        else:
+            return False
+        self._inside.add(key)
+        try:
+            self.timed(label, QApplication.sendEvent, obj, event)
+        finally:
+            self._inside.discard(key)
+        return True
 
 
 def attach(window) -> None:

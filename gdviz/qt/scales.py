@@ -62,13 +62,13 @@ class LevelSmoother:
 class BarSync:
     """Keeps a colour bar's scale in step with its image's symmetric levels ±m.
 
-    A new range rebuilds the bar's axis (tick layout and text: ~0.25 ms of Python,
-    and painting holds the interpreter lock), so while training runs the bar
-    follows at most every ``interval`` seconds; the image itself follows every
-    frame. When not running (paused, stepping) it follows at once.
+    A new range rebuilds the bar's axis (its ticks, then a paint that lays them
+    out again: 1-2 ms of the GUI thread, in one turn of its event loop), so while
+    training runs the bar follows at most every ``interval`` seconds; the image
+    itself follows every frame. When not running (paused, stepping) it follows at once.
     """
 
-    def __init__(self, interval: float = 0.2):
+    def __init__(self, interval: float = 0.5):
         self.interval = interval
         self.reset()
 

@@ -222,6 +222,7 @@ class StabilityPanel(QtWidgets.QWidget):
         lay.addWidget(self.words)
         self._stable: bool | None = None
         self._top = None
+        self._x_range: tuple[float, float] | None = None
         self._lr: float | None = None  # η of the newest snapshot of the run shown
         monitor.updated.connect(self._estimated)
 
@@ -290,12 +291,15 @@ class StabilityPanel(QtWidgets.QWidget):
         self.limit_curve.setData(steps, shown, connect="finite")
         self._ceiling.setData(steps, np.full(len(steps), top))
         lo = float(steps[0])
-        hi = max(float(steps[-1]), lo + 1.0)
+        # x grows in doublings (as the cost panel's): a new range rebuilds the axis in a paint
+        hi = lo + scales.doubling(max(float(steps[-1]) - lo, 1.0), 64.0)
         if top != self._top:
             self._top = top
             self.plot.setYRange(0.0, top, padding=0)
             self.plot.getAxis("left").setTickSpacing(top / 2, top / 10)  # 3 numbers: the plot is short
-        self.plot.setXRange(lo, hi, padding=0.02)
+        if (lo, hi) != self._x_range:
+            self._x_range = (lo, hi)
+            self.plot.setXRange(lo, hi, padding=0.02)
         over = 2.0 / lr if lr > 0 else math.inf
         if over > top:
             self._place_label(f"2/η = {over:.3g}, far above", (1, 0), hi, top)

@@ -25,7 +25,8 @@ from gdviz.training import commands as cmd
 from gdviz.training.config import TrainConfig
 from gdviz.training.memory import TRIM_EVERY_S, bound_heap, trim_every
 from gdviz.training.priority import TRAINING_NICE, yield_cpu
-from gdviz.training.session import SessionStatus, TrainingSession
+from gdviz.training.protocol import SessionStatus
+from gdviz.training.session import TrainingSession
 from gdviz.training.snapshot import Snapshot
 
 __all__ = ["Ack", "Bye", "Failed", "Ping", "Pong", "RecorderStopped", "Snap", "Tap", "ThetaAt",

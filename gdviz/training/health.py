@@ -83,10 +83,13 @@ class HealthWatch:
             if sat >= SATURATED else None
         self._flat_since = (self._flat_since if self._flat_since is not None else snap.step) \
             if vanished else None
-        flat = self._flat_since is not None and snap.step - self._flat_since >= PERSIST
-        pinned = self._sat_since is not None and snap.step - self._sat_since >= PERSIST
         ev = snap.last_eval
         acc = ev.test_accuracy if ev is not None and ev.step > 0 else math.nan
+        # A gradient that vanished because the network fits its training data (high test
+        # accuracy) is success, not saturation.
+        learned = math.isfinite(acc) and acc > CHANCE
+        flat = self._flat_since is not None and snap.step - self._flat_since >= PERSIST and not learned
+        pinned = self._sat_since is not None and snap.step - self._sat_since >= PERSIST
         lr_words = (f" That usually follows a learning rate that is too large (η = {snap.lr:g})."
                     if snap.lr > 5 else "")
         fix = f"Lower η (try {SUGGESTED_LR:g}) and press Reset to start again from random weights."

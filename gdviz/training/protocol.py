@@ -12,7 +12,7 @@ sent), build a :mod:`~gdviz.training.commands` command and send it.
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -21,7 +21,22 @@ from gdviz.training import commands as cmd
 from gdviz.training.config import SettingError, TrainConfig, check_batch_size, check_lr
 from gdviz.training.snapshot import Mailbox, frozen
 
-__all__ = ["Session", "checked_theta"]
+__all__ = ["Session", "SessionStatus", "checked_theta"]
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    """A session's counters and settings at one moment (sent with each snapshot
+    of a training process). ``pending``: steps still to do; ``idle``: no command waiting."""
+
+    step: int
+    epoch: int
+    examples_seen: int
+    running: bool
+    pending: int
+    idle: bool
+    diverged: bool
+    config: TrainConfig
 
 
 def checked_theta(theta, dataset, config: TrainConfig) -> np.ndarray:

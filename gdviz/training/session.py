@@ -8,7 +8,9 @@ Two ways to drive it:
 * **From a worker thread** (the window): ``serve()`` runs the loop until
   ``stop()``; any thread sends commands (``run``, ``pause``, ``step``,
   ``set_lr``...) which are applied before the next mini-batch, and reads the
-  latest snapshot from ``mailbox``.
+  latest snapshot from ``mailbox``. There the ``eval_every`` grid is thinned
+  to a bounded share of the time (:mod:`gdviz.training.eval_cadence`); the
+  synchronous API evaluates every grid point, so its output depends on steps alone.
 
 All state is changed by the thread that trains; commands only enter a queue.
 """
@@ -20,7 +22,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -28,8 +30,9 @@ from gdviz.core import Network, make_update_rule
 from gdviz.training import commands as cmd
 from gdviz.training.commands import CommandQueue
 from gdviz.training.config import LESSON, LR_MIN, SettingError, TrainConfig
+from gdviz.training.eval_cadence import EvalCadence
 from gdviz.training.evaluation import measure
-from gdviz.training.protocol import Session, checked_theta
+from gdviz.training.protocol import Session, SessionStatus, checked_theta
 from gdviz.training.snapshot import Evaluation, Mailbox, Snapshot, frozen
 
 GD_CHUNK = 1000  # examples per chunk when summing the full-data gradient
@@ -49,26 +52,11 @@ def diverged_message(step: int, lr: float) -> str:
             f"weights blow up. Choose a smaller η, then restore the last good weights.")
 
 
-@dataclass(frozen=True)
-class SessionStatus:
-    """A session's counters and settings at one moment (sent with each snapshot
-    of a training process). ``pending``: steps still to do; ``idle``: no command waiting."""
-
-    step: int
-    epoch: int
-    examples_seen: int
-    running: bool
-    pending: int
-    idle: bool
-    diverged: bool
-    config: TrainConfig
-
-
 class TrainingSession(Session):
     """Trains ``Network(config.sizes())`` on ``dataset`` (a ``gdviz.data.Dataset``)."""
 
     def __init__(self, dataset, config: TrainConfig = LESSON, *, publish_hz: float = 60.0,
-                 initial_theta: np.ndarray | None = None):
+                 initial_theta: np.ndarray | None = None, eval_cadence: EvalCadence | None = None):
         self.mailbox = Mailbox()
         self.publish_interval = 1.0 / publish_hz if publish_hz > 0 else 0.0
         self._commands = CommandQueue()
@@ -81,6 +69,7 @@ class TrainingSession(Session):
         self._pinned: int | None = None
         self._message = ""
         self.recorder = None  # a gdviz.training.recording.Recorder, fed θ every step
+        self.eval_cadence = eval_cadence or EvalCadence()  # which grid points serve() evaluates
         self._dataset = dataset
         self.config = config.validated()
         self._theta_override = None if initial_theta is None else checked_theta(
@@ -217,9 +206,9 @@ class TrainingSession(Session):
     def evaluate(self, full_train: bool = False) -> Evaluation:
         """Measure test (and training) cost and accuracy at θ now; record it."""
         ds = self._dataset
-        ev, _ = measure(self.net, None, self.step_count, self.epoch + self._epoch_fraction(),
-                        ds.test_images, ds.test_labels, ds.train_images, ds.train_labels,
-                        full_train=full_train)
+        ev, _ = self.eval_cadence.timed(lambda: measure(
+            self.net, None, self.step_count, self.epoch + self._epoch_fraction(), ds.test_images,
+            ds.test_labels, ds.train_images, ds.train_labels, full_train=full_train))
         self._evals.append(ev)
         self._dirty = True
         return ev
@@ -450,15 +439,16 @@ class TrainingSession(Session):
         """One update inside ``serve``, with the speed limit and step accounting."""
         if self._pending:
             self._pending -= 1
-        self._one_step()
+        self._one_step(cadenced=True)
         if not (self._running or self._pending):
             self._evaluate_if_stale()
         # The pace holds while running; steps asked for (→, to the end of the epoch) go at once.
         sps = self.config.steps_per_second if self._running else 0.0
         self._next_due = time.perf_counter() + 1.0 / sps if sps > 0 else 0.0
 
-    def _one_step(self, evaluate_at_end: bool = True) -> None:
-        """One update of θ (a mini-batch, or the whole set for ``gd``)."""
+    def _one_step(self, evaluate_at_end: bool = True, cadenced: bool = False) -> None:
+        """One update of θ (a mini-batch, or the whole set for ``gd``); ``cadenced``: a grid
+        point is evaluated only if ``eval_cadence`` finds it worth its time."""
         if self.diverged:
             self._running, self._pending = False, 0
             return
@@ -491,7 +481,8 @@ class TrainingSession(Session):
             self._cursor = 0
             if evaluate_at_end:
                 self._epoch_evaluation()
-        elif cfg.eval_every and self.step_count % cfg.eval_every == 0:
+        elif cfg.eval_every and (self.eval_cadence.due(self.step_count, cfg.eval_every) if cadenced
+                                 else self.step_count % cfg.eval_every == 0):
             self._last_eval = self.evaluate()
 
     def _evaluate_if_stale(self) -> None:
@@ -542,15 +533,11 @@ class TrainingSession(Session):
         return cost, b
 
     def _load_chunk(self, i: int, b: int) -> None:
-        """Copy the epoch's examples ``i``, ``i + 1``... (in shuffled order) into
-        the chunk buffers: as many whole batches of ``b`` as fit in ``CHUNK_ROWS``,
-        at least one. Each batch is then one contiguous slice.
-
-        Gathering a chunk at a time, rather than making a shuffled copy of the
-        whole training set each epoch, touches the images once (the gather)
-        instead of three times (gather, write of the copy, read of the copy):
-        ≈ 1.5 µs a step less at batch 10, and no second copy of the images in
-        memory (47 MB for MNIST). The batches are the same, bit for bit.
+        """Copy the epoch's examples ``i``, ``i + 1``... (in shuffled order) into the
+        chunk buffers: as many whole batches of ``b`` as fit in ``CHUNK_ROWS``, at
+        least one; each batch is then one contiguous slice. A chunk at a time, not a
+        shuffled copy of the whole set each epoch: the images are touched once, not
+        three times (≈ 1.5 µs a step less at batch 10), and not held twice (47 MB).
         """
         ds = self._dataset
         rows = min(self._n_train - i, max(b, CHUNK_ROWS // b * b))

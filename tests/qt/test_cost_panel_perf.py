@@ -102,3 +102,54 @@ def test_long_run_draws_few_points(qtbot, panel):
     x, _ = cp.raw_curve.getData()
     xe, _ = cp.ema_curve.getData()
     assert len(x) <= 2 * cp.pyramid.MAX_POINTS + 100 and len(xe) <= cp.pyramid.MAX_POINTS + 50
+
+
+def test_new_steps_redraw_the_curves_without_rebuilding_the_axes(qtbot, panel, monkeypatch):
+    """Within one doubling of the x range a frame only rebuilds the curves' paths and repaints
+    the data area: the axes are not repainted, and their ticks (a costly rebuild in a paint)
+    are made again only when the range doubles."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    from gdviz.training import Evaluation
+
+    rebuilt, painted = [], []
+    orig = pg.AxisItem.generateDrawSpecs
+    monkeypatch.setattr(pg.AxisItem, "generateDrawSpecs", lambda self, p: rebuilt.append(self) or orig(self, p))
+    orig_paint = pg.AxisItem.paint
+    monkeypatch.setattr(pg.AxisItem, "paint", lambda self, *a: painted.append(self) or orig_paint(self, *a))
+    cp = panel
+    ev = Evaluation(70, 0.1, 0.9, 0.5, 0.8, 0.55)
+    cp.render(snap(1, 1, 70, evals=[ev]))  # x range 0..128
+    qtbot.wait(100)
+    cp.grab()  # every axis drawn once: what a frame may rebuild is counted from here
+    QApplication.processEvents()
+    rebuilt.clear()
+    painted.clear()
+    builds = cp.raw_curve.path_builds
+    for i in range(2, 8):  # up to step 120: the same x range
+        cp.render(snap(i, 70 + (i - 2) * 8 + 1, 8, evals=[Evaluation(70 + (i - 1) * 8, 0.1, 0.9, 0.5, 0.8, 0.6)]))
+        QApplication.processEvents()
+    assert cp.raw_curve.path_builds == builds + 6
+    assert drawn_steps(cp) == 118
+    axes = [plot.getAxis(side) for plot in (cp.cost_plot, cp.acc_plot) for side in ("left", "bottom")]
+    assert not [a for a in rebuilt if any(a is b for b in axes)]
+    assert not [a for a in painted if any(a is b for b in axes)]  # the curves' repaints stay off the axes
+    cp.render(snap(9, 119, 20))  # past 128: the x range doubles, the two x axes are rebuilt once
+    QApplication.processEvents()
+    bottoms = [cp.cost_plot.getAxis("bottom"), cp.acc_plot.getAxis("bottom")]
+    assert sorted(id(a) for a in rebuilt if any(a is b for b in axes)) == sorted(id(b) for b in bottoms)
+
+
+def test_log_scale_and_zoom_draw_the_part_shown(qtbot, panel):
+    """The curves follow the log scale and, zoomed in, draw only the steps in view."""
+    cp = panel
+    cp.render(snap(1, 1, 1000, running=False))
+    cp.setLogScale(True)
+    path_top = cp.raw_curve._path.boundingRect()
+    assert path_top.bottom() <= np.log10(1.5) + 1e-6 and path_top.top() >= np.log10(0.5) - 1e-6
+    cp.setLogScale(False)
+    cp.setFollow(False)
+    cp.cost_plot.setXRange(100, 200, padding=0)
+    r = cp.raw_curve._path.boundingRect()
+    assert 98 <= r.left() <= 100 and 200 <= r.right() <= 202  # (one point beyond each side)

@@ -294,7 +294,10 @@ def test_cost_panel_keeps_every_step(qtbot, window):
     assert cp.steps.n == 200
     np.testing.assert_array_equal(cp.steps.view("step"), np.arange(1, 201))
     assert np.all(np.isfinite(cp.steps.view("ema")))
-    assert cp.evals.n >= 13  # every 15 steps
+    # step 0, the epoch ends and the last step; of the grid (every 15 steps), what the session's
+    # cadence kept at full speed (tests/training/test_eval_cadence.py)
+    ev_steps = cp.evals.view("step").tolist()
+    assert {0, 60, 120, 180, 200} <= set(ev_steps) and all(k % 15 == 0 or k % 60 == 0 or k == 200 for k in ev_steps)
     assert cp.epochs.n == 3  # 200 steps = 3 epochs of 60
     # Epoch positions: step 60 ends epoch 1.
     assert cp.steps.view("epoch")[59] == pytest.approx(1.0, abs=1e-9)

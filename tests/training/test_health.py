@@ -48,3 +48,25 @@ def test_saturation_counts_pinned_neurons():
     assert saturation([np.array([0.995, -0.999]), np.array([0.1, 0.0])], "tanh") == 0.5
     assert saturation([np.array([np.nan, 0.5])], "sigmoid") == 0.5
     assert saturation([], "sigmoid") == 0.0
+
+
+def test_a_gradient_that_vanishes_on_a_learned_network_is_no_verdict():
+    """Long training on a small set fits it: some mini-batches' gradients are ~0 while the test
+    accuracy is high. That is success; a banner there flickered on and off at full speed."""
+    from types import SimpleNamespace
+
+    from gdviz.training.snapshot import Evaluation
+
+    def snap(step, norm, acc):
+        ev = Evaluation(step=step, epoch=1.0, test_cost=0.1, test_accuracy=acc, train_cost=0.1,
+                        train_accuracy=acc) if acc is not None else None
+        return SimpleNamespace(run_id=1, sizes=(4, 3, 2), diverged=False, step=step, lr=1.0,
+                               grad=np.full(4, norm / 2.0), example_activations=[np.full(3, 0.5)],
+                               activation="sigmoid", last_eval=ev)
+
+    for acc, wanted in ((0.93, None), (0.1, "saturated"), (None, "saturated")):
+        watch = HealthWatch()
+        verdicts = [watch.observe(snap(1, 1.0, acc))]
+        verdicts += [watch.observe(snap(s, 1e-5, acc)) for s in range(2, 200)]
+        kinds = {v.kind if v else None for v in verdicts[-100:]}
+        assert kinds == {wanted}, (acc, kinds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -241,3 +242,28 @@ def test_step_zero_is_in_the_mailbox_before_the_process_starts(tiny):
         remote.stop()
         t.join(WAIT)
     assert not remote.process.is_alive()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pipe's size is set on Linux only")
+def test_a_whole_snapshot_fits_in_the_snapshot_pipe_unread(tiny, monkeypatch):
+    """The training process writes a snapshot at once, without waiting for the window's
+    reader thread (which waits for its own process's GIL between 64 kB pieces)."""
+    from gdviz.training import remote
+
+    widened = []
+    real = remote._widen
+    monkeypatch.setattr(remote, "_widen", lambda conn, size: widened.append(size) or real(conn, size))
+    RemoteSession(tiny, LESSON, start=False).close()
+    assert widened == [remote.SNAP_PIPE_BYTES]
+    snap = TrainingSession(tiny, LESSON, publish_hz=0).snapshot()
+    r, w = remote._context().Pipe(duplex=False)
+    try:
+        assert real(r, remote.SNAP_PIPE_BYTES)
+        writer = threading.Thread(target=lambda: (w.send(snap), w.send(snap)), daemon=True)
+        writer.start()
+        writer.join(WAIT)
+        assert not writer.is_alive()  # both written, none read
+        assert r.recv().step == snap.step
+    finally:
+        r.close()
+        w.close()

@@ -13,7 +13,8 @@ import pytest
 from gdviz.training.child import Snap
 from gdviz.training.config import LESSON
 from gdviz.training.remote import RemoteSession
-from gdviz.training.session import SessionStatus, TrainingSession
+from gdviz.training.protocol import SessionStatus
+from gdviz.training.session import TrainingSession
 
 from remote_helpers import WAIT, _serve, idle, wait_until  # noqa: F401
 
