@@ -97,7 +97,10 @@ class ViewJob:
             return None
         self._taken_seq = res[0]
         generation, value = res[1]
-        return value if generation == self.generation else None
+        if generation != self.generation:
+            self._job.forget_result(res[0])  # stale: freed now, not when the next result comes
+            return None
+        return value
 
     def invalidate(self) -> None:
         """Results of requests made so far are stale; the next submit always goes."""
