@@ -157,8 +157,11 @@ def breakdown(recs: list[dict]) -> dict:
     for one (waiting for a lock: the interpreter's), exclusive of nested events, pooled
     over launches."""
     by: dict[str, list] = {}
+    seconds = 0.0  # traced seconds from Run on, summed over launches
     for rec in recs:
         t_run = next((t for t, label in rec["marks"] if label in ("run", "switched")), None)
+        ts = [t for t, *_ in rec.get("trace", []) if t_run is not None and t > t_run]
+        seconds += (max(ts) - t_run) if ts else 0.0
         for t, wall, cpu, queued, label in rec.get("trace", []):
             if t_run is not None and t > t_run:
                 by.setdefault(label, []).append((wall, cpu, max(0.0, wall - cpu - queued)))
@@ -168,23 +171,31 @@ def breakdown(recs: list[dict]) -> dict:
         out[label] = {"n": len(a), "wall_p50": float(np.percentile(a[:, 0], 50)),
                       "wall_p95": float(np.percentile(a[:, 0], 95)), "wall_max": float(a[:, 0].max()),
                       "cpu_p50": float(np.percentile(a[:, 1], 50)), "cpu_p95": float(np.percentile(a[:, 1], 95)),
-                      "lock_p95": float(np.percentile(a[:, 2], 95)), "wall_sum": float(a[:, 0].sum())}
+                      "lock_p95": float(np.percentile(a[:, 2], 95)), "wall_sum": float(a[:, 0].sum()),
+                      "cpu_per_s": float(a[:, 1].sum() / seconds) if seconds else float("nan"),
+                      "n_per_s": len(a) / seconds if seconds else float("nan")}
     return out
 
 
 def breakdown_table(rows: list[dict], top: int = 25) -> str:
-    """The heaviest labels of each row's trace by p95 wall ms."""
+    """The labels of each row's trace that cost the GUI thread most CPU per second, and
+    the total CPU per second in traced events (events under ``_Tracer.MIN_MS`` are not in it)."""
     out = []
     for r in rows:
         tr = r["summary"].get("trace")
         if not tr:
             continue
-        out.append(f"\n{r['condition']} {r['tree']} {r['engine']} {r['view']}: per event, from Run on (ms)")
-        out.append("| event | n | wall p50 | wall p95 | wall max | CPU p50 | CPU p95 | lock wait p95 |")
-        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for label, v in sorted(tr.items(), key=lambda kv: -kv[1]["wall_p95"])[:top]:
-            out.append(f"| {label} | {v['n']} | {v['wall_p50']:.2f} | {v['wall_p95']:.2f} | {v['wall_max']:.1f} "
-                       f"| {v['cpu_p50']:.2f} | {v['cpu_p95']:.2f} | {v['lock_p95']:.2f} |")
+        total = sum(v["cpu_per_s"] for v in tr.values())
+        n = sum(v["n_per_s"] for v in tr.values())
+        out.append(f"\n{r['condition']} {r['tree']} {r['engine']} {r['view']}: per event, from Run on (ms); "
+                   f"GUI thread CPU in traced events {total:.0f} ms per s ({n:.0f} events per s)")
+        out.append("| event | per s | CPU ms per s | wall p50 | wall p95 | wall max | CPU p50 | CPU p95 "
+                   "| lock wait p95 |")
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for label, v in sorted(tr.items(), key=lambda kv: -kv[1]["cpu_per_s"])[:top]:
+            out.append(f"| {label} | {v['n_per_s']:.0f} | {v['cpu_per_s']:.1f} | {v['wall_p50']:.2f} "
+                       f"| {v['wall_p95']:.2f} | {v['wall_max']:.1f} | {v['cpu_p50']:.2f} | {v['cpu_p95']:.2f} "
+                       f"| {v['lock_p95']:.2f} |")
     return "\n".join(out)
 
 

@@ -316,11 +316,12 @@ class _FakeQt:
                            | ({} if pace is None else {"pace": pace})))
         return 0
 
-    def screenshot(self, out, steps=300, size=(1600, 1000), data="sample", data_dir=None, view=None):
+    def screenshot(self, out, steps=300, size=(1600, 1000), data="sample", data_dir=None, view=None, *,
+                   presenter=False):
         if view == "nonsense":
             raise ValueError("unknown view 'nonsense'; choose network, weights")
         self.calls.append(("screenshot", dict(out=out, steps=steps, size=size, data=data,
-                                              data_dir=data_dir, view=view)))
+                                              data_dir=data_dir, view=view, presenter=presenter)))
         return Path(out)
 
 
@@ -370,8 +371,15 @@ def test_screenshot_passes_its_options(fake_qt, tmp_path, capsys):
                  "--data", "mnist", "--view", "weights"]) == 0
     (name, kwargs), = fake_qt.calls
     assert name == "screenshot"
-    assert kwargs == dict(out=out, steps=50, size=(800, 600), data="mnist", data_dir=None, view="weights")
+    assert kwargs == dict(out=out, steps=50, size=(800, 600), data="mnist", data_dir=None, view="weights",
+                          presenter=False)
     assert capsys.readouterr().out.strip() == str(out)
+
+
+def test_screenshot_of_a_view_in_presenter_mode_keeps_the_view(fake_qt, tmp_path):
+    assert main(["screenshot", "--out", str(tmp_path / "s.png"), "--view", "gradient", "--presenter"]) == 0
+    (_name, kwargs), = fake_qt.calls
+    assert (kwargs["view"], kwargs["presenter"]) == ("gradient", True)
 
 
 def test_screenshot_unknown_view_is_one_line(fake_qt, tmp_path, capsys):

@@ -75,7 +75,7 @@ def cmd_screenshot(args) -> int:
                                      presenter=args.presenter, data_dir=args.data_dir)
         else:
             path = screenshot(out, steps=args.steps, size=args.size, data=args.data,
-                              data_dir=args.data_dir, view="presenter" if args.presenter else args.view)
+                              data_dir=args.data_dir, view=args.view, presenter=args.presenter)
     except (DataError, SettingError, LessonError) as exc:
         raise UsageError(str(exc)) from None
     except ValueError as exc:  # e.g. an unknown --view name, a size too small

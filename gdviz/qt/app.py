@@ -99,12 +99,13 @@ def _window_size(size) -> tuple[int, int]:
 
 
 def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data: str = "sample",
-               data_dir=None, view=None, *, timeout: float = 120.0) -> Path:
+               data_dir=None, view=None, *, presenter: bool = False, timeout: float = 120.0) -> Path:
     """Train ``steps`` mini-batches in the real window and save it as a PNG at ``out``.
 
     The window is created (offscreen works), the worker does ``steps``
     updates, and the picture is taken once a snapshot of step ``steps`` has
-    been rendered. ``view`` is reserved for named views (only ``None`` now).
+    been rendered. ``view`` names a teaching view to show (or ``"presenter"``);
+    ``presenter`` shows it in presenter mode.
     Raises ``ValueError`` for an unknown view, ``TimeoutError`` if training
     stalls, ``OSError`` if the file cannot be written.
     """
@@ -137,9 +138,9 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
             if snap is not None and snap.diverged:
                 break
             time.sleep(0.005)
-        if view == "presenter":
+        if presenter or view == "presenter":
             window.set_presenter_mode(True)
-        elif view is not None:
+        if view not in (None, "presenter"):
             _show_view_settled(app, window, view, timeout)
         settle()
         window.render(window.last_snapshot)

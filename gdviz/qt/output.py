@@ -155,6 +155,9 @@ class CostLine(QtWidgets.QWidget):
             self.label.setText(html)
             if len(html) != n:  # (the same length wraps the same way, near enough)
                 self._fit()
+            # Lay the rich text out now: left to the paint, the layout asks for a
+            # second repaint of the line (two window updates a frame instead of one).
+            self.label.heightForWidth(self.label.width())
 
     def text(self) -> str:
         return self.label.text()
@@ -180,7 +183,7 @@ class CostLine(QtWidgets.QWidget):
             if h < 0:
                 h = self.label.sizeHint().height()
             self._heights[key] = h
-        self.label.setGeometry(0, 0, w, h)
+        self.label.setFixedSize(w, h)  # (fixed: a new text does not post it a layout request)
         if h != self._height:
             self._height = h
             self.setFixedHeight(h)

@@ -5,12 +5,52 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from gdviz.qt.control_values import format_lr, format_pace
 from gdviz.training.analysis import dataset_kind
 
-__all__ = ["StatusReadouts"]
+__all__ = ["Readout", "StatusReadouts"]
+
+_UNSET = 16777215  # QWIDGETSIZE_MAX: a maximum size nobody set
+
+
+class Readout(QLabel):
+    """A status-bar label of fixed size that grows only when a text needs more room.
+
+    A label whose minimum and maximum sizes are equal does not ask its parent for
+    a new layout when its text changes, so a new value (ten times a second while
+    training) repaints the label alone instead of laying out the status bar and
+    the whole window again. ``min_width`` in pixels."""
+
+    def __init__(self, min_width: int = 0):
+        super().__init__()
+        self._min_width = min_width
+        self._refit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        if text == self.text():
+            return
+        super().setText(text)
+        hint = self.sizeHint()
+        if hint.width() > self.maximumWidth() or hint.height() != self.maximumHeight():
+            self._refit()
+
+    def _refit(self, shrink: bool = False) -> None:
+        """Fixed at the text's size; no narrower than before unless ``shrink``."""
+        hint = self.sizeHint()
+        before = self.maximumWidth() if self.maximumWidth() < _UNSET else 0
+        self.setFixedSize(max(hint.width(), self._min_width, 0 if shrink else before), hint.height())
+
+    def setContentsMargins(self, *margins) -> None:  # noqa: N802 - Qt's name
+        super().setContentsMargins(*margins)
+        self._refit(shrink=True)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # e.g. presenter mode: larger
+            self._refit(shrink=True)
 
 
 class StatusReadouts:
@@ -35,11 +75,9 @@ class StatusReadouts:
         self.data = self._label("The data being trained on")
 
     def _label(self, tip: str, min_width: int = 0) -> QLabel:
-        lab = QLabel()
+        lab = Readout(min_width)
         lab.setToolTip(tip)
         lab.setContentsMargins(6, 0, 6, 0)
-        if min_width:
-            lab.setMinimumWidth(min_width)
         self.bar.addPermanentWidget(lab)
         return lab
 

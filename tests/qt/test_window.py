@@ -491,6 +491,21 @@ def test_screenshot_entry_point(tmp_path):
         screenshot(tmp_path / "t.png", steps=1, view="nope")
 
 
+def test_screenshot_of_a_view_in_presenter_mode_shows_that_view(tmp_path):
+    """``--view gradient --presenter`` used to picture the live network in presenter mode."""
+    from gdviz.qt.app import screenshot
+
+    def pixels(path):
+        img = QImage(str(path)).convertToFormat(QImage.Format.Format_Grayscale8)
+        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width()]
+
+    live = pixels(screenshot(tmp_path / "live.png", steps=20, size=(1280, 720), view="presenter"))
+    grad = pixels(screenshot(tmp_path / "grad.png", steps=20, size=(1280, 720), view="gradient", presenter=True))
+    plain = pixels(screenshot(tmp_path / "plain.png", steps=20, size=(1280, 720), view="gradient"))
+    assert np.mean(live != grad) > 0.2  # another tab's panels fill the window
+    assert np.mean(grad != plain) > 0.05  # and it is in presenter mode (no dock, larger type)
+
+
 def test_config_for_run_app():
     from gdviz.qt.app import _config
 
