@@ -20,7 +20,9 @@ the files are cached: read in a background thread, then handed over),
 Written: ``ticks`` (times, in s since the window was shown, at which a 16 ms
 precise ``QTimer`` in the GUI thread fired: its lateness is what a user sees
 as stutter), ``steps`` (``[t, step]`` as the window knows it, at each tick),
-``marks`` (``[t, label]``), ``ready`` (when the training engine first
+``marks`` (``[t, label]``), ``shown`` (at each mark, what the window shows:
+``"landscape"``, ``"live+presenter"``; keys wait for the window to have the
+focus, as a user's do, or a shortcut would be dropped), ``ready`` (when the training engine first
 reported idle: its process is up), ``engine``, ``shown_wall`` (``time.time()`` when
 the window was shown), ``first_tick_wall`` (when the event loop first
 turned after that: the first paint is done), ``cpu_s`` / ``child_cpu_s``
@@ -51,6 +53,7 @@ from PySide6.QtWidgets import QApplication
 __all__ = ["PROBE_MS", "attach", "parse_plan"]
 
 PROBE_MS = 16  # the probe timer's period (ms): one frame at 60 Hz
+ACTIVATE_WAIT_S = 5.0  # at most this long for the window to get the focus before the first key
 
 
 def parse_plan(text: str) -> list[tuple[str, str]]:
@@ -119,6 +122,11 @@ class _Probe:
     def now(self) -> float:
         return time.perf_counter() - self.t0
 
+    def shown(self) -> str:
+        """What the user sees now: the current tab's name, ``+presenter`` in presenter mode."""
+        w = self.window
+        return f"{w.tabs.current_name()}{'+presenter' if w.presenter.active else ''}"
+
     def tick(self) -> None:
         t = self.now()
         rec = self.record
@@ -149,6 +157,14 @@ class _Probe:
                 return
             if verb == "mark":
                 self.record["marks"].append((round(self.now(), 6), arg))
+                self.record.setdefault("shown", {})[arg] = self.shown()
+            elif verb == "key" and not self.window.isActiveWindow() and self.now() < ACTIVATE_WAIT_S:
+                # A user's first key reaches a window that has the focus; a shortcut pressed
+                # before that is dropped (the view would silently stay the live network).
+                self.window.activateWindow()
+                self.plan.insert(0, (verb, arg))
+                self.pause.start(10)
+                return
             elif verb in ("key", "click", "open-idx", "use-mnist"):
                 try:
                     if verb == "key":
