@@ -74,10 +74,13 @@ def parse_plan(text: str) -> list[tuple[str, str]]:
 def _action(window, name: str, shortcut: bool) -> QAction:
     """The window's action whose text (without ``&``) is ``name`` or starts with ``name + " "``;
     ``view:NAME`` is the action showing the teaching view ``NAME`` of ``VIEWS``."""
-    if name.startswith("view:"):
+    if name.startswith("view:"):  # the View ▸ Lesson views item (Alt+N), not a panel's mode of that name
         from gdviz.qt.views import VIEWS
 
         name = VIEWS[name[5:]].title
+        for action in window.findChildren(QAction):
+            if action.text().replace("&", "") == name and action.shortcut().toString().startswith("Alt+"):
+                return action
     for action in window.findChildren(QAction):
         text = action.text().replace("&", "")
         if (text == name or text.startswith(name + " ")) and not (shortcut and action.shortcut().isEmpty()):
