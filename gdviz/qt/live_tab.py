@@ -28,6 +28,8 @@ PANEL_TITLES = {
     "stability": "Stability (λ_max against 2/η)",
 }
 STABILITY_SHARE = 0.3  # of the bottom row's width (the lesson's chapter on η: 0.45)
+ACTIVATIONS_SHARE = 0.36  # of the right column's height (the output panel has the rest)
+PRESENTER_ACTIVATIONS_SHARE = 0.32  # larger type: the outputs' bars need the room more
 
 
 class PanelFrame(QFrame):
@@ -127,6 +129,29 @@ class LiveTab(QSplitter):
         for split in (self.left_split, self.right_split, self.top_split, self.bottom_split, self):
             split.setChildrenCollapsible(False)
             split.setHandleWidth(5)
+        self._presenter = False
+        self._normal_right: list[int] | None = None  # the right column before presenter mode
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode's larger type: the output panel takes more of the right column
+        (at most PRESENTER_ACTIVATIONS_SHARE is left to the activations); back to the
+        shares it had when presenter mode ends."""
+        if on == self._presenter:
+            return
+        self._presenter = on
+        sizes, total = self.right_split.sizes(), sum(self.right_split.sizes())
+        if total <= 0:
+            return
+        if on:
+            self._normal_right = sizes
+            need = self.frames["activations"].minimumSizeHint().height()
+            top = max(need, int(total * PRESENTER_ACTIVATIONS_SHARE))
+            if top < sizes[0]:
+                self.right_split.setSizes([top, total - top])
+        elif self._normal_right is not None:
+            old, self._normal_right = self._normal_right, None
+            top = round(total * old[0] / max(1, sum(old)))
+            self.right_split.setSizes([top, total - top])
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -141,7 +166,8 @@ class LiveTab(QSplitter):
         self.setSizes([top, h - top])
         self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
         self.left_split.setSizes([int(top * 0.55), top - int(top * 0.55)])
-        self.right_split.setSizes([int(top * 0.36), top - int(top * 0.36)])
+        share = PRESENTER_ACTIVATIONS_SHARE if self._presenter else ACTIVATIONS_SHARE
+        self.right_split.setSizes([int(top * share), top - int(top * share)])
         self._share_bottom(STABILITY_SHARE)
 
     def _share_bottom(self, share: float) -> None:
