@@ -30,6 +30,7 @@ DIGIT_PX = 120
 PIN_HINT = "Pin a test digit to watch the network learn it:"
 LEGEND = "bars: outputs a  ·  dashed: desired output y"
 STRIP_CANVAS_PX = 220  # the pin strip shows only where the charts keep this much height
+AXIS_PX = 46  # both charts' left axes (the same, so the bars line up); times the font scale
 COMPACT_PX = 250  # a chart area shorter than this drops the legend and the outputs' digit row
 FOLLOW_ID = 1000  # button-group id of 'Follow training' (-1 would mean 'assign one')
 
@@ -254,7 +255,7 @@ class OutputPanel(QtWidgets.QWidget):
             widgets.fixed_view(p.getViewBox())
             p.hideButtons()
             p.setXRange(-0.75, 9.75, padding=0)
-            p.getAxis("left").setWidth(46)
+            p.getAxis("left").setWidth(AXIS_PX)
         # Short of room (presenter mode, a small projector) the titles shorten, not elide.
         axis_fit.set_short_titles(self.out_plot.getAxis("left"), "output a", "a")
         axis_fit.set_short_titles(self.term_plot.getAxis("left"), "(a − y)²", "(a−y)²", "cost", "C")
@@ -337,6 +338,10 @@ class OutputPanel(QtWidgets.QWidget):
         """On a short chart area the outputs' bars get the room: no legend line above them
         (it becomes the charts' tooltip) and no digit row under them (the (a − y)² chart
         below has the same digits, and the values row names each bar)."""
+        width = round(AXIS_PX * fonts.font_scale())  # presenter mode: room for the title and ticks
+        if self.out_plot.getAxis("left").width() != width:
+            for p in (self.out_plot, self.term_plot):
+                p.getAxis("left").setWidth(width)
         compact = self.canvas.height() < COMPACT_PX
         if compact == self._compact:
             return
