@@ -29,7 +29,8 @@ PANEL_TITLES = {
 }
 STABILITY_SHARE = 0.3  # of the bottom row's width (the lesson's chapter on η: 0.45)
 ACTIVATIONS_SHARE = 0.36  # of the right column's height (the output panel has the rest)
-PRESENTER_ACTIVATIONS_SHARE = 0.32  # larger type: the outputs' bars need the room more
+PRESENTER_ACTIVATIONS_SHARE = 0.32  # larger type on a small screen: the outputs' bars need the room more
+ROOMY_OUTPUT_PX = 360  # an output panel this tall keeps the usual share in presenter mode
 
 
 class PanelFrame(QFrame):
@@ -132,10 +133,16 @@ class LiveTab(QSplitter):
         self._presenter = False
         self._normal_right: list[int] | None = None  # the right column before presenter mode
 
+    def _activations_share(self, total: int) -> float:
+        """Of a right column ``total`` px tall, the activations' share (the output's: the rest)."""
+        if self._presenter and total * (1 - ACTIVATIONS_SHARE) < ROOMY_OUTPUT_PX:
+            return PRESENTER_ACTIVATIONS_SHARE
+        return ACTIVATIONS_SHARE
+
     def set_presenter(self, on: bool) -> None:
-        """Presenter mode's larger type: the output panel takes more of the right column
-        (at most PRESENTER_ACTIVATIONS_SHARE is left to the activations); back to the
-        shares it had when presenter mode ends."""
+        """Presenter mode's larger type on a small screen: the output panel takes more of
+        the right column (PRESENTER_ACTIVATIONS_SHARE is left to the activations, or their
+        minimum); back to the shares it had when presenter mode ends."""
         if on == self._presenter:
             return
         self._presenter = on
@@ -145,7 +152,7 @@ class LiveTab(QSplitter):
         if on:
             self._normal_right = sizes
             need = self.frames["activations"].minimumSizeHint().height()
-            top = max(need, int(total * PRESENTER_ACTIVATIONS_SHARE))
+            top = max(need, int(total * self._activations_share(total)))
             if top < sizes[0]:
                 self.right_split.setSizes([top, total - top])
         elif self._normal_right is not None:
@@ -166,7 +173,7 @@ class LiveTab(QSplitter):
         self.setSizes([top, h - top])
         self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
         self.left_split.setSizes([int(top * 0.55), top - int(top * 0.55)])
-        share = PRESENTER_ACTIVATIONS_SHARE if self._presenter else ACTIVATIONS_SHARE
+        share = self._activations_share(top)
         self.right_split.setSizes([int(top * share), top - int(top * share)])
         self._share_bottom(STABILITY_SHARE)
 
