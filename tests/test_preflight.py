@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gdviz import preflight
 from gdviz.preflight import Problem, check, debian_package, message, missing_libraries, uses_xcb
-from tests.conftest import REPO
+from repo_paths import REPO
 
 LDD_ICCCM_MISSING = """\
 \tlinux-vdso.so.1 (0x00007ffd1b5f2000)

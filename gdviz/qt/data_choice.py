@@ -1,15 +1,19 @@
 """Choosing the data: the embedded sample, the full MNIST (downloaded in the
-background) or a folder of IDX files; the Data menu's actions and what the
+background) or a folder of IDX files (read in the background too: decompressing
+the full MNIST takes about half a second); the Data menu's actions and what the
 status bar says about the data."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from gdviz.data import DataError, load_idx_dir, load_sample
+from gdviz.data import DataError, Dataset, load_idx_dir, load_sample
+from gdviz.data.datasets import IDX_FILES, find_idx_file
 
-__all__ = ["DataChoice"]
+__all__ = ["DataChoice", "read_idx_folder"]
 
 
 class DataChoice:
@@ -42,6 +46,7 @@ class DataChoice:
         {"sample": self.sample_action, "mnist": self.mnist_action}.get(source, self.idx_action).setChecked(True)
 
     def use_sample(self) -> None:
+        self.cancel_download()  # the newest choice wins over data still on its way
         try:
             self.window.set_dataset(load_sample())
         except DataError as exc:
@@ -59,7 +64,9 @@ class DataChoice:
         w = self.window
         self.show_current()  # until it has arrived
         if self.download is not None and not self.download.finished:
-            return self.download
+            if self.download.job.files:
+                return self.download  # (already on its way)
+            self.cancel_download()  # a folder being read: the newest choice wins
 
         def done(dataset):
             self.download = None
@@ -88,15 +95,59 @@ class DataChoice:
         if folder:
             self.open_idx_folder(folder)
 
-    def open_idx_folder(self, folder) -> bool:
-        try:
-            dataset = load_idx_dir(folder)
-        except DataError as exc:
-            self.window.show_error("Could not read that folder", str(exc))
-            return False
-        self.window.set_dataset(dataset)
-        return True
+    def open_idx_folder(self, folder, *, show_dialog: bool = True):
+        """Read the four IDX files of ``folder`` in a background thread (the Full MNIST
+        path, with its progress dialog), then train on them; a folder without them or a
+        damaged file leaves the current data, with a message. A running download or
+        read is cancelled: the newest choice wins. Returns the
+        :class:`~gdviz.qt.downloader.MnistDownloader` that reads it."""
+        from gdviz.qt.downloader import DownloadJob, MnistDownloader
+
+        w = self.window
+        self.cancel_download()
+        self.show_current()  # until it has been read
+
+        def done(dataset):
+            self.download = None
+            w.set_dataset(dataset)
+            w.statusBar().showMessage(f"Now training on {dataset.description}", 8000)
+
+        def failed(message):
+            self.download = None
+            w.show_error("Could not read that folder",
+                         f"{message}\n\nStill training on the {w.session.dataset.description}.")
+
+        def cancelled():
+            self.download = None
+            w.statusBar().showMessage("Reading cancelled; still training on the same data.", 6000)
+
+        job = DownloadJob.reading(folder, read_idx_folder)
+        reader = self.download = MnistDownloader(w, done, failed, cancelled, job=job,
+                                                 show_dialog=show_dialog, title="Open IDX folder")
+        reader.start()
+        return reader
 
     def cancel_download(self) -> None:
         if self.download is not None and not self.download.finished:
             self.download.cancel()
+
+
+def read_idx_folder(folder) -> Dataset:
+    """:func:`gdviz.data.load_idx_dir` with its problems said in a student's words (the
+    first line; the technical detail follows). Runs in the reading thread."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"There is no folder {folder} (any more).")
+    missing = [stem for stem in IDX_FILES.values() if find_idx_file(folder, stem) is None]
+    if missing:
+        first = ("That folder does not hold the four MNIST files." if len(missing) == len(IDX_FILES) else
+                 f"That folder does not hold all four MNIST files: {', '.join(missing)} "
+                 f"{'is' if len(missing) == 1 else 'are'} missing.")
+        raise DataError(f"{first}\nChoose the folder that holds {', '.join(IDX_FILES.values())} "
+                        "(each may end in .gz).")
+    try:
+        return load_idx_dir(folder)
+    except DataError as exc:
+        raise DataError(f"A file in that folder is damaged or is not an MNIST file.\n({exc})") from None
+    except (OSError, MemoryError) as exc:
+        raise DataError(f"That folder could not be read ({type(exc).__name__}: {exc}).") from None

@@ -1,4 +1,5 @@
-"""Download the full MNIST in a background thread, with a progress dialog.
+"""Download the full MNIST (or read a folder of IDX files) in a background thread,
+with a progress dialog.
 
 A plain ``threading.Thread`` calls :func:`gdviz.data.fetch_mnist` then
 :func:`gdviz.data.load_mnist`; it writes its progress into a small locked
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from gdviz.training.priority import JOB_NICE, yield_cpu
 
 __all__ = ["EXPECTED_BYTES", "Cancelled", "DownloadJob", "DownloadProgress", "MnistDownloader"]
 
@@ -111,6 +114,13 @@ class DownloadJob:
         self._thread = threading.Thread(target=self._run, name="gdviz-mnist-download", daemon=True)
         self.started_at = 0.0
 
+    @classmethod
+    def reading(cls, folder, loader: Callable) -> DownloadJob:
+        """A job with nothing to download: ``loader(folder)`` in the thread (a folder of IDX files)."""
+        job = cls(folder, files={}, loader=loader)
+        job._text = "Reading the digits…"
+        return job
+
     # -------------------------------------------------------------- GUI side
     def start(self) -> None:
         self.started_at = time.perf_counter()
@@ -174,6 +184,7 @@ class DownloadJob:
     def _run(self) -> None:
         from gdviz.data import DataError
 
+        yield_cpu(JOB_NICE)  # the GUI thread's frames come first (this thread's niceness only)
         try:
             folder = None
             for fname, known_hash in self.files.items():
@@ -219,13 +230,13 @@ class MnistDownloader(QObject):
     def __init__(self, parent: QWidget, on_done: Callable, on_error: Callable[[str], None],
                  on_cancel: Callable[[], None] | None = None, *, cache_dir=None,
                  mirrors: Sequence[str] | None = None, job: DownloadJob | None = None,
-                 show_dialog: bool = True):
+                 show_dialog: bool = True, title: str = "Full MNIST (11 MB)"):
         super().__init__(parent)
         self.job = job or DownloadJob(cache_dir, mirrors=mirrors)
         self._on_done, self._on_error, self._on_cancel = on_done, on_error, on_cancel
         self.finished = False
         self.dialog = QProgressDialog("Connecting…", "Cancel", 0, 1000, parent)
-        self.dialog.setWindowTitle("Full MNIST (11 MB)")
+        self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.show_dialog = show_dialog
         self.dialog.setMinimumDuration(0 if show_dialog else 10**9)

@@ -22,15 +22,23 @@ from gdviz.training.lesson import Chapter, Lesson
 __all__ = ["LessonController", "LessonMode", "LessonPanel", "attach"]
 
 PREPARE_TIMEOUT_S = 120.0  # a chapter's training steps must be done by then
+#: Presenter mode in a window lower than this (a 1280x720 or 1366x768 projector): the panel's
+#: texts take presenter mode's body size, not larger, so the panels below keep their room.
+COMPACT_BELOW = 900
+#: (title, words) point sizes before presenter mode's scale: normal, compact
+SIZES = {False: (13.0, 11.0), True: (10.5, 9.0)}
 POLL_MS = 50
 HIGHLIGHT = "#e66101"
 
 
 class LessonPanel(QtWidgets.QFrame):
-    """The chapter's title and words, where it stands in the lesson, Back and Next."""
+    """The chapter's title and words, where it stands in the lesson, Back and Next.
+
+    ``compact`` (see :meth:`fit`): smaller title and words, tighter margins."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.compact = False
         self.setObjectName("LessonPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setStyleSheet("#LessonPanel { background: #fffaf2; border: 2px solid #e6a25c; }")
@@ -69,6 +77,17 @@ class LessonPanel(QtWidgets.QFrame):
         style.set_color(self.status, style.MUTED)
         lay.addWidget(self.status)
         self.status.hide()
+
+    def fit(self, window_height: int) -> None:
+        """Compact in presenter mode when the window is lower than :data:`COMPACT_BELOW` px;
+        the fonts follow presenter mode's scale (call it after presenter mode changes)."""
+        compact = style.font_scale() > 1.0 and window_height < COMPACT_BELOW
+        self.compact = compact
+        title, words = SIZES[compact]
+        self.title.setFont(style.font(title, bold=True))
+        self.text.setFont(style.font(words))
+        self.layout().setContentsMargins(8, 2, 8, 3) if compact else self.layout().setContentsMargins(10, 6, 10, 6)
+        self.layout().setSpacing(1 if compact else 4)
 
     def say(self, text: str) -> None:
         """A line under the chapter's words (e.g. "Preparing…"); empty hides it."""
@@ -230,6 +249,9 @@ class LessonMode(QtCore.QObject):
         self.panel.hide()
         self.panel.close_button.clicked.connect(self.leave)
         window.centralWidget().layout().insertWidget(1, self.panel)  # below the banner, above the tabs
+        # (after the window's own slot: presenter mode's fonts are set when the panel fits)
+        window.presenter_action.toggled.connect(lambda _on: self.panel.fit(window.height()))
+        window.installEventFilter(self)
         self.start_action = QtGui.QAction("Give the &lesson", window)
         self.start_action.setShortcut(QtGui.QKeySequence("F6"))
         self.start_action.setToolTip("Walk through the lesson chapter by chapter "
@@ -248,6 +270,13 @@ class LessonMode(QtCore.QObject):
     @property
     def active(self) -> bool:
         return self.controller is not None
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.window and event.type() == QtCore.QEvent.Type.Resize:
+            compact = style.font_scale() > 1.0 and self.window.height() < COMPACT_BELOW
+            if compact != self.panel.compact:
+                self.panel.fit(self.window.height())
+        return False
 
     def toggle(self) -> None:
         if self.active:

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from gdviz.qt import fonts
-from gdviz.qt.widgets import alive
+from gdviz.qt.widgets import QuietLabel, alive
 
 __all__ = ["PRESENTER_SCALE", "PresenterMode", "KEYS_HTML"]
 
@@ -88,6 +88,10 @@ class PresenterMode:
             return
         for lab in root.findChildren(QLabel):
             if lab.property("gdviz_note") and not lab.isHidden():
+                holder = lab.parentWidget()
+                if isinstance(holder, QuietLabel) and not holder.isHidden():
+                    holder.hide()  # (it keeps the note's height otherwise)
+                    self._notes.append(holder)
                 lab.hide()
                 self._notes.append(lab)
 

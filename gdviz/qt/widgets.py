@@ -277,7 +277,8 @@ class QuietLabel(QtWidgets.QWidget):
         return self.label.sizeHint()
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        return self.label.minimumSizeHint()
+        # (not the label's: its width is fixed to ours, so the layout could never narrow us again)
+        return QtCore.QSize(0, self.label.fontMetrics().height())
 
     def heightForWidth(self, w: int) -> int:
         return self.label.heightForWidth(w)

@@ -379,8 +379,9 @@ class MainWindow(QMainWindow):
         """Download (or read from the cache) the full MNIST (see :meth:`DataChoice.use_full_mnist`)."""
         return self.data.use_full_mnist(**kwargs)
 
-    def open_idx_folder(self, folder) -> bool:
-        return self.data.open_idx_folder(folder)
+    def open_idx_folder(self, folder, **kwargs):
+        """Train on the IDX files of ``folder``, read in the background (see :meth:`DataChoice.open_idx_folder`)."""
+        return self.data.open_idx_folder(folder, **kwargs)
 
     # ================================================================== files
     def save_checkpoint(self, path) -> Path | None:

@@ -8,7 +8,8 @@ Used by the layout tests that walk the window sizes people present at.
   for wrapped text, the widget's own minimum size hint for buttons, boxes and
   spin boxes), squeezed to almost nothing, or when part of it lies outside an
   ancestor (a child laid out larger than its splitter cell, frame or window).
-  Plots count too: a plot canvas cut by an ancestor hides its axes and tiles.
+  Plots count too: a plot canvas cut by an ancestor hides its axes and tiles; so do
+  tables, and each of their cells and headers must hold its text (:func:`table_cells_cut`).
   Text inside a scroll area that can scroll that way is judged against the size
   it got, not the viewport: scrolling to it is allowed.
 * :func:`axis_problems`: tick labels of a pyqtgraph axis that overlap, that lie
@@ -24,7 +25,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 SLACK = 2  # pixels of rounding forgiven
 TICK_OVERLAP = 2  # tick labels may touch by this many pixels (pyqtgraph trims their height to 80 %)
 
-__all__ = ["clipped_texts", "axis_problems", "elided_title", "layout_problems", "hidden_by_ancestor"]
+__all__ = ["clipped_texts", "axis_problems", "elided_title", "layout_problems", "hidden_by_ancestor",
+           "table_cells_cut"]
 
 
 def _plain(label: QtWidgets.QLabel) -> str:
@@ -143,11 +145,44 @@ def clipped_texts(root: QtWidgets.QWidget) -> list[str]:
             problem = _control_problem(w)
         elif isinstance(w, pg.GraphicsView):
             what = "(plot)"
+        elif isinstance(w, QtWidgets.QTableWidget):
+            what = "(table)"
+            out += [f"{_name(w)} {p}" for p in table_cells_cut(w)]
         else:
             continue
         problem = problem or hidden_by_ancestor(w)
         if problem:
             out.append(f"{_name(w)} {what[:50]!r}: {problem}")
+    return out
+
+
+def table_cells_cut(table: QtWidgets.QTableWidget) -> list[str]:
+    """One line per header or cell of ``table`` whose text is wider or taller than its
+    section (the style's margins counted): drawn cut or as "…"."""
+    margin = table.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    head_margin = table.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_HeaderMargin, None, table)
+    out = []
+
+    def need(item, fm_default: QtGui.QFontMetrics) -> tuple[int, int]:
+        fm = QtGui.QFontMetrics(item.font()) if item.data(QtCore.Qt.ItemDataRole.FontRole) else fm_default
+        return fm.horizontalAdvance(item.text()), fm.height()
+
+    hh = table.horizontalHeader()
+    for c in range(table.columnCount()):
+        width = table.columnWidth(c)
+        head = table.horizontalHeaderItem(c)
+        if head is not None and head.text() and hh.isVisible():
+            w, h = need(head, hh.fontMetrics())
+            if w + 2 * head_margin > width + SLACK or h > hh.height() + SLACK:
+                out.append(f"header {head.text()!r}: needs {w + 2 * head_margin}x{h} px, has {width}x{hh.height()}")
+        for r in range(table.rowCount()):
+            item = table.item(r, c)
+            if item is None or not item.text():
+                continue
+            w, h = need(item, table.fontMetrics())
+            if w + 2 * margin > width + SLACK or h > table.rowHeight(r) + SLACK:
+                out.append(f"cell {item.text()[:40]!r}: needs {w + 2 * margin}x{h} px, "
+                           f"has {width}x{table.rowHeight(r)}")
     return out
 
 

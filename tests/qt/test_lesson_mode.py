@@ -117,3 +117,36 @@ def test_screenshot_of_a_chapter_from_the_command_line(tmp_path):
                          timeout=120)
     assert bad.returncode == 2 and "chapters 1 to 12" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)], ids=["1280x720", "1366x768"])
+def test_on_a_projector_the_panel_leaves_the_panels_their_room(qtbot, window, size):
+    """Presenter mode at a projector's size: every chapter's panel takes at most a sixth of
+    the window, its words no smaller than presenter mode's other texts, nothing cut; back at
+    1920x1080 (or out of presenter mode) the words are large again."""
+    lesson = builtin_lesson()
+    window.resize(*size)
+    key(qtbot, Key.Key_F5)
+    key(qtbot, Key.Key_F6)
+    panel = window.lesson.panel
+    assert window.presenter.active and panel.isVisible() and panel.compact
+    body = QtWidgets.QApplication.font().pointSizeF()
+    try:
+        for i in range(len(lesson.chapters)):
+            panel.show_chapter(lesson, i)  # (the words only: Page Down also prepares the chapter)
+            QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+            qtbot.wait(10)
+            assert panel.height() <= size[1] / 6, (i, panel.height())
+            assert panel.text.font().pointSizeF() >= body - 0.01
+            assert clipped_texts(panel) == [], i
+        words = panel.text.font().pointSizeF()
+        window.resize(1920, 1080)
+        qtbot.waitUntil(lambda: not panel.compact, timeout=2000)
+        assert panel.text.font().pointSizeF() > words
+    finally:
+        key(qtbot, Key.Key_F6)
+        key(qtbot, Key.Key_F5)
+    window.resize(*size)
+    key(qtbot, Key.Key_F6)
+    assert not window.presenter.active and not panel.compact
+    key(qtbot, Key.Key_F6)

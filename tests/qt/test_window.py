@@ -370,21 +370,6 @@ def test_screenshot_action(window, tmp_path):
 
 
 # ---------------------------------------------------------------- data
-def test_bad_idx_folder_keeps_the_data(qtbot, window, tmp_path):
-    assert not window.open_idx_folder(tmp_path)
-    assert window.message_boxes[-1].isVisible()
-    assert window.session.dataset.name == "tiny"
-
-
-def test_open_idx_folder_switches_data(qtbot, window, mnist_dir):
-    assert window.open_idx_folder(mnist_dir)
-    qtbot.waitUntil(lambda: window.last_snapshot.n_train == 60_000, timeout=60_000)
-    assert "60,000" in window.status.data.text()
-    window.data.use_sample()
-    qtbot.waitUntil(lambda: window.last_snapshot.n_train == 8_000, timeout=WAIT)
-    assert window.controls.config.eval_every == 200  # 8,000 / 10 / 4
-
-
 def test_download_offline_shows_message_and_keeps_data(qtbot, window, tmp_path):
     dl = window.use_full_mnist(cache_dir=tmp_path, mirrors=["http://127.0.0.1:9/"], show_dialog=False)
     qtbot.waitUntil(lambda: dl.finished, timeout=60_000)

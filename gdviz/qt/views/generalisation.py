@@ -138,8 +138,11 @@ class GeneralisationView(LessonView):
             "network. The numbers count test digits; the green diagonal counts right answers, "
             "the orange cells mistakes. Hover a cell for details, click it to see those mistakes.")
         self.matrix_note.setToolTip(self.matrix_title.toolTip())
+        self.matrix_help = style.note_label(
+            "The green diagonal counts right answers. Click a cell to see its mistakes.")
         box.addWidget(self.matrix_title)
         box.addWidget(style.QuietLabel(self.matrix_note))
+        box.addWidget(self.matrix_help)
         box.addWidget(self.matrix, 1)
         top.addLayout(box, 4)
 
@@ -163,9 +166,12 @@ class GeneralisationView(LessonView):
         self.gallery_note = QtWidgets.QLabel("…")
         self.gallery_note.setWordWrap(True)
         self.gallery_note.setToolTip(self.gallery_title.toolTip())
+        self.gallery_help = style.note_label(
+            "Under each: its answer (and that output), then its next two guesses.")
         self.gallery = MistakeGallery()
         box.addLayout(head)
         box.addWidget(style.QuietLabel(self.gallery_note))
+        box.addWidget(self.gallery_help)
         box.addWidget(self.gallery, 1)
         top.addLayout(box, 5)
 
@@ -184,8 +190,7 @@ class GeneralisationView(LessonView):
             "test digits (never trained on). Measured every so often during the run. "
             "The shaded band between them is the gap: the part of the training accuracy that "
             "does not carry over to new digits.")
-        self.gap_note = QtWidgets.QLabel("…")
-        self.gap_note.setWordWrap(True)
+        self.gap_note = style.note_label("…")  # (presenter mode hides the notes: the plots get the room)
         self.gap_note.setToolTip(self.gap_title.toolTip())
         self.gap_plot = AccuracyGapPlot()
         self.plot_canvas = self.gap_plot.canvas
@@ -258,17 +263,15 @@ class GeneralisationView(LessonView):
         self.readout.setToolTip("The network right now: the share of training digits and of test "
                                 "digits it gets right, and the difference between them.")
         box.addWidget(style.QuietLabel(self.readout))
-        self.tip = QtWidgets.QLabel(
+        self.tip = style.note_label(
             "Try it: press 500, then Run for a few epochs and watch the blue line pull away "
             "from the red one. Then compare with 2,000 digits — more data, smaller gap.")
-        self.tip.setWordWrap(True)
-        self.tip.setStyleSheet(f"color: {style.MUTED};")
         self.tip.setToolTip("Each experiment restarts training from step 0 with the same settings.")
         box.addWidget(self.tip)
         box.addStretch(1)
         bottom.addWidget(frame, 5)
 
-        for w in (self.matrix_note, self.gallery_note, self.gap_note):
+        for w in (self.matrix_note, self.gallery_note):
             w.setStyleSheet(f"color: {style.MUTED};")
         self.matrix.cellClicked.connect(self._cell_clicked)
         self.gallery.thumbnailClicked.connect(self.pin_example)
@@ -462,7 +465,7 @@ class GeneralisationView(LessonView):
             self.readout.parentWidget().setText(
                 f"At step {res.step:,}: <b style='color: rgb({r},{g},{b})'>training "
                 f"{_pct(res.train_accuracy)}</b> &nbsp; <b style='color: rgb({r2},{g2},{b2})'>"
-                f"test {_pct(res.accuracy)}</b> &nbsp; gap <b>{gap:.1f}</b> points")
+                f"test {_pct(res.accuracy)}</b> &nbsp; gap&nbsp;<b>{gap:.1f}</b>&nbsp;points")
         else:
             self.readout.parentWidget().setText(" ")
         if self._evals:
@@ -496,8 +499,7 @@ class GeneralisationView(LessonView):
             right = int(np.trace(res.counts))
             self.matrix.set_counts(res.counts)
             self.matrix_note.parentWidget().setText(
-                f"Test accuracy at step {res.step:,}: {_pct(res.accuracy)} ({right:,} of {n:,} "
-                "right). The green diagonal counts right answers. Click a cell to see its mistakes.")
+                f"Test accuracy at step {res.step:,}: {_pct(res.accuracy)} ({right:,} of {n:,} right).")
         else:
             self.matrix.set_counts(None, "The weights are not numbers (training diverged): "
                                          "the network has no answers.")
@@ -550,8 +552,7 @@ class GeneralisationView(LessonView):
                 + (f", the {shown} most confident shown." if shown < total else "."))
         else:
             self.gallery_note.parentWidget().setText(
-                f"{m.n_wrong:,} of the {m.n:,} test digits are wrong; the {shown} it is surest "
-                "about. Under each: its answer (and that output), then its next two guesses.")
+                f"{m.n_wrong:,} of the {m.n:,} test digits are wrong; the {shown} it is surest about.")
 
     # ------------------------------------------------------------------ layout changes
     def resizeEvent(self, e) -> None:

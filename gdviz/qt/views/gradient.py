@@ -142,7 +142,7 @@ class GradientView(LessonView):
         split.setStretchFactor(1, 10)
 
         self.size_canvas = _plots_below(
-            rl, 150, 4, "How big are the components? All of them, largest first",
+            rl, 140, 4, "How big are the components? All of them, largest first",
             "Left: the size |∂C/∂θᵢ| of every component of −∇C, sorted from the largest to the "
             "smallest (log scale: each grid line is 10 times smaller). Right: how many components "
             "have each size. The bottom row '0' holds the components that are exactly zero.")
@@ -166,7 +166,7 @@ class GradientView(LessonView):
             "change lowers this mini-batch's cost the most per unit of change. First-layer ones "
             "are circled in the pictures.", wrap=True))
         self.table = TopChangesTable(TOP_K)
-        rl.addWidget(self.table, 0)
+        rl.addWidget(self.table, 12)  # (its rows first, up to their height; it scrolls on a short screen)
         self.status = style.status_label()
         self.status.setStyleSheet(f"color: {style.MUTED};")
         lay.addWidget(self.status)
@@ -438,7 +438,7 @@ class GradientView(LessonView):
         else:
             self.top = top_parameters(snap.sizes, g, TOP_K)
         shape = style.image_shape(snap.sizes[0], getattr(self.dataset, "image_shape", None))
-        self.table.show_changes(self.top, shape, len(snap.sizes) - 1)
+        self.table.show_changes(self.top, shape, len(snap.sizes) - 1, snap.sizes)
         self._place_markers()
 
     def _update_summary(self, snap, total: float) -> None:

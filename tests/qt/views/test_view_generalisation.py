@@ -257,3 +257,34 @@ def test_its_numbers_are_the_sessions_at_the_same_step_and_name_it(qtbot, view, 
     assert res.step == 13 and snap.last_eval.step == 10
     assert "at step 13:" in view.matrix_note.text() and "At step 13:" in view.readout.text()
     assert "the last at step 10" in view.gap_note.text()
+
+
+def test_opened_first_in_presenter_mode_it_fits_without_scrolling(qtbot, make_window):
+    """F5 at 1280x720, then Alt+6: the view made with presenter mode's fonts shows all of
+    itself (the explanatory notes make way), nothing clipped."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from gdviz.qt.views import VIEWS
+    from layout_check import layout_problems
+
+    win = make_window(size=(1280, 720), engine="thread")
+    QTest.keyClick(win, QtCore.Qt.Key.Key_F5)
+    assert win.presenter.active
+    QTest.keyClick(win, QtCore.Qt.Key.Key_0 + 1 + list(VIEWS).index("generalisation"),
+                   QtCore.Qt.KeyboardModifier.AltModifier)
+    view = win.current_view()
+    qtbot.waitUntil(lambda: view.result is not None and view.result.step == win.last_snapshot.step,
+                    timeout=15_000)
+    for _ in range(3):  # what it shows drawn, and the layout its new texts ask for done
+        win.render(win.last_snapshot)
+        qtbot.wait(20)
+        QApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+    try:
+        assert not view.scroll.verticalScrollBar().isVisible(), view.scroll.verticalScrollBar().maximum()
+        assert not view.gap_note.isVisible() and not view.tip.isVisible()  # presenter mode's notes
+        assert view.matrix_note.isVisible() and "Test accuracy at step" in view.matrix_note.text()
+        assert layout_problems(win) == []
+    finally:
+        QTest.keyClick(win, QtCore.Qt.Key.Key_F5)
+    assert view.gap_note.isVisible() and view.tip.isVisible()

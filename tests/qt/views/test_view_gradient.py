@@ -16,6 +16,7 @@ from gdviz.qt import style  # noqa: E402
 from gdviz.qt.views.gradient import GradientView  # noqa: E402
 from gdviz.training.analysis import (  # noqa: E402
     full_gradient,
+    top_parameters,
     gradient_histogram,
     gradient_norms,
     sorted_magnitudes,
@@ -23,6 +24,7 @@ from gdviz.training.analysis import (  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
+from layout_check import table_cells_cut  # noqa: E402
 from qt_helpers import assert_drawn, pixels, shown_numbers, trained  # noqa: E402
 
 
@@ -286,3 +288,31 @@ def test_colour_scale_follows_the_gradient_from_the_first_step(qtbot, lesson_win
         assert min(shown) < 0 < max(shown), shown  # numbers below and above zero
         assert max(abs(v) for v in shown) <= hi * 1.001
         assert max(abs(v) for v in shown) >= 0.4 * hi
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.45], ids=["normal", "presenter"])
+def test_the_table_words_are_as_long_as_fit_and_never_cut(qtbot, tiny, scale):
+    """Wide, the whole sentence; narrower, the short form; narrow, "should grow": always
+    every cell whole, in normal and presenter fonts (the font set anew as F5 does)."""
+    from gdviz.qt.views.top_changes import TopChangesTable
+
+    s, snap = trained(tiny, steps=20)
+    top = top_parameters(snap.sizes, snap.grad, 10)
+    table = TopChangesTable(10)
+    qtbot.addWidget(table)
+    table.setFont(style.scaled(table.font(), scale))
+    table.show()
+    forms = []
+    for width in (1400, 520, 300):
+        table.resize(width, 400)
+        table.show_changes(top, (28, 28), len(snap.sizes) - 1, snap.sizes)
+        qtbot.wait(1)
+        assert table_cells_cut(table) == [], (width, table_cells_cut(table))
+        assert table.rowHeight(0) >= table.fontMetrics().height()
+        words = [table.item(r, 4).text() for r in range(10)]
+        assert all(w.startswith(("should grow", "should shrink")) for w in words)
+        forms.append(table.words_form)
+        if table.words_form == 2:
+            assert set(words) <= {"should grow", "should shrink"}
+    assert forms == sorted(forms) and forms[0] == 0 and forms[-1] == 2
+    assert "the weight from" in table.item(3, 0).toolTip() or "the bias of" in table.item(3, 0).toolTip()
