@@ -96,6 +96,10 @@ def launch(root: Path, view: str, engine: str, seconds: float, fast_forward: str
         if not out.exists():
             return {"error": f"exit {proc.returncode}: {proc.stderr[-1500:]}"}
         rec = json.loads(out.read_text(encoding="utf-8"))
+    want = {"live": "live", "presenter": "live+presenter", "switch": "live"}.get(view, view)
+    shown = rec.get("shown", {}).get("run" if view != "switch" else "start")
+    if shown is not None and shown != want:  # (older trees record nothing: not checked)
+        rec.setdefault("errors", []).append(f"shown at Run: {shown}, not {want}")
     rec["launch_wall"] = t_launch
     rec["machine_busy_cores"] = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]) * (os.cpu_count() or 1)
     rec["wall_s"] = time.time() - t_launch
@@ -334,6 +338,8 @@ def main(argv=None) -> int:
                             row["ratio"] = s["steps_per_s"] / heads[name]["steps_per_s_with_eval"]
                         rows.append(row)
                         print(table([row]).splitlines()[-1], flush=True)
+                        for err in s.get("errors") or ():  # e.g. a key that did not reach the window
+                            print(f"#   {name} {view}: {err}", flush=True)
         finally:
             if load:
                 load.stop()

@@ -13,6 +13,13 @@ training process (the app's default engine trains in a child process).
 
     python benchmarks/soak.py --minutes 30 --seed 1           # JSON lines, then a summary
     python benchmarks/soak.py --minutes 2 --engine thread
+    python benchmarks/soak.py --minutes 6 --reference-every 100 --trace-malloc 6   # what grows?
+
+``--trace-malloc`` traces Python's (and NumPy's) allocations and prints which
+source lines and tracebacks grew between the reference states after warm-up
+and at the end; a sample's ``traced_mb`` against its RSS tells growth of Python
+objects from native (Qt) growth and heap fragmentation. Tracing slows the
+window several times: its RSS figures are not the soak's figures.
 
 Offscreen unless ``QT_QPA_PLATFORM`` says otherwise. The short run in CI is
 ``tests/qt/test_soak.py``; the figures of a long run are in
@@ -30,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 import traceback
 import warnings
 from collections import Counter
@@ -82,6 +90,7 @@ class Soak:
     chosen: int = 0  # actions the driver chose (one may send several events)
     references: list = field(default_factory=list)  # samples in the reference state
     logged_errors: list = field(default_factory=list)  # exceptions caught and logged by gdviz itself
+    heap_snapshots: list = field(default_factory=list)  # (label, tracemalloc snapshot file, object counts)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -315,14 +324,18 @@ class Soak:
                "training_hwm_mb": round(child["VmHWM"], 1) if "VmHWM" in child else None,
                "step": getattr(self.window.last_snapshot, "step", None),
                "hidden": list(getattr(self.window.last_snapshot, "sizes", ())[1:-1])}
+        if tracemalloc.is_tracing():  # (tracemalloc's own tables are in RSS, not in traced)
+            row["traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            row["tracemalloc_own_mb"] = round(tracemalloc.get_tracemalloc_memory() / 2**20, 1)
         self.samples.append(row)
         return row
 
     def run(self, seconds: float, *, max_actions: int | None = None, sample_every: float = 10.0,
-            on_sample=None, reference_at: float | None = None) -> dict:
+            on_sample=None, reference_at: float | None = None, reference_every: float | None = None) -> dict:
         """Random actions for ``seconds`` (or until ``max_actions`` were chosen); a memory sample
         every ``sample_every`` s (and at the start and end). With ``reference_at`` (seconds), a
-        :meth:`reference_sample` then and at the end. Returns :meth:`summary`."""
+        :meth:`reference_sample` then, every ``reference_every`` s after it (if given), and at the
+        end. Returns :meth:`summary`."""
         restore = self._install_hooks()
         try:
             t0 = time.perf_counter()
@@ -331,8 +344,11 @@ class Soak:
                 self.visit_everything()  # so the warm-up includes every view, not only those chance opens
             while True:
                 now = time.perf_counter()
-                if reference_at is not None and now - t0 >= reference_at and not self.references:
-                    self.references.append(self.reference_sample(t0, "after warm-up"))
+                due = reference_at if not self.references else (
+                    self.references[-1]["t_s"] + reference_every if reference_every else None)
+                if reference_at is not None and due is not None and now - t0 >= due and now - t0 < seconds:
+                    label = "after warm-up" if not self.references else f"at {now - t0:.0f} s"
+                    self.references.append(self.reference_sample(t0, label))
                     if on_sample is not None:
                         on_sample(self.references[-1])
                 if now >= next_sample:
@@ -402,6 +418,14 @@ class Soak:
         self.click(c.reset_button)
         self.wait(int(settle_s * 1000))
         row = dict(self.sample(t0), reference=label)
+        if tracemalloc.is_tracing():  # the first and the latest, on disk: held, they would be RSS
+            for old in self.heap_snapshots[1:]:
+                os.unlink(old[1])
+            del self.heap_snapshots[1:]
+            fd, path = tempfile.mkstemp(prefix="gdviz-soak-heap-", suffix=".tracemalloc")
+            os.close(fd)
+            tracemalloc.take_snapshot().dump(path)
+            self.heap_snapshots.append((label, path, object_counts()))
         return row
 
     def still_responds(self, timeout_s: float = 15.0) -> tuple[bool, str]:
@@ -441,6 +465,38 @@ class Soak:
                 "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
 
 
+def object_counts() -> Counter:
+    """Live objects the garbage collector tracks, by type name (after a collection)."""
+    import gc
+
+    gc.collect()
+    return Counter(f"{getattr(type(o), '__module__', '?')}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
+def heap_growth(before, after, top: int = 25) -> dict:
+    """What grew between two ``(label, tracemalloc snapshot file, object counts)``: the ``top``
+    source lines and allocation tracebacks by growth in bytes, and the object types whose
+    count grew most. (Stop tracing first: comparing is slow while every allocation is traced.)"""
+    a, b = tracemalloc.Snapshot.load(before[1]), tracemalloc.Snapshot.load(after[1])
+
+    def where(tb):
+        return [f"{f.filename.split('site-packages' + os.sep)[-1].split('gdviz' + os.sep, 1)[-1]}:{f.lineno}"
+                for f in tb][::-1]
+
+    out = {"between": [before[0], after[0]],
+           "traced_mb": [round(sum(t.size for t in a.traces) / 2**20, 1),
+                         round(sum(t.size for t in b.traces) / 2**20, 1)]}
+    for group in ("lineno", "traceback"):
+        stats = b.compare_to(a, group)
+        out[f"top_growth_by_{group}"] = [
+            {"kb": round(s.size_diff / 1024, 1), "blocks": s.count_diff, "kb_now": round(s.size / 1024, 1),
+             "where": where(s.traceback)} for s in stats[:top] if s.size_diff > 0]
+    counts = after[2].copy()
+    counts.subtract(before[2])
+    out["object_count_growth"] = [(k, n) for k, n in counts.most_common(top) if n > 0]
+    return out
+
+
 def warmed_up(samples: list, warmup_s: float) -> dict:
     """RSS after warm-up (first sample at or past ``warmup_s``) and at the end, and the growth."""
     after = next((s for s in samples if s["t_s"] >= warmup_s), samples[-1])
@@ -462,10 +518,17 @@ def main(argv=None) -> int:
     p.add_argument("--sample-every", type=float, default=15.0, help="seconds between memory samples")
     p.add_argument("--warmup", type=float, default=120.0, help="seconds before the flat-memory check starts")
     p.add_argument("--engine", choices=("process", "thread"), default=None)
+    p.add_argument("--reference-every", type=float, default=None,
+                   help="seconds between reference-state samples after the warm-up (default: only at the end)")
     p.add_argument("--no-big", action="store_true", help="leave out the 100 and 1024-neuron networks")
     p.add_argument("--no-trim", action="store_true", help="stop the window's heap trimming (to compare)")
+    p.add_argument("--trace-malloc", type=int, default=0, metavar="FRAMES",
+                   help="trace Python allocations (FRAMES frames deep) and print what grew between "
+                        "the reference states after warm-up and at the end (slows the window)")
     p.add_argument("--json-out", default=None)
     a = p.parse_args(argv)
+    if a.trace_malloc:
+        tracemalloc.start(a.trace_malloc)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gdviz-soak-config-")  # never the user's settings
     from gdviz.qt.app import ensure_app
@@ -483,17 +546,23 @@ def main(argv=None) -> int:
     warmup = min(a.warmup, a.minutes * 60.0 / 2)
     soak.wait(500)
     summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every, reference_at=warmup,
+                       reference_every=a.reference_every,
                        on_sample=lambda row: print(json.dumps(row), flush=True))
     ok, how = soak.still_responds()
     summary["still_responds"] = ok
     summary["responds"] = how
     summary["memory"] = warmed_up(soak.samples, warmup)
-    if len(soak.references) == 2:
-        a_, b_ = soak.references
+    if len(soak.references) >= 2:
+        a_, b_ = soak.references[0], soak.references[-1]
         summary["memory"]["reference_state"] = {
             k: {"after_warmup": a_[k], "end": b_[k],
                 "growth": round(b_[k] - a_[k], 1) if a_[k] is not None and b_[k] is not None else None}
             for k in ("window_rss_mb", "training_rss_mb")}
+    tracemalloc.stop()
+    if len(soak.heap_snapshots) >= 2:
+        summary["heap_growth"] = heap_growth(soak.heap_snapshots[0], soak.heap_snapshots[-1])
+    for _label, path, _counts in soak.heap_snapshots:
+        os.unlink(path)
     summary["samples"] = soak.samples
     window.close()
     app.processEvents()

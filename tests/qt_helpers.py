@@ -90,3 +90,19 @@ def shown_numbers(qtbot, axis, at_least: int = 2, timeout: int = 2000) -> list[f
     repaint to widen for its labels)."""
     qtbot.waitUntil(lambda: len(drawn_tick_labels(axis)) >= at_least, timeout=timeout)
     return [float(t.replace("−", "-")) for t in drawn_tick_labels(axis)]
+
+
+def settle(qtbot, counted: list, quiet_rounds: int = 3, timeout: int = 10_000) -> None:
+    """Process events until ``counted`` (a list a monkeypatched method appends to) stops
+    growing for ``quiet_rounds`` rounds of 30 ms: the first layout and paints are done,
+    however late a loaded machine delivers them. Counting starts after this."""
+    quiet = 0
+
+    def still():
+        nonlocal quiet
+        n = len(counted)
+        qtbot.wait(30)
+        quiet = quiet + 1 if len(counted) == n else 0
+        return quiet >= quiet_rounds
+
+    qtbot.waitUntil(still, timeout=timeout)

@@ -60,6 +60,12 @@ class LatestJob:
         with self._lock:
             return self._result
 
+    def forget_result(self, seq: int | None = None) -> None:
+        """Drop the newest finished result (only if it is call ``seq``, when given)."""
+        with self._lock:
+            if seq is None or (self._result is not None and self._result[0] == seq):
+                self._result = None
+
     def stop(self, timeout: float = 2.0) -> None:
         """Stop the worker (a running call finishes first; ``cancelled()`` turns True)."""
         self._stopping = True
@@ -93,3 +99,4 @@ class LatestJob:
                 if value is not None:
                     self._result = (seq, value)
                 self._busy = False
+            req = args = value = None  # waiting, the thread holds neither (a wide θ is ~3 MB)

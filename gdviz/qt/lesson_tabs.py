@@ -85,9 +85,12 @@ class LessonTabs(QTabWidget):
             view.set_context(session, dataset)
 
     def ingest(self, snap) -> None:
-        """Every snapshot to every view created (views that keep a history of the run)."""
+        """Every snapshot to every view created (views that keep a history of the run); a
+        hidden view still holding another run forgets it."""
         for view in self.views.values():
             view.ingest(snap)
+            if view.snap is not None and view.snap.run_id != snap.run_id and not view.isVisible():
+                view.forget_run()
 
     def shutdown(self) -> None:
         for view in self.views.values():

@@ -10,8 +10,8 @@ shortcut of the action whose text is NAME, e.g. ``key Run``, ``key Landscape``,
 ``key Presenter mode``; the keys reach the focused widget, as a user's do),
 ``key view:NAME`` (the teaching view ``NAME``), ``click NAME`` (the menu
 item NAME, e.g. ``click Full MNIST``), ``open-idx FOLDER`` (the Data menu's
-"Open IDX folder…" once FOLDER is chosen in its dialog: it reads the files
-in the GUI thread), ``use-mnist FOLDER`` (the Data menu's "Full MNIST" when
+"Open IDX folder…" once FOLDER is chosen in its dialog: read in a background
+thread behind a progress dialog), ``use-mnist FOLDER`` (the Data menu's "Full MNIST" when
 the files are cached: read in a background thread, then handed over),
 ``mark LABEL`` (a time stamp), ``quit``. Example::
 
@@ -20,7 +20,9 @@ the files are cached: read in a background thread, then handed over),
 Written: ``ticks`` (times, in s since the window was shown, at which a 16 ms
 precise ``QTimer`` in the GUI thread fired: its lateness is what a user sees
 as stutter), ``steps`` (``[t, step]`` as the window knows it, at each tick),
-``marks`` (``[t, label]``), ``ready`` (when the training engine first
+``marks`` (``[t, label]``), ``shown`` (at each mark, what the window shows:
+``"landscape"``, ``"live+presenter"``; keys wait for the window to have the
+focus, as a user's do, or a shortcut would be dropped), ``ready`` (when the training engine first
 reported idle: its process is up), ``engine``, ``shown_wall`` (``time.time()`` when
 the window was shown), ``first_tick_wall`` (when the event loop first
 turned after that: the first paint is done), ``cpu_s`` / ``child_cpu_s``
@@ -51,6 +53,7 @@ from PySide6.QtWidgets import QApplication
 __all__ = ["PROBE_MS", "attach", "parse_plan"]
 
 PROBE_MS = 16  # the probe timer's period (ms): one frame at 60 Hz
+ACTIVATE_WAIT_S = 5.0  # at most this long for the window to get the focus before the first key
 
 
 def parse_plan(text: str) -> list[tuple[str, str]]:
@@ -71,10 +74,13 @@ def parse_plan(text: str) -> list[tuple[str, str]]:
 def _action(window, name: str, shortcut: bool) -> QAction:
     """The window's action whose text (without ``&``) is ``name`` or starts with ``name + " "``;
     ``view:NAME`` is the action showing the teaching view ``NAME`` of ``VIEWS``."""
-    if name.startswith("view:"):
+    if name.startswith("view:"):  # the View ▸ Lesson views item (Alt+N), not a panel's mode of that name
         from gdviz.qt.views import VIEWS
 
         name = VIEWS[name[5:]].title
+        for action in window.findChildren(QAction):
+            if action.text().replace("&", "") == name and action.shortcut().toString().startswith("Alt+"):
+                return action
     for action in window.findChildren(QAction):
         text = action.text().replace("&", "")
         if (text == name or text.startswith(name + " ")) and not (shortcut and action.shortcut().isEmpty()):
@@ -119,6 +125,11 @@ class _Probe:
     def now(self) -> float:
         return time.perf_counter() - self.t0
 
+    def shown(self) -> str:
+        """What the user sees now: the current tab's name, ``+presenter`` in presenter mode."""
+        w = self.window
+        return f"{w.tabs.current_name()}{'+presenter' if w.presenter.active else ''}"
+
     def tick(self) -> None:
         t = self.now()
         rec = self.record
@@ -149,6 +160,14 @@ class _Probe:
                 return
             if verb == "mark":
                 self.record["marks"].append((round(self.now(), 6), arg))
+                self.record.setdefault("shown", {})[arg] = self.shown()
+            elif verb == "key" and not self.window.isActiveWindow() and self.now() < ACTIVATE_WAIT_S:
+                # A user's first key reaches a window that has the focus; a shortcut pressed
+                # before that is dropped (the view would silently stay the live network).
+                self.window.activateWindow()
+                self.plan.insert(0, (verb, arg))
+                self.pause.start(10)
+                return
             elif verb in ("key", "click", "open-idx", "use-mnist"):
                 try:
                     if verb == "key":

@@ -46,9 +46,9 @@ from gdviz.qt.status_bar import StatusReadouts
 from gdviz.qt.widgets import alive
 from gdviz.qt.worker import share_the_gil
 from gdviz.resources import ICON_PNG, resource_path
-from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession
+from gdviz.training import LESSON, PRESETS, TrainConfig, TrainingSession, probe
 from gdviz.training.analysis import NormHistory
-from gdviz.training.memory import TRIM_EVERY_S, trim_heap_soon
+from gdviz.training.memory import TRIM_EVERY_S, bound_heap, trim_heap_soon
 
 __all__ = ["DEFAULT_SIZE", "DISPLAY_RATES", "MainWindow"]
 
@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.timer.start()
         # Views, networks and panels of other sizes come and go; without this the heap keeps
         # their freed memory and the process grows by ~100 MB in a session of changes.
+        bound_heap()
         self._trim_timer = QTimer(self)
         self._trim_timer.setInterval(int(TRIM_EVERY_S * 1000))  # (each trim in a background thread)
         self._trim_timer.timeout.connect(trim_heap_soon)
@@ -283,6 +284,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         if self.last_snapshot is None or snap.run_id != self.last_snapshot.run_id:
             self._evals_seen = []
+            probe.keep_only(snap.sizes, snap.activation, snap.cost_name)  # other shapes' networks go
         self._evals_seen.extend(snap.new_evals)
         self.norm_history.observe(snap)
         self.last_snapshot = snap

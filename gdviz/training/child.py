@@ -23,7 +23,7 @@ import numpy as np
 
 from gdviz.training import commands as cmd
 from gdviz.training.config import TrainConfig
-from gdviz.training.memory import TRIM_EVERY_S, trim_every
+from gdviz.training.memory import TRIM_EVERY_S, bound_heap, trim_every
 from gdviz.training.priority import TRAINING_NICE, yield_cpu
 from gdviz.training.protocol import SessionStatus
 from gdviz.training.session import TrainingSession
@@ -191,6 +191,7 @@ def child_main(cmd_conn, snap_conn, dataset, config: TrainConfig, initial_theta,
     # (the thread engine trains on); this process ends when the pipe says so.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     yield_cpu(TRAINING_NICE)  # the window's frames come first (this thread, and the relay it starts)
+    bound_heap()
     try:
         session = TrainingSession(dataset, config, publish_hz=publish_hz, initial_theta=initial_theta)
         outbox = Outbox(snap_conn, session)

@@ -1,9 +1,19 @@
 """Give memory that Python and NumPy have freed back to the system (no Qt).
 
 glibc keeps freed heap memory for reuse; after a large network or view is
-dropped the process can keep hundreds of MB it no longer uses. ``trim_heap``
-calls glibc's ``malloc_trim(0)``, which returns free pages from the whole heap
-(not only its top). Elsewhere (musl, macOS, Windows) it does nothing.
+dropped the process can keep hundreds of MB it no longer uses. Two remedies,
+both for glibc only (elsewhere, musl, macOS, Windows, they do nothing):
+
+* ``bound_heap`` (once, at start): every block of ``MMAP_THRESHOLD`` bytes or
+  more (θ of a wide network, a landscape grid, an evaluation chunk) gets its
+  own mapping, returned to the system the moment it is freed. glibc's default
+  threshold adapts upwards to 32 MB after the first large free, and from then
+  on such arrays come from the heap, where a small block left among them keeps
+  their pages; a fixed threshold switches that off. At most ``ARENAS`` heaps
+  (glibc makes up to 8 per core, one per thread that allocates: a view's job
+  thread keeps the memory of its own heap).
+* ``trim_heap`` (every ``TRIM_EVERY_S``): glibc's ``malloc_trim(0)``, which
+  returns free pages from the whole heap (not only its top).
 """
 
 from __future__ import annotations
@@ -13,9 +23,13 @@ import ctypes.util
 import sys
 import threading
 
-__all__ = ["TRIM_EVERY_S", "resident_mb", "trim_heap", "trim_heap_soon", "trim_every"]
+__all__ = ["ARENAS", "MMAP_THRESHOLD", "TRIM_EVERY_S", "bound_heap", "resident_mb", "trim_heap",
+           "trim_heap_soon", "trim_every"]
 
 TRIM_EVERY_S = 10.0  # how often the window and the training process give freed heap back
+MMAP_THRESHOLD = 1 << 20  # bytes: blocks this large or larger are mapped on their own
+ARENAS = 2  # glibc heaps at most (threads share them)
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # mallopt parameters (malloc.h)
 
 _lock = threading.Lock()
 _trim = None  # glibc's malloc_trim, once found; False when there is none
@@ -34,6 +48,33 @@ def _malloc_trim():
             except (OSError, AttributeError):
                 _trim = False
     return _trim
+
+
+_mallopt = None  # glibc's mallopt, once found; False when there is none
+
+
+def _glibc_mallopt():
+    global _mallopt
+    if _mallopt is None:
+        _mallopt = False
+        if sys.platform.startswith("linux") and _malloc_trim():
+            try:
+                fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+                fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+                _mallopt = fn
+            except (OSError, AttributeError):
+                _mallopt = False
+    return _mallopt
+
+
+def bound_heap(mmap_threshold: int = MMAP_THRESHOLD, arenas: int = ARENAS) -> bool:
+    """Map blocks of ``mmap_threshold`` bytes or more on their own (freed: returned at once)
+    and use at most ``arenas`` heaps. Call once, early, in each process; True when glibc
+    took both settings."""
+    fn = _glibc_mallopt()
+    if not fn:
+        return False
+    return bool(fn(_M_MMAP_THRESHOLD, int(mmap_threshold))) & bool(fn(_M_ARENA_MAX, int(arenas)))
 
 
 def trim_heap() -> bool:

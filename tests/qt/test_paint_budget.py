@@ -4,6 +4,8 @@ bar's ticks are rebuilt at most once per BarSync interval."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtWidgets  # noqa: E402
 
 from gdviz.qt.deeper_layers import DeeperLayersPanel  # noqa: E402
+from qt_helpers import settle  # noqa: E402
 from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 
@@ -38,9 +41,8 @@ def test_deeper_layers_new_levels_do_not_relayout_the_plots(qtbot, tiny, monkeyp
     p.setMode("gradient")  # the gradient's scale changes with every mini-batch
     frames = snaps(tiny, 12)
     p.render(frames[0])
-    qtbot.wait(100)  # (the first layout, and the colour bar's column fitted after it)
     p.grab()  # every axis drawn once: what a frame may rebuild is counted from here
-    QtWidgets.QApplication.processEvents()
+    settle(qtbot, rebuilt)  # (the first layout, and the colour bar's column fitted after it)
     moved = []
     for plot in p.plots:
         plot.geometryChanged.connect(lambda: moved.append(1))
@@ -58,8 +60,10 @@ def test_deeper_layers_new_levels_do_not_relayout_the_plots(qtbot, tiny, monkeyp
     rebuilt.clear()
     from dataclasses import replace
 
+    start = time.monotonic()
     for snap in frames[1:]:
         p.render(replace(snap, running=True))
         QtWidgets.QApplication.processEvents()
-    assert len([a for a in rebuilt if a is p.bar.axis]) <= 1
+    intervals = (time.monotonic() - start) / p._bar_sync.interval  # (a loaded machine may span several)
+    assert len([a for a in rebuilt if a is p.bar.axis]) <= 1 + int(intervals)
     assert np.isfinite(p.images[0][0].getLevels()).all()

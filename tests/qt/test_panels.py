@@ -21,7 +21,7 @@ from gdviz.training.config import TrainConfig  # noqa: E402
 from gdviz.training.explain import number  # noqa: E402
 from gdviz.training.session import TrainingSession  # noqa: E402
 from gdviz.training.snapshot import frozen  # noqa: E402
-from qt_helpers import assert_drawn as _assert_drawn, trained  # noqa: E402
+from qt_helpers import assert_drawn as _assert_drawn, settle, trained  # noqa: E402
 
 
 def assert_drawn(widget, min_colours: int = 20, min_std: float = 12.0) -> None:
@@ -469,7 +469,7 @@ def test_new_data_does_not_repaint_the_axes(qtbot, tiny, monkeypatch):
     panels = [show(qtbot, HiddenActivationsPanel(), 520, 300), show(qtbot, DeeperLayersPanel())]
     for p in panels:
         p.render(snaps[0])
-    qtbot.wait(50)
+    settle(qtbot, painted)  # the first paints, however late they come
     painted.clear()
     for snap in snaps[1:]:
         for p in panels:

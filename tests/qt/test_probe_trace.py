@@ -36,3 +36,22 @@ def test_the_trace_names_each_panels_paints_and_the_polls(qtbot, window, tmp_pat
     n = len(probe.tracer.events)  # the filter is gone once the record is written
     qtbot.wait(100)
     assert len(probe.tracer.events) == n
+
+
+def test_the_plan_shows_each_view_it_names_and_records_it(qtbot, window, tmp_path, monkeypatch):
+    """``key view:NAME`` presses that view's Alt+N (not a panel mode that shares its title,
+    as −∇C's Ctrl+2 does), and each mark records what the window shows."""
+    from gdviz.qt.views import VIEWS
+
+    monkeypatch.setattr(QApplication, "quit", lambda *a: None)
+    window.show()
+    qtbot.waitExposed(window)
+    names = [n for n in VIEWS if n != "draw"][:4]
+    plan = "; ".join(f"key view:{n}; mark {n}" for n in names) + "; key Presenter mode; mark p; quit"
+    out = tmp_path / "probe.json"
+    probe = probe_driver._Probe(window, str(out), probe_driver.parse_plan(plan))  # noqa: F841 (kept alive)
+    qtbot.waitUntil(out.exists, timeout=30_000)
+    rec = json.loads(out.read_text(encoding="utf-8"))
+    assert not rec["errors"]
+    assert [rec["shown"][n] for n in names] == names
+    assert rec["shown"]["p"] == f"{names[-1]}+presenter"

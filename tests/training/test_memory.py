@@ -10,6 +10,42 @@ import pytest
 
 from gdviz.training.memory import resident_mb, trim_heap, trim_heap_soon
 
+FREE_LARGE_ARRAYS = """
+import threading
+import numpy as np
+from gdviz.training.memory import bound_heap, resident_mb
+assert bound_heap()
+kept, freed = [], []
+
+def job():  # as a view's background thread does: wide arrays, and small ones kept after them
+    first = np.ones(2**20); del first  # a first large free (glibc's adaptive threshold would rise here)
+    big = []
+    for i in range(100):  # 200 MB of 2 MB arrays
+        big.append(np.ones(2**18))
+        kept.append(np.ones(200))
+    held = resident_mb()
+    del big
+    freed.append(held - resident_mb())
+
+for _ in range(2):
+    t = threading.Thread(target=job); t.start(); t.join()
+print(min(freed))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt and /proc are Linux's")
+def test_freed_large_arrays_are_given_back_at_once():
+    """After bound_heap a wide θ or evaluation chunk freed in a worker thread leaves the process
+    without a trim, even with small blocks allocated after it (glibc's defaults keep all 200 MB
+    in that thread's heap). In a fresh process: mallopt is process-wide."""
+    import subprocess
+
+    if resident_mb() is None:
+        pytest.skip("no /proc here")
+    out = subprocess.run([sys.executable, "-c", FREE_LARGE_ARRAYS], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) > 150  # of the 200 MB freed
+
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim and /proc are Linux's")
 def test_freed_small_arrays_are_given_back():

@@ -38,8 +38,8 @@ def test_every_step_cost_arrives_while_running(served):
     remote = served()
     steps, costs = [], []
     remote.run()
-    end = time.monotonic() + 1.0
-    while time.monotonic() < end:
+    end = time.monotonic() + 60.0  # (the training process runs niced: slow on a loaded machine)
+    while time.monotonic() < end and len(steps) <= 50:
         snap = remote.mailbox.take()
         if snap is not None:
             steps.extend(snap.new_steps.tolist())

@@ -97,13 +97,21 @@ class ViewJob:
             return None
         self._taken_seq = res[0]
         generation, value = res[1]
-        return value if generation == self.generation else None
+        if generation != self.generation:
+            self._job.forget_result(res[0])  # stale: freed now, not when the next result comes
+            return None
+        return value
 
     def invalidate(self) -> None:
         """Results of requests made so far are stale; the next submit always goes."""
         self.generation += 1
         self.key = None
         self.submitted_at = -math.inf
+
+    def forget(self) -> None:
+        """Stale, as ``invalidate``, and the finished result is dropped (its arrays freed)."""
+        self.invalidate()
+        self._job.forget_result()
 
     busy = property(lambda self: self._job.busy)
     error = property(lambda self: self._job.error, doc="The last computation's error, or ''.")
@@ -222,6 +230,20 @@ class LessonView(QtWidgets.QWidget):
 
     def on_shown(self) -> None:
         """The tab became visible: catch up (e.g. recompute for θ now)."""
+
+    def forget_run(self) -> None:
+        """Hidden while the window moved on to another run: drop what the view keeps of the
+        old one (its last snapshot, the value drawn, its jobs' results), so the arrays of a
+        network the window left (784-1024-10: ~10 MB a snapshot) are not held until the tab is
+        shown again. Views that keep more of a run extend this; shown again, the view draws
+        the run it is given, as after any new run."""
+        self.snap = None
+        self._value = None
+        self._showing.clear()
+        self._cursor = -1
+        self._catch_up.stop()
+        for job in self._jobs:
+            job.forget()
 
     def result_ready(self, job: ViewJob, value) -> None:
         """A fresh result of ``job`` (GUI thread)."""

@@ -357,6 +357,13 @@ class LandscapeView(LessonView):
     def ingest(self, snap) -> None:
         self._latest = snap  # a reference only: rendered when the tab is shown
 
+    def forget_run(self) -> None:
+        super().forget_run()
+        self._ring.clear()  # (up to PATH_LEN θ of the old run)
+        self.frame = None
+        self._want = True
+        self._path_dirty = True
+
     def on_shown(self) -> None:
         """Catch up: the path continues at θ now and, when following θ, a map for θ now."""
         snap = self._latest if self._latest is not None else self.snap

@@ -270,6 +270,29 @@ def test_opened_again_it_maps_theta_now(qtbot, lesson_window):
     np.testing.assert_allclose(view.path_coords()[-1], (0.0, 0.0), atol=1e-9)
 
 
+def test_hidden_it_lets_go_of_a_run_the_window_left(qtbot, lesson_window):
+    """Mapped and with a path, then hidden: after Ctrl+R (a new run) the view holds no θ,
+    map or snapshot of the old run (a 784-1024-10 path is ~10 MB a point); shown again, it
+    maps the new run."""
+    from PySide6.QtCore import Qt
+
+    win = lesson_window
+    _press(qtbot, win, Qt.Key.Key_3)
+    view = win.current_view()
+    assert isinstance(view, LandscapeView)
+    win.session.step(3)
+    qtbot.waitUntil(lambda: view.frame is not None and len(view.path_coords()) >= 2, timeout=20000)
+    old = win.last_snapshot.run_id
+    _press(qtbot, win, Qt.Key.Key_0)  # the live network; the landscape is hidden
+    qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # reset: a new run
+    qtbot.waitUntil(lambda: win.last_snapshot.run_id != old, timeout=15000)
+    assert view.snap is None and view.frame is None and len(view._ring) == 0
+    assert view.job.take() is None
+    _press(qtbot, win, Qt.Key.Key_3)
+    qtbot.waitUntil(lambda: view.frame is not None and view.frame.run_id == win.last_snapshot.run_id,
+                    timeout=30000)
+
+
 def test_the_colour_bar_has_numbers_even_on_flat_ground(qtbot, view, tiny):
     """The colour bar is numbered within the map's levels; a map that changes by only
     5·10⁻¹⁴ (a saturated network) gets a readable scale, numbers with few decimals
