@@ -29,8 +29,6 @@ PANEL_TITLES = {
 }
 STABILITY_SHARE = 0.3  # of the bottom row's width (the lesson's chapter on η: 0.45)
 ACTIVATIONS_SHARE = 0.36  # of the right column's height (the output panel has the rest)
-PRESENTER_ACTIVATIONS_SHARE = 0.32  # larger type on a small screen: the outputs' bars need the room more
-ROOMY_OUTPUT_PX = 360  # an output panel this tall keeps the usual share in presenter mode
 
 
 class PanelFrame(QFrame):
@@ -130,35 +128,6 @@ class LiveTab(QSplitter):
         for split in (self.left_split, self.right_split, self.top_split, self.bottom_split, self):
             split.setChildrenCollapsible(False)
             split.setHandleWidth(5)
-        self._presenter = False
-        self._normal_right: list[int] | None = None  # the right column before presenter mode
-
-    def _activations_share(self, total: int) -> float:
-        """Of a right column ``total`` px tall, the activations' share (the output's: the rest)."""
-        if self._presenter and total * (1 - ACTIVATIONS_SHARE) < ROOMY_OUTPUT_PX:
-            return PRESENTER_ACTIVATIONS_SHARE
-        return ACTIVATIONS_SHARE
-
-    def set_presenter(self, on: bool) -> None:
-        """Presenter mode's larger type on a small screen: the output panel takes more of
-        the right column (PRESENTER_ACTIVATIONS_SHARE is left to the activations, or their
-        minimum); back to the shares it had when presenter mode ends."""
-        if on == self._presenter:
-            return
-        self._presenter = on
-        sizes, total = self.right_split.sizes(), sum(self.right_split.sizes())
-        if total <= 0:
-            return
-        if on:
-            self._normal_right = sizes
-            need = self.frames["activations"].minimumSizeHint().height()
-            top = max(need, int(total * self._activations_share(total)))
-            if top < sizes[0]:
-                self.right_split.setSizes([top, total - top])
-        elif self._normal_right is not None:
-            old, self._normal_right = self._normal_right, None
-            top = round(total * old[0] / max(1, sum(old)))
-            self.right_split.setSizes([top, total - top])
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -173,7 +142,7 @@ class LiveTab(QSplitter):
         self.setSizes([top, h - top])
         self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
         self.left_split.setSizes([int(top * 0.55), top - int(top * 0.55)])
-        share = self._activations_share(top)
+        share = ACTIVATIONS_SHARE
         self.right_split.setSizes([int(top * share), top - int(top * share)])
         self._share_bottom(STABILITY_SHARE)
 

@@ -363,7 +363,6 @@ class MainWindow(QMainWindow):
     def set_presenter_mode(self, on: bool) -> None:
         """Large fonts, high contrast and the shortcuts on screen, for a projector."""
         self.presenter.set(on)
-        self.live.set_presenter(on)
         self.status.set_compact(on)
         if self.presenter_action.isChecked() != on:
             self.presenter_action.setChecked(on)

@@ -14,7 +14,6 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gdviz.qt import axis_fit, colours  # noqa: E402
-from gdviz.qt.live_tab import PRESENTER_ACTIVATIONS_SHARE  # noqa: E402
 from gdviz.qt.output import COMPACT_PX, LEGEND, STRIP_CANVAS_PX, OutputPanel  # noqa: E402
 from layout_check import elided_title  # noqa: E402
 from qt_helpers import trained  # noqa: E402
@@ -85,21 +84,3 @@ def test_output_panel_gives_a_short_chart_area_to_the_bars(qtbot, tiny):
     assert abs(p.out_plot.getViewBox().height() - tall_bars) <= 2
 
 
-def test_presenter_mode_gives_the_output_panel_more_of_its_column(make_window):
-    win = make_window(size=(1280, 720))
-    win.initial_splits()
-    QApplication.processEvents()
-    split = win.live.right_split
-    before = split.sizes()
-    QTest.keyClick(win, Qt.Key.Key_F5)
-    QApplication.processEvents()
-    assert win.presenter.active
-    during = split.sizes()
-    assert during[1] / sum(during) > before[1] / sum(before) + 0.03  # (the column is shorter now)
-    assert during[0] <= PRESENTER_ACTIVATIONS_SHARE * sum(during) + 1
-    assert during[0] >= win.live.frames["activations"].minimumSizeHint().height()
-    QTest.keyClick(win, Qt.Key.Key_F5)
-    QApplication.processEvents()
-    assert not win.presenter.active
-    after = split.sizes()
-    assert abs(after[0] / sum(after) - before[0] / sum(before)) < 0.01
