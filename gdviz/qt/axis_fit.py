@@ -1,7 +1,8 @@
 """Axes that stay legible on small plots (a 1280×720 projector, presenter mode's
 large fonts): a tick label that would overlap another, or spill past the edge of
 the canvas, is left out (its tick stays), and an axis title longer than its axis
-is shortened with "…" (the full title in its tooltip).
+is replaced by a shorter one given with :func:`set_short_titles` (e.g. "a" for
+"output a"), or else shortened with "…" (the full title in its tooltip).
 
 pyqtgraph always draws every label of the first tick level, even when they run
 into each other on a short axis, and lets the end labels flow 15 px past the
@@ -16,7 +17,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-__all__ = ["install", "legible_texts", "fit_title", "GAP_PX"]
+__all__ = ["install", "legible_texts", "fit_title", "set_short_titles", "GAP_PX"]
 
 GAP_PX = 2.0  # at least this much room between two tick labels
 ELLIPSIS = "…"
@@ -59,9 +60,21 @@ def _draw_specs(self, p):
     return axis_spec, tick_specs, legible_texts(self, text_specs)
 
 
+def set_short_titles(axis: pg.AxisItem, full: str, *short: str) -> None:
+    """When ``axis`` is titled ``full`` and it does not fit, show the first of ``short``
+    (longest first) that fits instead, ``full`` in its tooltip. Register before or
+    after the title is set."""
+    if not hasattr(axis, "_gdviz_short"):
+        axis._gdviz_short = {}
+    axis._gdviz_short[full] = tuple(short)
+    if axis.labelText == full:
+        fit_title(axis)
+
+
 def fit_title(axis: pg.AxisItem) -> None:
-    """Shorten the title of ``axis`` with "…" until it fits the axis's length (restored
-    in full when there is room again); the full title becomes the tooltip."""
+    """Fit the title of ``axis`` to the axis's length: in full when it fits, else its
+    first short title that fits (:func:`set_short_titles`), else shortened with "…";
+    the full title becomes the tooltip."""
     label = axis.label
     full = axis.labelText
     if label is None or not full:
@@ -73,7 +86,13 @@ def fit_title(axis: pg.AxisItem) -> None:
     if label.boundingRect().width() <= length:
         label.setToolTip("")
         return
+    label.setToolTip(full)
     try:
+        for short in getattr(axis, "_gdviz_short", {}).get(full, ()):
+            axis.labelText = short
+            label.setHtml(axis.labelString())
+            if label.boundingRect().width() <= length:
+                return
         for k in range(len(full) - 1, 0, -1):
             axis.labelText = full[:k].rstrip() + ELLIPSIS
             label.setHtml(axis.labelString())
@@ -83,7 +102,6 @@ def fit_title(axis: pg.AxisItem) -> None:
             label.setHtml("")
     finally:
         axis.labelText = full
-    label.setToolTip(full)
 
 
 def _resize_event(self, ev=None):

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdviz.qt import fonts, widgets
+from gdviz.qt import axis_fit, fonts, widgets
 from gdviz.qt.cost_overlays import OVERLAY_COLORS, CostOverlays
 from gdviz.qt.fitting_label import FittingLabel, swatch_legend
 from gdviz.qt.plot_items import PathCurve
@@ -139,6 +139,8 @@ class CostPanel(QWidget):
         layout.addWidget(self.graphics, 1)
 
         cp = self.cost_plot = pg.PlotItem()
+        axis_fit.set_short_titles(cp.getAxis("left"), "cost (log scale)", "cost (log)", "log C")
+        axis_fit.set_short_titles(cp.getAxis("left"), "cost", "C")
         cp.setLabel("left", "cost")
         cp.setDownsampling(auto=True, mode="peak")  # (the overlays: PlotDataItems)
         cp.setClipToView(True)
@@ -156,6 +158,7 @@ class CostPanel(QWidget):
         self.overlay_legend = self.overlay.legend
 
         ap = self.acc_plot = pg.PlotItem()
+        axis_fit.set_short_titles(ap.getAxis("left"), "accuracy %", "acc. %", "%")
         ap.setLabel("left", "accuracy %")
         ap.hideButtons()
         ap.setMenuEnabled(False)

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from gdviz.qt import colours, fonts, plot_items, scales, widgets
+from gdviz.qt import axis_fit, colours, fonts, plot_items, scales, widgets
 from gdviz.qt.maths_readout import MathsReadout
 from gdviz.qt.mode_panel import ModePanel, board_item, scale_of
 from gdviz.training import explain, theta
@@ -128,7 +128,12 @@ class DeeperLayersPanel(ModePanel):
             p.addItem(img_w)
             p.addItem(img_b)
             out_word = "output neuron (digit)" if l + 1 == n_layers else f"neuron of layer {l + 1}"
+            # (short of room: the row's word, or just "to": the title says which layer)
+            axis_fit.set_short_titles(p.getAxis("left"), out_word,
+                                      "digit" if l + 1 == n_layers else "neuron", "to")
             fonts.style_axis(p.getAxis("left"), out_word)
+            axis_fit.set_short_titles(p.getAxis("bottom"), f"input from layer {l}", f"from layer {l}",
+                                      "input")
             fonts.style_axis(p.getAxis("bottom"), f"input from layer {l}")
             p.getAxis("left").setTicks(fonts.integer_ticks(n_out))
             xt = fonts.integer_ticks(n_in)

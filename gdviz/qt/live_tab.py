@@ -28,6 +28,7 @@ PANEL_TITLES = {
     "stability": "Stability (λ_max against 2/η)",
 }
 STABILITY_SHARE = 0.3  # of the bottom row's width (the lesson's chapter on η: 0.45)
+ACTIVATIONS_SHARE = 0.36  # of the right column's height (the output panel has the rest)
 
 
 class PanelFrame(QFrame):
@@ -141,7 +142,8 @@ class LiveTab(QSplitter):
         self.setSizes([top, h - top])
         self.top_split.setSizes([int(w * 0.52), w - int(w * 0.52)])
         self.left_split.setSizes([int(top * 0.55), top - int(top * 0.55)])
-        self.right_split.setSizes([int(top * 0.36), top - int(top * 0.36)])
+        share = ACTIVATIONS_SHARE
+        self.right_split.setSizes([int(top * share), top - int(top * share)])
         self._share_bottom(STABILITY_SHARE)
 
     def _share_bottom(self, share: float) -> None:

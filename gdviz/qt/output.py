@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdviz.qt import colours, fonts, plot_items, scales, widgets
+from gdviz.qt import axis_fit, colours, fonts, plot_items, scales, widgets
 from gdviz.qt.maths_readout import MathsReadout
 from gdviz.training import explain, theta
 
@@ -28,6 +28,10 @@ VALUE_PT = 7.5  # the row of output values above the bars
 THUMB_PX = 26
 DIGIT_PX = 120
 PIN_HINT = "Pin a test digit to watch the network learn it:"
+LEGEND = "bars: outputs a  ·  dashed: desired output y"
+STRIP_CANVAS_PX = 220  # the pin strip shows only where the charts keep this much height
+AXIS_PX = 46  # both charts' left axes (the same, so the bars line up); times the font scale
+COMPACT_PX = 250  # a chart area shorter than this drops the legend and the outputs' digit row
 FOLLOW_ID = 1000  # button-group id of 'Follow training' (-1 would mean 'assign one')
 
 
@@ -245,20 +249,24 @@ class OutputPanel(QtWidgets.QWidget):
         self.canvas.ci.layout.setSpacing(2)
         self.out_plot = self.canvas.addPlot(row=0, col=0)
         self.term_plot = self.canvas.addPlot(row=1, col=0)
-        self.canvas.ci.layout.setRowStretchFactor(0, 3)
-        self.canvas.ci.layout.setRowStretchFactor(1, 2)
+        self.canvas.ci.layout.setRowStretchFactor(0, 2)
+        self.canvas.ci.layout.setRowStretchFactor(1, 1)  # the outputs first, the terms after
         for p in (self.out_plot, self.term_plot):
             widgets.fixed_view(p.getViewBox())
             p.hideButtons()
             p.setXRange(-0.75, 9.75, padding=0)
-            p.getAxis("left").setWidth(46)
+            p.getAxis("left").setWidth(AXIS_PX)
+        # Short of room (presenter mode, a small projector) the titles shorten, not elide.
+        axis_fit.set_short_titles(self.out_plot.getAxis("left"), "output a", "a")
+        axis_fit.set_short_titles(self.term_plot.getAxis("left"), "(a − y)²", "(a−y)²", "cost", "C")
+        axis_fit.set_short_titles(self.term_plot.getAxis("left"), "−y ln a", "−ln a", "cost", "C")
         fonts.style_axis(self.out_plot.getAxis("left"), "output a")
         fonts.style_axis(self.out_plot.getAxis("bottom"))
         fonts.style_axis(self.term_plot.getAxis("left"), "(a − y)²")
         fonts.style_axis(self.term_plot.getAxis("bottom"), "output neuron (digit)")
         self.out_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
-        self.out_plot.setTitle("bars: outputs a  ·  dashed: desired output y",
-                               size="8.5pt", color=colours.MUTED)
+        self._compact = None
+        self._fit_canvas()
         self._bar_colour = QtGui.QColor(colours.BAR)
         self._right_colour = QtGui.QColor(colours.ANSWER_RIGHT)
         self._wrong_colour = QtGui.QColor(colours.ANSWER_WRONG)
@@ -324,6 +332,27 @@ class OutputPanel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_pin_box()
+        self._fit_canvas()
+
+    def _fit_canvas(self) -> None:
+        """On a short chart area the outputs' bars get the room: no legend line above them
+        (it becomes the charts' tooltip) and no digit row under them (the (a − y)² chart
+        below has the same digits, and the values row names each bar)."""
+        width = round(AXIS_PX * fonts.font_scale())  # presenter mode: room for the title and ticks
+        if self.out_plot.getAxis("left").width() != width:
+            for p in (self.out_plot, self.term_plot):
+                p.getAxis("left").setWidth(width)
+        compact = self.canvas.height() < COMPACT_PX
+        if compact == self._compact:
+            return
+        self._compact = compact
+        if compact:
+            self.out_plot.setTitle(None)
+        else:
+            self.out_plot.setTitle(LEGEND, size="8.5pt", color=colours.MUTED)
+        self.out_plot.getAxis("bottom").setStyle(showValues=not compact)
+        self.out_plot.getAxis("bottom").setHeight(4 if compact else None)
+        self.canvas.setToolTip(LEGEND.replace("  ·  ", "; ") if compact else "")
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
         """Without the pin strip: a splitter may squeeze the panel until the strip gives way."""
@@ -333,11 +362,14 @@ class OutputPanel(QtWidgets.QWidget):
         return hint
 
     def _fit_pin_box(self) -> None:
-        """Show the pin strip only where the digit, the answer and the cost keep their room."""
+        """Show the pin strip only where the digit, the answer, the cost and the charts
+        (STRIP_CANVAS_PX at least) keep their room."""
         lay = self.layout()
+        shown = self.pin_box.isVisibleTo(self)
         rows = self.pin_box.sizeHint().height() + lay.spacing()
-        base = lay.minimumSize().height() - (rows if self.pin_box.isVisibleTo(self) else 0)
-        show = self.height() >= base + rows
+        base = lay.minimumSize().height() - (rows if shown else 0)
+        charts = self.canvas.height() - (0 if shown else rows)  # with the strip
+        show = self.height() >= base + rows and charts >= STRIP_CANVAS_PX
         if show != self.pin_box.isVisibleTo(self):
             self.pin_box.setVisible(show)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdviz.qt import colours, fonts, scales, widgets
+from gdviz.qt import axis_fit, colours, fonts, scales, widgets
 from gdviz.qt.views.base import ViewJob
 from gdviz.training.sharpness import SharpnessHistory, SharpnessMeter, stability_words
 
@@ -198,6 +198,7 @@ class StabilityPanel(QtWidgets.QWidget):
         widgets.fixed_view(self.plot.getViewBox())
         fonts.style_axis(self.plot.getAxis("bottom"), "step")
         fonts.style_axis(self.plot.getAxis("left"))
+        axis_fit.set_short_titles(self.plot.getAxis("left"), "λ_max", "λ")
         self.plot.getAxis("left").setLabel("λ_max", **{"font-size": "9pt", "color": _hex(LAM)})
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setStyle(tickLength=5)

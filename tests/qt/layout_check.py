@@ -13,7 +13,8 @@ Used by the layout tests that walk the window sizes people present at.
   Text inside a scroll area that can scroll that way is judged against the size
   it got, not the viewport: scrolling to it is allowed.
 * :func:`axis_problems`: tick labels of a pyqtgraph axis that overlap, that lie
-  outside the canvas, and axis titles longer than their axis.
+  outside the canvas, axis titles longer than their axis, and (where asked) titles
+  elided with "…" rather than shown in full or by a short title (:func:`elided_title`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 SLACK = 2  # pixels of rounding forgiven
 TICK_OVERLAP = 2  # tick labels may touch by this many pixels (pyqtgraph trims their height to 80 %)
 
-__all__ = ["clipped_texts", "axis_problems", "layout_problems", "hidden_by_ancestor", "table_cells_cut"]
+__all__ = ["clipped_texts", "axis_problems", "elided_title", "layout_problems", "hidden_by_ancestor",
+           "table_cells_cut"]
 
 
 def _plain(label: QtWidgets.QLabel) -> str:
@@ -224,9 +226,23 @@ def _axis_name(axis: pg.AxisItem, view: pg.GraphicsView) -> str:
     return f"{where} {axis.orientation} axis {title[:30]!r}"
 
 
-def axis_problems(root: QtWidgets.QWidget) -> list[str]:
+def elided_title(axis: pg.AxisItem) -> str | None:
+    """Why the title ``axis`` draws is not one meant to be read: shortened with "…" or
+    dropped, rather than in full or one of its short titles (``axis_fit.set_short_titles``)."""
+    full = axis.labelText
+    if not full or axis.label is None or not axis.label.isVisible():
+        return None
+    drawn = axis.label.toPlainText().strip()
+    meant = (full, *getattr(axis, "_gdviz_short", {}).get(full, ()))
+    if drawn in meant:
+        return None
+    return f"title {full!r} drawn as {drawn!r}"
+
+
+def axis_problems(root: QtWidgets.QWidget, whole_titles: bool = False) -> list[str]:
     """One line per illegible axis under ``root``: tick labels that overlap each other or
-    fall outside the canvas, and an axis title longer than the axis it names."""
+    fall outside the canvas, an axis title longer than the axis it names, and (with
+    ``whole_titles``) a title elided with "…"."""
     out = []
     views = root.findChildren(pg.GraphicsView)
     if isinstance(root, pg.GraphicsView):
@@ -259,6 +275,9 @@ def axis_problems(root: QtWidgets.QWidget) -> list[str]:
                     if both.width() > TICK_OVERLAP and both.height() > TICK_OVERLAP:
                         out.append(f"{name}: ticks {ta!r} and {tb!r} overlap")
             label = item.label
+            problem = elided_title(item) if whole_titles else None
+            if problem:
+                out.append(f"{name}: {problem}")
             if item.labelText and label.isVisible():
                 length = item.height() if item.orientation in ("left", "right") else item.width()
                 need = label.boundingRect().width()
@@ -267,6 +286,7 @@ def axis_problems(root: QtWidgets.QWidget) -> list[str]:
     return out
 
 
-def layout_problems(root: QtWidgets.QWidget) -> list[str]:
-    """Everything above: clipped texts and plots, and illegible axes."""
-    return clipped_texts(root) + axis_problems(root)
+def layout_problems(root: QtWidgets.QWidget, whole_titles: bool = False) -> list[str]:
+    """Everything above: clipped texts and plots, and illegible axes (with ``whole_titles``,
+    elided axis titles count as clipped text)."""
+    return clipped_texts(root) + axis_problems(root, whole_titles)

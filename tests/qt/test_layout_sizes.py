@@ -99,6 +99,11 @@ def test_axes_thin_out_tick_labels_that_would_overlap(qapp, monkeypatch):
     drawn = [t for _r, _f, t in axis_fit.legible_texts(plot.getAxis("left"), _raw_texts(plot))]
     assert 2 <= len(drawn) < 10 and drawn[0] == "0"
     assert plot.getAxis("left").label.toolTip() == "a title much longer than this little axis"
+    # elided (or dropped): clipped text where whole titles are asked for (the live tab)
+    assert any("drawn as" in p for p in axis_problems(canvas, whole_titles=True))
+    axis_fit.set_short_titles(plot.getAxis("left"), "a title much longer than this little axis", "a", "t")
+    assert plot.getAxis("left").label.toPlainText().strip() == "a"
+    assert axis_problems(canvas, whole_titles=True) == []
     # pyqtgraph alone draws all ten on top of each other: the checker says so
     monkeypatch.setattr(pg.AxisItem, "generateDrawSpecs", axis_fit._original["generateDrawSpecs"])
     assert any("overlap" in p for p in axis_problems(canvas))
@@ -203,7 +208,7 @@ def test_every_tab_fits(window, size, presenter):
         QTest.keyClick(win, Qt.Key.Key_0 + i, Qt.KeyboardModifier.AltModifier)
         assert win.tabs.current_name() == name
         _settle(win, 2)
-        problems += [f"{name}: {p}" for p in layout_problems(win)]
+        problems += [f"{name}: {p}" for p in layout_problems(win, whole_titles=name == "live")]
         problems += [f"{name}: not in sight: {m}" for m in _status_in_sight(win)]
         if name == "live":
             problems += [f"live: not in sight: {m}" for m in _live_read_outs_in_sight(win)]
@@ -211,6 +216,27 @@ def test_every_tab_fits(window, size, presenter):
                 assert _in_sight(win, win.controls.lr_edit), where
     QTest.keyClick(win, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)
     assert problems == [], f"{where}:\n  " + "\n  ".join(problems)
+
+
+OUTPUTS_MIN_PX = 70  # the ten outputs' chart, read from the back of a room
+BAR_MIN_PX = 45  # an output of 1 (the full bar)
+
+
+@pytest.mark.parametrize("size", SIZES[:2], ids=[f"{w}x{h}" for w, h in SIZES[:2]])
+def test_outputs_chart_is_tall_enough_in_presenter_mode(window, size):
+    from PySide6.QtCore import QPointF
+
+    win = window
+    _set_up(win, size, presenter=True)
+    out = win.output_panel
+    vb = out.out_plot.getViewBox()
+    bar = vb.mapViewToScene(QPointF(0, 0)).y() - vb.mapViewToScene(QPointF(0, 1)).y()
+    assert _in_sight(win, out.canvas)
+    assert vb.height() >= OUTPUTS_MIN_PX, f"{size}: the outputs' chart is {vb.height():.0f} px tall"
+    assert bar >= BAR_MIN_PX, f"{size}: a full bar is {bar:.0f} px tall"
+    assert out.term_plot.getViewBox().height() < vb.height()  # (a − y)² has the smaller share
+    # the legend above the bars is in the charts' tooltip instead
+    assert "desired output" in out.canvas.toolTip()
 
 
 def _generalisation_fits(win) -> list[str]:
@@ -255,6 +281,6 @@ def test_live_tab_fits_with_the_lesson_open(window, size, presenter):
     QTest.keyClick(win, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)
     _settle(win)
     where = f"{size[0]}x{size[1]} {'presenter' if presenter else 'normal'} with the lesson"
-    problems = layout_problems(win) + [f"not in sight: {m}" for m in
+    problems = layout_problems(win, whole_titles=True) + [f"not in sight: {m}" for m in
                                        _live_read_outs_in_sight(win) + _status_in_sight(win)]
     assert problems == [], f"{where}:\n  " + "\n  ".join(problems)
