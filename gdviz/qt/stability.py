@@ -289,11 +289,14 @@ class StabilityPanel(QtWidgets.QWidget):
         else:
             top = scales.nice_ceiling(max(lam_top, lim_top) * 1.1)
         shown = np.minimum(limit, top)  # the line sits on the top edge while 2/η is off the scale
-        self.limit_curve.setData(steps, shown, connect="finite")
-        self._ceiling.setData(steps, np.full(len(steps), top))
         lo = float(steps[0])
         # x grows in doublings (as the cost panel's): a new range rebuilds the axis in a paint
         hi = lo + scales.doubling(max(float(steps[-1]) - lo, 1.0), 64.0)
+        # 2/η holds from the last estimate on: the line and the red zone reach the plot's right edge
+        # (with one estimate they would have no width at all)
+        xs, shown = np.append(steps, hi), np.append(shown, shown[-1])
+        self.limit_curve.setData(xs, shown, connect="finite")
+        self._ceiling.setData(xs, np.full(len(xs), top))
         if top != self._top:
             self._top = top
             self.plot.setYRange(0.0, top, padding=0)

@@ -69,6 +69,10 @@ def test_the_panel_beside_the_cost_shows_lambda_of_the_steps_taken(qtbot, window
     assert panel.words.text().endswith("< 2: stable" if lr * lam < 2 else "is stable")
     x, y = panel.lam_curve.getData()
     assert x[-1] == 1 and y[-1] == pytest.approx(lam)
+    # with a single estimate the 2/η line (and the red zone above it) still crosses the plot
+    lx, ly = panel.limit_curve.getData()
+    x_lo, x_hi = panel.plot.viewRange()[0]
+    assert lx[-1] - lx[0] >= 0.9 * (x_hi - x_lo) and ly[-1] == pytest.approx(min(2 / lr, panel._top))
     for name in ("cost", "stability"):  # (the whole window at every size: test_layout_sizes)
         assert clipped_texts(window.frames_by_panel[name]) == []
 
