@@ -42,6 +42,10 @@ import traceback
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from soak_memory import census_growth, heap_growth, object_counts, qt_census, smaps_rollup  # noqa: E402
 
 #: η typed into its field: good ones, and what a student might type by mistake.
 LR_TEXTS = ("3", "0.5", "1", "10", "0.03", "100", "1e-3", "0,5", "abc", "-1", "0", "1e9", "", " 2 ", "nan",
@@ -91,6 +95,7 @@ class Soak:
     references: list = field(default_factory=list)  # samples in the reference state
     logged_errors: list = field(default_factory=list)  # exceptions caught and logged by gdviz itself
     heap_snapshots: list = field(default_factory=list)  # (label, tracemalloc snapshot file, object counts)
+    censuses: list = field(default_factory=list)  # qt_census() at each reference state
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -418,6 +423,14 @@ class Soak:
         self.click(c.reset_button)
         self.wait(int(settle_s * 1000))
         row = dict(self.sample(t0), reference=label)
+        row["smaps"] = smaps_rollup()
+        census = qt_census()
+        if self.censuses:
+            row["census_growth"] = census_growth(self.censuses[-1], census)
+            row["census_growth_since_first"] = census_growth(self.censuses[0], census)
+        else:
+            row["census"] = dict(census.most_common())
+        self.censuses.append(census)
         if tracemalloc.is_tracing():  # the first and the latest, on disk: held, they would be RSS
             for old in self.heap_snapshots[1:]:
                 os.unlink(old[1])
@@ -463,38 +476,6 @@ class Soak:
                 "references": list(self.references),
                 "window_rss_mb": {"start": first.get("window_rss_mb"), "end": last.get("window_rss_mb")},
                 "training_rss_mb": {"start": first.get("training_rss_mb"), "end": last.get("training_rss_mb")}}
-
-
-def object_counts() -> Counter:
-    """Live objects the garbage collector tracks, by type name (after a collection)."""
-    import gc
-
-    gc.collect()
-    return Counter(f"{getattr(type(o), '__module__', '?')}.{type(o).__qualname__}" for o in gc.get_objects())
-
-
-def heap_growth(before, after, top: int = 25) -> dict:
-    """What grew between two ``(label, tracemalloc snapshot file, object counts)``: the ``top``
-    source lines and allocation tracebacks by growth in bytes, and the object types whose
-    count grew most. (Stop tracing first: comparing is slow while every allocation is traced.)"""
-    a, b = tracemalloc.Snapshot.load(before[1]), tracemalloc.Snapshot.load(after[1])
-
-    def where(tb):
-        return [f"{f.filename.split('site-packages' + os.sep)[-1].split('gdviz' + os.sep, 1)[-1]}:{f.lineno}"
-                for f in tb][::-1]
-
-    out = {"between": [before[0], after[0]],
-           "traced_mb": [round(sum(t.size for t in a.traces) / 2**20, 1),
-                         round(sum(t.size for t in b.traces) / 2**20, 1)]}
-    for group in ("lineno", "traceback"):
-        stats = b.compare_to(a, group)
-        out[f"top_growth_by_{group}"] = [
-            {"kb": round(s.size_diff / 1024, 1), "blocks": s.count_diff, "kb_now": round(s.size / 1024, 1),
-             "where": where(s.traceback)} for s in stats[:top] if s.size_diff > 0]
-    counts = after[2].copy()
-    counts.subtract(before[2])
-    out["object_count_growth"] = [(k, n) for k, n in counts.most_common(top) if n > 0]
-    return out
 
 
 def warmed_up(samples: list, warmup_s: float) -> dict:

@@ -1,0 +1,110 @@
+"""What the soak's reference states hold: a census of live Qt and pyqtgraph objects, the
+process's anonymous memory, and (with tracemalloc) which Python allocations grew.
+
+Used by ``benchmarks/soak.py``: RSS that grows while the traced Python heap does not is
+native memory; :func:`qt_census` tells Qt objects kept alive (items left in a scene, widgets
+and menus of a plot no longer shown) from memory Qt holds without objects (font and glyph
+caches, heap fragmentation).
+"""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+from collections import Counter
+
+
+def object_counts() -> Counter:
+    """Live objects the garbage collector tracks, by type name (after a collection)."""
+    import gc
+
+    gc.collect()
+    return Counter(f"{getattr(type(o), '__module__', '?')}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
+def smaps_rollup(pid: int | str = "self") -> dict[str, float]:
+    """Anonymous, private and file-backed resident memory of ``pid`` in MB, from
+    ``/proc/<pid>/smaps_rollup`` ({} when it cannot be read)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                key, _, rest = line.partition(":")
+                if key in ("Rss", "Anonymous", "Private_Dirty", "Shared_Clean", "Private_Clean", "Swap"):
+                    out[key] = round(int(rest.split()[0]) / 1024.0, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def qt_census() -> Counter:
+    """Live Qt and pyqtgraph objects the window holds: Python wrappers of QObjects and
+    QGraphicsItems by type (and QPainterPath, QPixmap, QImage, QFont, QPicture wrappers),
+    items in every QGraphicsScene (``scene items``: a scene owns items whose wrappers may be
+    gone), the QPixmapCache's limit in KB (its use has no getter), and the
+    application's widgets (all and top-level). After a collection."""
+    import gc
+
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    gc.collect()
+    out = Counter()
+    scenes = []
+    for o in gc.get_objects():
+        if isinstance(o, (QtCore.QObject, QtWidgets.QGraphicsItem)):
+            try:
+                out[f"py {type(o).__module__.split('.')[0]}.{type(o).__name__}"] += 1
+            except RuntimeError:  # its C++ object is gone
+                out["py (deleted C++)"] += 1
+            if isinstance(o, QtWidgets.QGraphicsScene):
+                scenes.append(o)
+        elif isinstance(o, (QtGui.QPainterPath, QtGui.QPixmap, QtGui.QImage, QtGui.QFont, QtGui.QPicture)):
+            out[f"py {type(o).__name__}"] += 1
+    for sc in scenes:
+        try:
+            n = len(sc.items())
+            views = sc.views()
+            owner = views[0] if views else None
+            for _ in range(2):  # the panel that shows the view names it better than the view
+                if owner is not None and owner.parentWidget() is not None:
+                    owner = owner.parentWidget()
+        except RuntimeError:  # its C++ object is gone
+            continue
+        out["scene items"] += n
+        out[f"scene items in {type(owner).__name__ if owner is not None else '(no view)'}"] += n
+    out["scenes"] = len(scenes)
+    out["QPixmapCache limit KB"] = QtGui.QPixmapCache.cacheLimit()  # (Qt has no getter of its use)
+    out["allWidgets"] = len(QtWidgets.QApplication.allWidgets())
+    out["topLevelWidgets"] = len(QtWidgets.QApplication.topLevelWidgets())
+    return out
+
+
+def census_growth(before: Counter, after: Counter) -> dict[str, int]:
+    """The entries of two :func:`qt_census` results that changed, largest growth first."""
+    keys = set(before) | set(after)
+    diff = {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+    return dict(sorted(((k, d) for k, d in diff.items() if d), key=lambda kv: -kv[1]))
+
+
+def heap_growth(before, after, top: int = 25) -> dict:
+    """What grew between two ``(label, tracemalloc snapshot file, object counts)``: the ``top``
+    source lines and allocation tracebacks by growth in bytes, and the object types whose
+    count grew most. (Stop tracing first: comparing is slow while every allocation is traced.)"""
+    a, b = tracemalloc.Snapshot.load(before[1]), tracemalloc.Snapshot.load(after[1])
+
+    def where(tb):
+        return [f"{f.filename.split('site-packages' + os.sep)[-1].split('gdviz' + os.sep, 1)[-1]}:{f.lineno}"
+                for f in tb][::-1]
+
+    out = {"between": [before[0], after[0]],
+           "traced_mb": [round(sum(t.size for t in a.traces) / 2**20, 1),
+                         round(sum(t.size for t in b.traces) / 2**20, 1)]}
+    for group in ("lineno", "traceback"):
+        stats = b.compare_to(a, group)
+        out[f"top_growth_by_{group}"] = [
+            {"kb": round(s.size_diff / 1024, 1), "blocks": s.count_diff, "kb_now": round(s.size / 1024, 1),
+             "where": where(s.traceback)} for s in stats[:top] if s.size_diff > 0]
+    counts = after[2].copy()
+    counts.subtract(before[2])
+    out["object_count_growth"] = [(k, n) for k, n in counts.most_common(top) if n > 0]
+    return out

@@ -1,0 +1,50 @@
+"""The soak's census (benchmarks/soak_memory.py) sees Qt objects that stay alive: items left
+in a scene although nothing in Python holds them, plots and their menus, widgets."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_census():
+    spec = importlib.util.spec_from_file_location("gdviz_soak_memory", REPO / "benchmarks" / "soak_memory.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_census_counts_items_a_scene_keeps_and_the_plots_that_were_added(qtbot):
+    import pyqtgraph as pg
+    from PySide6 import QtCore, QtWidgets
+
+    m = load_census()
+    canvas = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(canvas)
+    before = m.qt_census()
+    for _ in range(5):  # no Python reference kept: only the scene holds them
+        canvas.scene().addItem(QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, 1, 1)))
+    canvas.addPlot()
+    grew = m.census_growth(before, m.qt_census())
+    assert grew["scene items"] >= 5 + 1
+    assert grew["py pyqtgraph.PlotItem"] == 1
+    assert grew.get("py PySide6.QMenu", 0) >= 1  # a plot's context menus are top-level widgets
+    assert grew["scene items in GraphicsLayoutWidget"] == grew["scene items"]
+
+
+def test_smaps_rollup_reads_anonymous_memory():
+    m = load_census()
+    mem = m.smaps_rollup()
+    if not Path("/proc/self/smaps_rollup").exists():
+        assert mem == {}
+    else:
+        assert 0 < mem["Anonymous"] <= mem["Rss"]
+    assert m.smaps_rollup(pid=2**31 - 1) == {}
