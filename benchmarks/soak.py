@@ -14,12 +14,15 @@ training process (the app's default engine trains in a child process).
     python benchmarks/soak.py --minutes 30 --seed 1           # JSON lines, then a summary
     python benchmarks/soak.py --minutes 2 --engine thread
     python benchmarks/soak.py --minutes 6 --reference-every 100 --trace-malloc 6   # what grows?
+    python benchmarks/soak.py --minutes 8 --reference-every 120 --leave-out presenter,network
 
 ``--trace-malloc`` traces Python's (and NumPy's) allocations and prints which
 source lines and tracebacks grew between the reference states after warm-up
 and at the end; a sample's ``traced_mb`` against its RSS tells growth of Python
 objects from native (Qt) growth and heap fragmentation. Tracing slows the
-window several times: its RSS figures are not the soak's figures.
+window several times: its RSS figures are not the soak's figures. Every reference
+state also holds a census of live Qt objects (``benchmarks/soak_memory.py``) and
+the anonymous memory; the ones after the first print what changed since.
 
 Offscreen unless ``QT_QPA_PLATFORM`` says otherwise. The short run in CI is
 ``tests/qt/test_soak.py``; the figures of a long run are in
@@ -87,6 +90,7 @@ class Soak:
     window: object
     seed: int = 0
     big_networks: bool = True  # also type 1024 and 100 hidden neurons (the heaviest the window allows)
+    leave_out: tuple = ()  # action names (``a_<name>`` without ``a_``) the user never does
     counts: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
@@ -121,6 +125,10 @@ class Soak:
             (3, self.a_presenter), (4, self.a_network), (3, self.a_batch), (4, self.a_resize),
             (4, self.a_draw), (6, self.a_wait),
         ]
+        unknown = set(self.leave_out) - {fn.__name__[2:] for _w, fn in self.actions}
+        if unknown:
+            raise ValueError(f"no such action: {', '.join(sorted(unknown))} (see Soak.a_*)")
+        self.actions = [(w, fn) for w, fn in self.actions if fn.__name__[2:] not in self.leave_out]
         self._weights = [w for w, _ in self.actions]
 
     # ------------------------------------------------------------------ plumbing
@@ -502,6 +510,10 @@ def main(argv=None) -> int:
     p.add_argument("--reference-every", type=float, default=None,
                    help="seconds between reference-state samples after the warm-up (default: only at the end)")
     p.add_argument("--no-big", action="store_true", help="leave out the 100 and 1024-neuron networks")
+    p.add_argument("--leave-out", default="", metavar="A,B",
+                   help="actions the user never does, to find which one grows memory: "
+                        "space, right, shift_right, reset, view_key, tab_click, alt_view, type_lr, "
+                        "presenter, network, batch, resize, draw, wait")
     p.add_argument("--no-trim", action="store_true", help="stop the window's heap trimming (to compare)")
     p.add_argument("--trace-malloc", type=int, default=0, metavar="FRAMES",
                    help="trace Python allocations (FRAMES frames deep) and print what grew between "
@@ -523,7 +535,8 @@ def main(argv=None) -> int:
     window.resize(1600, 1000)
     window.show()
     window.activateWindow()
-    soak = Soak(window, seed=a.seed, big_networks=not a.no_big)
+    soak = Soak(window, seed=a.seed, big_networks=not a.no_big,
+                leave_out=tuple(n.strip() for n in a.leave_out.split(",") if n.strip()))
     warmup = min(a.warmup, a.minutes * 60.0 / 2)
     soak.wait(500)
     summary = soak.run(a.minutes * 60.0, sample_every=a.sample_every, reference_at=warmup,

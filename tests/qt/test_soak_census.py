@@ -48,3 +48,15 @@ def test_smaps_rollup_reads_anonymous_memory():
     else:
         assert 0 < mem["Anonymous"] <= mem["Rss"]
     assert m.smaps_rollup(pid=2**31 - 1) == {}
+
+
+def test_the_soak_can_leave_actions_out(qapp):
+    spec = importlib.util.spec_from_file_location("gdviz_soak_leave", REPO / "benchmarks" / "soak.py")
+    soak = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = soak  # (its dataclass looks itself up there)
+    spec.loader.exec_module(soak)
+    every = {fn.__name__ for _w, fn in soak.Soak(None).actions}
+    fewer = {fn.__name__ for _w, fn in soak.Soak(None, leave_out=("presenter", "network")).actions}
+    assert every - fewer == {"a_presenter", "a_network"}
+    with pytest.raises(ValueError, match="no such action: presentr"):
+        soak.Soak(None, leave_out=("presentr",))
