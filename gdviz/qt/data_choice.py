@@ -68,23 +68,12 @@ class DataChoice:
                 return self.download  # (already on its way)
             self.cancel_download()  # a folder being read: the newest choice wins
 
-        def done(dataset):
-            self.download = None
-            w.set_dataset(dataset)
-            w.statusBar().showMessage(f"Now training on {dataset.description}", 8000)
-
-        def failed(message):
-            self.download = None
-            w.show_error("Could not get the full MNIST",
-                         f"{message}\n\nYou can keep working with the embedded sample, or choose "
-                         f"Data ▸ Open IDX folder… if you have the four MNIST files.")
-
-        def cancelled():
-            self.download = None
-            w.statusBar().showMessage("Download cancelled; still using the same data.", 6000)
-
+        failed = self._failed("Could not get the full MNIST",
+                              "You can keep working with the embedded sample, or choose "
+                              "Data ▸ Open IDX folder… if you have the four MNIST files.")
+        cancelled = self._cancelled("Download cancelled; still using the same data.")
         # (keep our own reference: a download that fails at once clears self.download in start())
-        download = self.download = MnistDownloader(w, done, failed, cancelled, cache_dir=cache_dir,
+        download = self.download = MnistDownloader(w, self._arrived, failed, cancelled, cache_dir=cache_dir,
                                                    mirrors=mirrors, show_dialog=show_dialog, job=job)
         download.start()
         return download
@@ -107,25 +96,34 @@ class DataChoice:
         self.cancel_download()
         self.show_current()  # until it has been read
 
-        def done(dataset):
-            self.download = None
-            w.set_dataset(dataset)
-            w.statusBar().showMessage(f"Now training on {dataset.description}", 8000)
-
-        def failed(message):
-            self.download = None
-            w.show_error("Could not read that folder",
-                         f"{message}\n\nStill training on the {w.session.dataset.description}.")
-
-        def cancelled():
-            self.download = None
-            w.statusBar().showMessage("Reading cancelled; still training on the same data.", 6000)
-
+        failed = self._failed("Could not read that folder",
+                              f"Still training on the {w.session.dataset.description}.")
+        cancelled = self._cancelled("Reading cancelled; still training on the same data.")
         job = DownloadJob.reading(folder, read_idx_folder)
-        reader = self.download = MnistDownloader(w, done, failed, cancelled, job=job,
+        reader = self.download = MnistDownloader(w, self._arrived, failed, cancelled, job=job,
                                                  show_dialog=show_dialog, title="Open IDX folder")
         reader.start()
         return reader
+
+    def _arrived(self, dataset) -> None:
+        """A download or a folder's read has finished: train on ``dataset``."""
+        self.download = None
+        self.window.set_dataset(dataset)
+        self.window.statusBar().showMessage(f"Now training on {dataset.description}", 8000)
+
+    def _failed(self, title: str, advice: str):
+        """The callback for a download or read that failed: ``title``, its message, ``advice``."""
+        def failed(message: str) -> None:
+            self.download = None
+            self.window.show_error(title, f"{message}\n\n{advice}")
+        return failed
+
+    def _cancelled(self, words: str):
+        """The callback for a cancelled download or read: ``words`` in the status bar."""
+        def cancelled() -> None:
+            self.download = None
+            self.window.statusBar().showMessage(words, 6000)
+        return cancelled
 
     def cancel_download(self) -> None:
         if self.download is not None and not self.download.finished:
