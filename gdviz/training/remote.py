@@ -43,8 +43,7 @@ from gdviz.training import shared_data
 from gdviz.training.child import Ack, Bye, Failed, Ping, RecorderStopped, Snap, Tap, ThetaAt, child_main
 from gdviz.training.commands import CommandQueue
 from gdviz.training.config import LESSON, TrainConfig
-from gdviz.training.protocol import Session
-from gdviz.training.protocol import SessionStatus
+from gdviz.training.protocol import Session, SessionStatus
 from gdviz.training.session import TrainingSession
 from gdviz.training.snapshot import Mailbox
 
