@@ -3,6 +3,7 @@
 from gdviz.core.activations import ACTIVATIONS, Activation, get_activation
 from gdviz.core.costs import COSTS, Cost, CrossEntropy, SquaredError, get_cost
 from gdviz.core.network import (
+    EVAL_CHUNK,
     LESSON_SIZES,
     Network,
     ParamSlot,
@@ -18,7 +19,7 @@ from gdviz.core.optim import OPTIMIZERS, Momentum, Plain, UpdateRule, make_updat
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation",
     "COSTS", "Cost", "CrossEntropy", "SquaredError", "get_cost",
-    "LESSON_SIZES", "Network", "ParamSlot", "count_parameters", "describe_parameter",
+    "EVAL_CHUNK", "LESSON_SIZES", "Network", "ParamSlot", "count_parameters", "describe_parameter",
     "locate_parameter", "parameter_layout",
     "to_unit", "validate_sizes",
     "OPTIMIZERS", "Momentum", "Plain", "UpdateRule", "make_update_rule",

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import (
+    EVAL_CHUNK,
     Network,
     describe_parameter,
     locate_parameter,
@@ -443,7 +444,7 @@ class Misclassified:
 
 
 def misclassified(net: Network, theta, images, labels, max_n: int = 100,
-                  chunk: int = 2000) -> Misclassified:
+                  chunk: int = EVAL_CHUNK) -> Misclassified:
     """Wrong answers sorted by the activation of the wrong answer (highest first).
 
     The answer is the argmax of the outputs, as in ``Network.evaluate``.

@@ -28,8 +28,9 @@ __all__ = ["ARENAS", "MMAP_THRESHOLD", "TRIM_EVERY_S", "bound_heap", "resident_m
 
 TRIM_EVERY_S = 10.0  # how often the window and the training process give freed heap back
 MMAP_THRESHOLD = 1 << 20  # bytes: blocks this large or larger are mapped on their own
+TRIM_THRESHOLD = 64 << 20  # bytes: free heap top kept for reuse between trims
 ARENAS = 2  # glibc heaps at most (threads share them)
-_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # mallopt parameters (malloc.h)
 
 _lock = threading.Lock()
 _trim = None  # glibc's malloc_trim, once found; False when there is none
@@ -67,14 +68,16 @@ def _glibc_mallopt():
     return _mallopt
 
 
-def bound_heap(mmap_threshold: int = MMAP_THRESHOLD, arenas: int = ARENAS) -> bool:
-    """Map blocks of ``mmap_threshold`` bytes or more on their own (freed: returned at once)
-    and use at most ``arenas`` heaps. Call once, early, in each process; True when glibc
-    took both settings."""
+def bound_heap(mmap_threshold: int = MMAP_THRESHOLD, arenas: int = ARENAS,
+               trim_threshold: int = TRIM_THRESHOLD) -> bool:
+    """Map blocks of ``mmap_threshold`` bytes or more on their own (freed: returned at once),
+    keep up to ``trim_threshold`` bytes of free heap top, and use at most ``arenas`` heaps.
+    Call once, early, in each process; True when glibc took all three settings."""
     fn = _glibc_mallopt()
     if not fn:
         return False
-    return bool(fn(_M_MMAP_THRESHOLD, int(mmap_threshold))) & bool(fn(_M_ARENA_MAX, int(arenas)))
+    return (bool(fn(_M_MMAP_THRESHOLD, int(mmap_threshold))) & bool(fn(_M_ARENA_MAX, int(arenas)))
+            & bool(fn(_M_TRIM_THRESHOLD, int(trim_threshold))))
 
 
 def trim_heap() -> bool:
