@@ -28,7 +28,7 @@ __all__ = ["ARENAS", "MMAP_THRESHOLD", "TRIM_EVERY_S", "bound_heap", "resident_m
 
 TRIM_EVERY_S = 10.0  # how often the window and the training process give freed heap back
 MMAP_THRESHOLD = 1 << 20  # bytes: blocks this large or larger are mapped on their own
-TRIM_THRESHOLD = 64 << 20  # bytes: free heap top kept for reuse between trims
+TRIM_THRESHOLD = 16 << 20  # bytes: free heap top kept for reuse between trims
 ARENAS = 2  # glibc heaps at most (threads share them)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # mallopt parameters (malloc.h)
 
