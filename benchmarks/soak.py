@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak_memory import census_growth, heap_growth, object_counts, qt_census, smaps_rollup  # noqa: E402
+from soak_memory import census_growth, heap_breakdown, heap_growth, object_counts, qt_census, smaps_rollup  # noqa: E402
 
 #: η typed into its field: good ones, and what a student might type by mistake.
 LR_TEXTS = ("3", "0.5", "1", "10", "0.03", "100", "1e-3", "0,5", "abc", "-1", "0", "1e9", "", " 2 ", "nan",
@@ -432,6 +432,7 @@ class Soak:
         self.wait(int(settle_s * 1000))
         row = dict(self.sample(t0), reference=label)
         row["smaps"] = smaps_rollup()
+        row["heap"] = heap_breakdown()
         census = qt_census()
         if self.censuses:
             row["census_growth"] = census_growth(self.censuses[-1], census)

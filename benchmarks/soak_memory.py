@@ -37,6 +37,55 @@ def smaps_rollup(pid: int | str = "self") -> dict[str, float]:
     return out
 
 
+def heap_breakdown() -> dict[str, float]:
+    """Where this process's heap memory is, in MB: glibc's ``mallinfo2`` (``glibc_used``: blocks in
+    use; ``glibc_free``: freed but kept; ``glibc_mapped``: blocks with a mapping of their own)
+    and CPython's small-object allocator (``pymalloc_arenas``: its arenas (1 MB in 3.11), which go back
+    to the system only when wholly empty; ``pymalloc_used``: the blocks in them in use).
+    {} for what cannot be read here."""
+    import ctypes
+    import os
+    import re
+    import sys
+    import tempfile
+
+    out: dict[str, float] = {}
+
+    class _MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        fn = ctypes.CDLL("libc.so.6").mallinfo2
+        fn.restype = _MallInfo2
+        mi = fn()
+        out.update(glibc_used=mi.uordblks / 2**20, glibc_free=mi.fordblks / 2**20, glibc_mapped=mi.hblkhd / 2**20)
+    except (OSError, AttributeError):
+        pass
+    try:  # sys._debugmallocstats writes to the C stderr
+        sys.stderr.flush()
+        with tempfile.TemporaryFile() as tmp:
+            saved = os.dup(2)
+            os.dup2(tmp.fileno(), 2)
+            try:
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode("ascii", "replace")
+        arenas = re.search(r"([\d,]+) arenas \* ([\d,]+) bytes/arena", text)
+        used = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
+        if arenas:
+            n, size = (int(g.replace(",", "")) for g in arenas.groups())
+            out["pymalloc_arenas"] = n * size / 2**20
+        if used:
+            out["pymalloc_used"] = int(used.group(1).replace(",", "")) / 2**20
+    except (OSError, AttributeError):
+        pass
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def qt_census() -> Counter:
     """Live Qt and pyqtgraph objects the window holds: Python wrappers of QObjects and
     QGraphicsItems by type (and QPainterPath, QPixmap, QImage, QFont, QPicture wrappers),
