@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak_memory import census_growth, heap_breakdown, heap_growth, object_counts, qt_census, smaps_rollup  # noqa: E402
+from soak_memory import (census_growth, heap_breakdown, heap_growth, large_arrays, object_counts,  # noqa: E402
+                         qt_census, smaps_rollup)
 
 #: η typed into its field: good ones, and what a student might type by mistake.
 LR_TEXTS = ("3", "0.5", "1", "10", "0.03", "100", "1e-3", "0,5", "abc", "-1", "0", "1e9", "", " 2 ", "nan",
@@ -58,6 +59,7 @@ HIDDEN_TEXTS = ("16,16", "16,16", "32", "64,32", "10", "30,30,30", "", "100", "1
                 "5000", "16,,16")
 BATCH_TEXTS = ("10", "1", "32", "100", "600", "0", "abc", "99999999999")
 SIZES = ((1280, 720), (1366, 768), (1600, 1000), (1920, 1080), (1024, 700))
+REFERENCE_SIZE = (1600, 1000)  # the window's size in every reference state (and at the start)
 
 
 def proc_status(pid: int | str = "self") -> dict[str, float]:
@@ -423,9 +425,12 @@ class Soak:
 
     def reference_sample(self, t0: float, label: str, settle_s: float = 12.0) -> dict:
         """Put the window in one reference state (lesson network 16,16 after Reset, paused, live
-        tab, normal mode), wait ``settle_s`` (longer than the window's 10 s heap trim), and
-        sample: two such samples compare like with like, whatever the random user left open."""
+        tab, normal mode, ``REFERENCE_SIZE``), wait ``settle_s`` (longer than the window's 10 s
+        heap trim), and sample: two such samples compare like with like, whatever the random
+        user left open (the window's size too: its backing store and every panel's cached
+        pictures scale with it)."""
         self.settle()
+        self.window.resize(*REFERENCE_SIZE)
         c = self.window.controls
         self.type_into(c.hidden_edit, "16,16")
         self.click(c.reset_button)
@@ -433,6 +438,7 @@ class Soak:
         row = dict(self.sample(t0), reference=label)
         row["smaps"] = smaps_rollup()
         row["heap"] = heap_breakdown()
+        row["large_arrays"] = large_arrays()
         census = qt_census()
         if self.censuses:
             row["census_growth"] = census_growth(self.censuses[-1], census)
@@ -533,7 +539,7 @@ def main(argv=None) -> int:
     window = MainWindow(engine=a.engine)
     if a.no_trim and getattr(window, "_trim_timer", None) is not None:
         window._trim_timer.stop()
-    window.resize(1600, 1000)
+    window.resize(*REFERENCE_SIZE)
     window.show()
     window.activateWindow()
     soak = Soak(window, seed=a.seed, big_networks=not a.no_big,

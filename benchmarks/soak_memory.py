@@ -86,6 +86,48 @@ def heap_breakdown() -> dict[str, float]:
     return {k: round(v, 1) for k, v in out.items()}
 
 
+def large_arrays(min_mb: float = 1.0, top: int = 12) -> list[tuple[str, float]]:
+    """NumPy arrays of ``min_mb`` MB or more that live objects hold, by holder: for each such
+    array (or the array it is a view of), the type and attribute of the first container found
+    holding it — e.g. ``("LandscapeView._frame.land", 12.3)``. Summed by holder, largest first."""
+    import gc
+
+    import numpy as np
+
+    gc.collect()
+    seen: dict[int, str] = {}
+    sizes: dict[int, float] = {}
+    owners: dict[int, object] = {}
+    for o in gc.get_objects():
+        if isinstance(o, dict):
+            items = o.items()
+        elif isinstance(o, (list, tuple)):
+            items = enumerate(o)
+        else:
+            continue
+        for k, v in items:
+            if not isinstance(v, np.ndarray):
+                continue
+            base = v
+            while isinstance(base.base, np.ndarray):
+                base = base.base
+            mb = base.nbytes / 2**20
+            if mb < min_mb or id(base) in seen:
+                continue
+            seen[id(base)], sizes[id(base)], owners[id(base)] = f"[{k!r}]" if not isinstance(k, str) else k, mb, o
+    out: dict[str, float] = {}
+    for key, holder in owners.items():
+        name = type(holder).__name__
+        if isinstance(holder, dict):  # an instance's __dict__: name its class
+            for r in gc.get_referrers(holder):
+                if getattr(r, "__dict__", None) is holder:
+                    name = type(r).__qualname__
+                    break
+        label = f"{name}.{seen[key]}"
+        out[label] = out.get(label, 0.0) + sizes[key]
+    return sorted(((k, round(v, 1)) for k, v in out.items()), key=lambda kv: -kv[1])[:top]
+
+
 def qt_census() -> Counter:
     """Live Qt and pyqtgraph objects the window holds: Python wrappers of QObjects and
     QGraphicsItems by type (and QPainterPath, QPixmap, QImage, QFont, QPicture wrappers),
