@@ -61,6 +61,11 @@ class HiddenActivationsPanel(QtWidgets.QWidget):
         self.maths = MathsReadout(self, self.canvas, self._locate, self._describe, self._outline)
 
     # ------------------------------------------------------------------ public
+    def forget_run(self) -> None:
+        """Hidden while the window moved to another run: let go of its snapshot."""
+        self._snap, self._acts = None, []
+        self.maths.forget()
+
     def render(self, snap) -> None:
         """Show ``snap.example_activations`` of the hidden layers."""
         self._snap = snap

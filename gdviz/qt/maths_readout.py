@@ -103,6 +103,10 @@ class MathsReadout(QtCore.QObject):
         """The card's text, or "" when no card is shown."""
         return self.card.text() if not self.card.isHidden() else ""
 
+    def forget(self) -> None:
+        """Let go of the snapshot (the panel is hidden and the window moved to another run)."""
+        self.snap = None
+
     def refresh(self, snap=None) -> None:
         """Show the card of the selected (else the hovered) item for ``snap`` (default: the last)."""
         if snap is not None:

@@ -79,6 +79,13 @@ class ModePanel(QtWidgets.QWidget):
             self.render(self._snap)
         self.modeChanged.emit(mode)
 
+    def forget_run(self) -> None:
+        """Hidden while the window moved to another run: let go of its snapshot (subclasses:
+        and of the arrays sized for its network); the next render starts the scales afresh."""
+        self._snap = None
+        self._run_id = None
+        self.maths.forget()
+
     def _check_run(self, snap) -> bool:
         """True if the layer sizes changed (items must be rebuilt)."""
         if snap.run_id != self._run_id:

@@ -413,6 +413,11 @@ class OutputPanel(QtWidgets.QWidget):
         """The test indices shown in the pin strip, left to right."""
         return list(self._strip)
 
+    def forget_run(self) -> None:
+        """Hidden while the window moved to another run: let go of its snapshot."""
+        self._snap = None
+        self.maths.forget()
+
     def render(self, snap) -> None:
         """Show ``snap``'s current example, outputs, desired outputs and cost."""
         self._snap = snap

@@ -260,6 +260,14 @@ class HeatImage(QtWidgets.QGraphicsItem):
         self._qimage = None
         self.update()
 
+    def clear(self) -> None:
+        """Show nothing and hold no array."""
+        self.image, self._qimage, self._argb = None, None, None
+        if self._shape != (0, 0):
+            self.prepareGeometryChange()
+            self._shape = (0, 0)
+        self.update()
+
     def boundingRect(self) -> QtCore.QRectF:
         h, w = self._shape
         return QtCore.QRectF(0.0, 0.0, float(w), float(h))

@@ -257,6 +257,11 @@ class HiddenWeightsPanel(ModePanel):
         if need > self.bar_canvas.width() or (self.bar_canvas.width() > 78 and need < self.bar_canvas.width()):
             self.bar_canvas.setFixedWidth(max(78, need))
 
+    def forget_run(self) -> None:
+        super().forget_run()
+        self._bufs, self._tiles, self.geometry = [], None, None  # a 784-1024-10 mosaic: ~20 MB
+        self.image.clear()
+
     def set_image_shape(self, shape: tuple[int, int] | None) -> None:
         """The input images' (H, W) when they are not square (784 is shown as 28×28)."""
         self._image_shape = None if shape is None else (int(shape[0]), int(shape[1]))

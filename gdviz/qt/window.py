@@ -60,6 +60,8 @@ RENDER_GROUPS = (("cost", "stability", "output"), ("hidden_weights", "deeper_lay
 #: snapshots published meanwhile merge in it (every step's cost still reaches the curve),
 #: so a snapshot is ingested no more often than the panels are drawn.
 TAKE_EVERY_FRAMES = 0.75
+#: Live panels that keep a run's snapshot (and arrays sized for its network) between draws.
+FORGETFUL_PANELS = ("hidden_weights", "deeper_layers", "activations", "output")
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 DEFAULT_SIZE = (1600, 1000)
@@ -285,6 +287,7 @@ class MainWindow(QMainWindow):
         if self.last_snapshot is None or snap.run_id != self.last_snapshot.run_id:
             self._evals_seen = []
             probe.keep_only(snap.sizes, snap.activation, snap.cost_name)  # other shapes' networks go
+            self._forget_hidden_panels()
         self._evals_seen.extend(snap.new_evals)
         self.norm_history.observe(snap)
         self.last_snapshot = snap
@@ -302,6 +305,16 @@ class MainWindow(QMainWindow):
         self.frames += 1
         self.render_seconds += time.perf_counter() - t0
         self.frameRendered.emit(snap.step)
+
+    def _forget_hidden_panels(self) -> None:
+        """A new run: hidden live panels let go of the old one's snapshot and arrays (a
+        784-1024-10 network's ~40 MB stayed in a hidden weights panel); shown again, a
+        panel draws the latest snapshot, as it is behind."""
+        for name in self.panels:
+            if not self._drawable(name):
+                self._shown.pop(name, None)
+                if name in FORGETFUL_PANELS:
+                    self.panels[name].forget_run()
 
     def show_panel(self, name: str, visible: bool = True) -> None:
         """Show or hide one panel (a shown panel draws the latest snapshot at once)."""

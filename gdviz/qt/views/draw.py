@@ -44,7 +44,6 @@ class DrawView(LessonView):
     def __init__(self, parent=None):
         super().__init__(parent)
         style.apply_pyqtgraph_defaults()
-        self._snap = None
         self._net_key = None  # (sizes, activation, cost) of the network answering
         self._usable = True
         self.input = np.zeros(INPUT_SIDE * INPUT_SIDE, np.uint8)
@@ -250,7 +249,7 @@ class DrawView(LessonView):
     # ------------------------------------------------------------------ contract
     def render(self, snap) -> None:
         """Take θ of ``snap``; recompute the answer when θ changed and something is drawn."""
-        old, self._snap = self._snap, snap
+        old, self.snap = self.snap, snap
         key = (tuple(snap.sizes), snap.activation, snap.cost_name)
         if key != self._net_key:
             self._net_key = key
@@ -299,7 +298,7 @@ class DrawView(LessonView):
         self._forward()
 
     def _forward(self) -> None:
-        snap = self._snap
+        snap = self.snap
         if snap is None or not self._usable or self.canvas.is_empty or not self.input.any():
             self.activations = None
         else:
@@ -332,7 +331,7 @@ class DrawView(LessonView):
             return
         out = acts[-1]
         finite = np.isfinite(out)
-        self.hidden.set_values(acts[1:-1], self._snap.activation if self._snap else "sigmoid")
+        self.hidden.set_values(acts[1:-1], self.snap.activation if self.snap else "sigmoid")
         if not finite.all():
             self.answer = None
             self._set_bars(np.zeros_like(out), None, finite)
