@@ -27,8 +27,9 @@ from gdviz.qt import style
 from gdviz.qt.views.base import LessonView, ViewJob
 from gdviz.qt.views.plot_grid import OpaqueGrid
 from gdviz.training.config import LR_MAX, LR_MIN, SettingError
-from gdviz.training.cost_around import SLOPES, StepSizeResult, cost_axis_range, step_size_for
+from gdviz.training.cost_around import SLOPES, StepSizeResult, cost_axis_fit, step_size_for
 from gdviz.training.landscape import fixed_eval_batch
+from gdviz.training.scales import SteadyRange
 
 __all__ = ["StepSizeView", "EVAL_N", "LIVE_HZ", "SLOPES"]
 
@@ -130,7 +131,7 @@ class StepSizeView(LessonView):
         self._batch_of = None  # the dataset the batch was drawn from
         self.shown: StepSizeResult | None = None
         self.render_seconds = 0.0
-        self._yrange = None
+        self._yaxis = SteadyRange()  # the cost axis's range
         self._slider_lr: float | None = None  # η sent from the slider, not yet in a snapshot
         self._sharp = None  # the window's SharpnessHistory (share_sharpness)
         self._sharp_key = None  # what the stability line shows
@@ -331,7 +332,7 @@ class StepSizeView(LessonView):
                     min_interval=1.0 / LIVE_HZ if snap.running else 0.0)
 
     def _controls_changed(self, *_):
-        self._yrange = None
+        self._yaxis.reset()
         self.redraw()
         self._submit()
 
@@ -372,17 +373,11 @@ class StepSizeView(LessonView):
         y0 = float(self._y(sl.cost0))
         y_lr = float(self._y(sl.cost_at_lr))
         ok0 = math.isfinite(y0)
-        # y range (set here, never autoRange), kept unless it moved by more than 3 %
-        rng = cost_axis_range(ys, y0, y_lr, log=log)
-        if rng is None:
-            self._yrange = None
-        else:
-            lo, hi = rng
-            span = hi - lo
-            if self._yrange is None or abs(lo - self._yrange[0]) > 0.03 * span \
-                    or abs(hi - self._yrange[1]) > 0.03 * span:
-                self._yrange = (lo, hi)
-                self.plot.setYRange(lo, hi, padding=0)
+        # y range (set here, never autoRange), kept while the curve stays well inside it
+        running = self.snap is not None and self.snap.running
+        fit = cost_axis_fit(ys, y0, y_lr, log=log)  # (fitted, need) or None
+        if self._yaxis.update(*(fit or (None, None)), running=running) and self._yaxis.value:
+            self.plot.setYRange(*self._yaxis.value, padding=0)
         # C(θ) now and the uphill zone above it
         self.now_line.setVisible(ok0)
         self.uphill.setVisible(ok0)
@@ -390,7 +385,7 @@ class StepSizeView(LessonView):
             if self.now_line.value() != y0:
                 self.now_line.setValue(y0)
             _set_format(self.now_line.label, f"C(θ) now = {style.fmt(sl.cost0)}")
-            top = self._yrange[1] if self._yrange else y0 + 1
+            top = self._yaxis.value[1] if self._yaxis.value else y0 + 1
             region = (y0, max(top, y0) + 1e6)
             if tuple(self.uphill.getRegion()) != region:
                 self.uphill.setRegion(region)
