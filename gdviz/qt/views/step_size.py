@@ -24,6 +24,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import style
+from gdviz.qt.plot_items import PathCurve
 from gdviz.qt.views.base import LessonView, ViewJob
 from gdviz.qt.views.plot_grid import OpaqueGrid
 from gdviz.training.config import LR_MAX, LR_MIN, SettingError
@@ -220,21 +221,23 @@ class StepSizeView(LessonView):
         self.plot.setXRange(S_LOG_RANGE[0] - 0.05, S_LOG_RANGE[1] + 0.05, padding=0)
         self._grid = OpaqueGrid(vb, bottom, left, _decade_ticks(*S_LOG_RANGE))
 
-        self.uphill = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
-                                          brush=pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22),
-                                          pen=pg.mkPen(None))
+        # A plain rectangle (painted by Qt alone; a LinearRegionItem ran Python at every paint)
+        self.uphill = QtWidgets.QGraphicsRectItem()
+        self.uphill.setBrush(pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22))
+        self.uphill.setPen(pg.mkPen(None))
         self.uphill.setZValue(-20)
-        self.plot.addItem(self.uphill, ignoreBounds=True)
+        vb.addItem(self.uphill, ignoreBounds=True)
         self.now_line = pg.InfiniteLine(angle=0, movable=False,
                                         pen=pg.mkPen(NOW, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
                                         label="C(θ) now", labelOpts={
                                             "position": 0.03, "color": NOW, "anchors": [(0, 1), (0, 1)],
                                             "fill": (255, 255, 255, 200)})
         self.plot.addItem(self.now_line, ignoreBounds=True)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE, width=2.5), connect="finite",
-                                     symbol="o", symbolSize=4, symbolPen=None,
-                                     symbolBrush=pg.mkBrush(CURVE))
-        self.plot.addItem(self.curve)
+        # One prepared path (as the live cost panel's curves), not a PlotDataItem's Python per paint
+        self.curve = PathCurve(pg.mkPen(CURVE, width=2.5), symbol="o", symbolSize=4,
+                               symbolPen=pg.mkPen(None), symbolBrush=pg.mkBrush(CURVE))
+        self.plot.addItem(self.curve, ignoreBounds=True)
+        self.curve.attach(vb)
         self.eta_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(ETA, width=2),
                                         label="η", labelOpts={
                                             "position": 0.93, "color": ETA, "anchors": [(0, 0), (0, 0)],
@@ -385,10 +388,11 @@ class StepSizeView(LessonView):
             if self.now_line.value() != y0:
                 self.now_line.setValue(y0)
             _set_format(self.now_line.label, f"C(θ) now = {style.fmt(sl.cost0)}")
-            top = self._yaxis.value[1] if self._yaxis.value else y0 + 1
-            region = (y0, max(top, y0) + 1e6)
-            if tuple(self.uphill.getRegion()) != region:
-                self.uphill.setRegion(region)
+            lo, hi = self._yaxis.value or (y0 - 1, y0 + 1)
+            x0, x1 = S_LOG_RANGE
+            rect = QtCore.QRectF(x0 - 1.0, y0, x1 - x0 + 2.0, max(hi, y0) + (hi - lo) - y0)
+            if self.uphill.rect() != rect:
+                self.uphill.setRect(rect)
 
     def _draw_markers(self, r: StepSizeResult) -> None:
         """η (line and point) and the best step."""
