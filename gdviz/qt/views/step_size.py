@@ -274,7 +274,7 @@ class StepSizeView(LessonView):
             "On a quadratic bowl a step of size η is stable only while η·λ_max < 2: beyond the "
             "dashed line s = 2/λ_max, repeated steps overshoot further and further along the "
             "sharpest direction, even where one step along −∇C still lowers the cost.")
-        lay.addWidget(self.stability)  # (a new text about once a second: a layout then is cheap)
+        lay.addWidget(style.QuietLabel(self.stability))  # (a new text: no layout of the tab)
 
         self.verdict = QtWidgets.QLabel(" ")
         self.verdict.setFont(style.font(10.5))
@@ -515,7 +515,7 @@ class StepSizeView(LessonView):
             return
         self._sharp_key = key
         lam = last[1] if last is not None else math.nan
-        box = self.stability
+        box = self.stability.parentWidget()  # style.QuietLabel: lays out only for a new height
         if not (math.isfinite(lam) and lam > 0):
             self.limit_line.setVisible(False)
             box.setText("Sharpness λ_max: measuring …" if h is not None and last is None else
