@@ -388,9 +388,9 @@ class StepSizeView(LessonView):
             if self.now_line.value() != y0:
                 self.now_line.setValue(y0)
             _set_format(self.now_line.label, f"C(θ) now = {style.fmt(sl.cost0)}")
-            lo, hi = self._yaxis.value or (y0 - 1, y0 + 1)
-            x0, x1 = S_LOG_RANGE
-            rect = QtCore.QRectF(x0 - 1.0, y0, x1 - x0 + 2.0, max(hi, y0) + (hi - lo) - y0)
+            # within the view (no repaint of the axes beside it), from C(θ) now to the top
+            (x0, x1), (_, top) = self.plot.getViewBox().viewRange()
+            rect = QtCore.QRectF(x0, y0, x1 - x0, max(top - y0, 0.0))
             if self.uphill.rect() != rect:
                 self.uphill.setRect(rect)
 

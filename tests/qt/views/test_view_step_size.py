@@ -55,11 +55,11 @@ def test_plots_the_engines_slice_along_the_eval_gradient(qtbot, view, tiny):
     assert view.eta_line.value() == pytest.approx(np.log10(snap.lr))
     # C(θ) now and the best s
     assert view.now_line.value() == pytest.approx(ref.cost0, rel=1e-6)
-    # the pink "uphill" zone: from C(θ) now past the top of the plot, across it
+    # the pink "uphill" zone: from C(θ) now to the top of the plot, across it
     zone = view.uphill.rect()
     (x_lo, x_hi), (_, y_hi) = view.plot.getViewBox().viewRange()
     assert view.uphill.isVisible() and zone.top() == pytest.approx(ref.cost0, rel=1e-6)
-    assert zone.bottom() > y_hi and zone.left() < x_lo and zone.right() > x_hi
+    assert (zone.left(), zone.right(), zone.bottom()) == pytest.approx((x_lo, x_hi, y_hi))
     bx, by = view.best_marker.getData()
     assert bx[0] == pytest.approx(np.log10(ref.best_s))
     assert by[0] == pytest.approx(ref.best_cost, rel=1e-6)
