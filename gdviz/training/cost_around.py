@@ -35,7 +35,7 @@ from gdviz.training.scales import MIN_REL_SPAN, is_flat, visible_range
 
 __all__ = [
     "SLOPES", "eval_gradient",
-    "StepSizeResult", "step_size_for", "cost_axis_range",
+    "StepSizeResult", "step_size_for", "cost_axis_range", "cost_axis_fit",
     "LandscapeFrame", "landscape_frame", "map_display", "N_CONTOURS",
 ]
 
@@ -98,15 +98,16 @@ def step_size_for(snap, slope: str, batch: EvalBatch, lr: float) -> StepSizeResu
                           not np.any(grad))
 
 
-def cost_axis_range(ys, y0: float, y_lr: float, *, log: bool) -> tuple[float, float] | None:
-    """The cost axis (lo, hi) of a step-size plot: ``ys`` the curve, ``y0`` C(θ) and
-    ``y_lr`` the cost at s = η, all in plot units (log10 of the cost when ``log``).
+#: The room the cost axis leaves below and above the curve (shares of the curve's span):
+#: below for the "best s" label under its star, above for the η label.
+PAD_LO, PAD_HI = 0.12, 0.14
 
-    Linear: it zooms on the valley around C(θ) (a blown-up cost for huge steps
-    leaves through the top); log: all of it. Never narrower than
-    :data:`~gdviz.training.scales.MIN_REL_SPAN` of the cost (of a decade in
-    log), so rounding noise draws flat. None when nothing is finite.
-    """
+
+def cost_axis_fit(ys, y0: float, y_lr: float, *, log: bool):
+    """``(fitted, need)`` for the cost axis of a step-size plot, or None when nothing
+    is finite: ``fitted`` is :func:`cost_axis_range`, ``need`` the part of it a
+    steadier range (:class:`~gdviz.training.scales.SteadyRange`) must still show:
+    the curve with half the margins."""
     ys = np.asarray(ys, dtype=np.float64)
     vals = ys[np.isfinite(ys)]
     extra = [v for v in (y0, y_lr) if math.isfinite(v)]
@@ -121,7 +122,22 @@ def cost_axis_range(ys, y0: float, y_lr: float, *, log: bool) -> tuple[float, fl
             hi = max(hi, y_lr)
     lo, hi = visible_range(lo, hi, floor=MIN_REL_SPAN if log else 1e-12)
     span = hi - lo
-    return lo - 0.12 * span, hi + 0.14 * span
+    fitted = (lo - PAD_LO * span, hi + PAD_HI * span)
+    need = (lo - 0.5 * PAD_LO * span, hi + 0.5 * PAD_HI * span)
+    return fitted, need
+
+
+def cost_axis_range(ys, y0: float, y_lr: float, *, log: bool) -> tuple[float, float] | None:
+    """The cost axis (lo, hi) of a step-size plot: ``ys`` the curve, ``y0`` C(θ) and
+    ``y_lr`` the cost at s = η, all in plot units (log10 of the cost when ``log``).
+
+    Linear: it zooms on the valley around C(θ) (a blown-up cost for huge steps
+    leaves through the top); log: all of it. Never narrower than
+    :data:`~gdviz.training.scales.MIN_REL_SPAN` of the cost (of a decade in
+    log), so rounding noise draws flat. None when nothing is finite.
+    """
+    fit = cost_axis_fit(ys, y0, y_lr, log=log)
+    return None if fit is None else fit[0]
 
 
 # =========================================================================== landscape

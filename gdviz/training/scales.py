@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-__all__ = ["MIN_REL_SPAN", "FLAT_REL", "visible_range", "nice_ticks", "is_flat"]
+__all__ = ["MIN_REL_SPAN", "FLAT_REL", "visible_range", "nice_ticks", "is_flat", "SteadyRange"]
 
 #: The smallest span a cost axis or colour scale shows, relative to the values' size.
 MIN_REL_SPAN = 1e-3
@@ -89,3 +89,56 @@ def is_flat(values, reference: float, rel: float = FLAT_REL) -> bool:
     if v.size == 0 or not math.isfinite(reference):
         return False
     return float(v.max() - v.min()) <= rel * max(abs(reference), 1e-12)
+
+
+class SteadyRange:
+    """A plot range that does not move with every new frame.
+
+    A new range rebuilds the axis (its ticks, their labels, often a new layout of the
+    plot): a few ms of the GUI thread each time. :meth:`update` is given the range
+    that fits the data now (``fitted``) and the part of it that must stay on screen
+    (``need``). The range on show, :attr:`value`, is kept while it holds ``need``
+    and is at most :attr:`TOO_TALL` times as tall as ``fitted``. When the data
+    leaves it, it grows at once to hold both itself and ``fitted`` (data that jumps
+    up and down then stays inside); when it is too tall, after :attr:`SHRINK_AFTER`
+    too-tall updates in a row, it becomes ``fitted``. When not ``running`` (paused,
+    stepping: the user looks at each change) it becomes ``fitted`` at once.
+    """
+
+    TOO_TALL = 2.0
+    SHRINK_AFTER = 4
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.value: tuple[float, float] | None = None
+        self._loose = 0  # too-tall updates in a row
+
+    def update(self, fitted, need=None, *, running: bool = False) -> bool:
+        """Follow ``fitted`` ((lo, hi), or None: no range); True when :attr:`value` changed."""
+        old = self.value
+        if fitted is None:
+            self.value, self._loose = None, 0
+            return old is not None
+        f_lo, f_hi = (float(v) for v in fitted)
+        n_lo, n_hi = (f_lo, f_hi) if need is None else (float(v) for v in need)
+        if old is None or not all(math.isfinite(v) for v in (*old, f_lo, f_hi, n_lo, n_hi)):
+            self.value, self._loose = (f_lo, f_hi), 0
+            return self.value != old
+        lo, hi = old
+        holds = lo <= n_lo and n_hi <= hi
+        if holds and hi - lo <= self.TOO_TALL * (f_hi - f_lo):
+            self._loose = 0
+            return False
+        if not running:
+            self.value = (f_lo, f_hi)
+        elif not holds:  # the data leaves: grow
+            self.value = (min(lo, f_lo), max(hi, f_hi))
+        else:
+            self._loose += 1
+            if self._loose < self.SHRINK_AFTER:
+                return False
+            self.value = (f_lo, f_hi)
+        self._loose = 0
+        return self.value != old

@@ -9,6 +9,7 @@ import pytest
 
 from gdviz.training import TrainConfig, TrainingSession
 from gdviz.training.cost_around import (
+    cost_axis_fit,
     cost_axis_range,
     eval_gradient,
     landscape_frame,
@@ -66,6 +67,11 @@ def test_cost_axis_never_turns_rounding_into_a_cliff():
     lo, hi = cost_axis_range(ys, 0.3, 0.25, log=False)
     assert lo < 0.2 and 0.3 < hi < 1.0
     assert cost_axis_range(np.full(5, np.nan), float("nan"), float("nan"), log=False) is None
+    # what a steadier range must still show: the curve with half the margins, within the fit
+    fitted, (lo, hi) = cost_axis_fit(ys, 0.3, 0.25, log=False)
+    assert fitted == cost_axis_range(ys, 0.3, 0.25, log=False)
+    assert fitted[0] < lo <= 0.2 and 0.3 < hi < fitted[1]
+    assert cost_axis_fit(np.full(5, np.nan), float("nan"), float("nan"), log=False) is None
 
 
 def test_landscape_frame_is_the_engines_map_with_the_path_on_it(run):

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdviz.training.scales import FLAT_REL, MIN_REL_SPAN, is_flat, nice_ticks, visible_range
+from gdviz.training.scales import (
+    FLAT_REL,
+    MIN_REL_SPAN,
+    SteadyRange,
+    is_flat,
+    nice_ticks,
+    visible_range,
+)
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 
@@ -68,3 +75,29 @@ def test_flat_means_no_change_beyond_rounding():
     assert not is_flat(np.array([0.45, 0.4499]), 0.45)
     assert is_flat(np.array([1.0, np.nan, 1.0 + FLAT_REL / 2]), 1.0)
     assert not is_flat(np.array([np.nan]), 1.0) and not is_flat(np.array([1.0]), float("nan"))
+
+
+def test_a_steady_range_moves_only_when_the_data_leaves_it_or_it_is_far_too_tall():
+    r = SteadyRange()
+    assert r.update((0.0, 1.0), (0.05, 0.95), running=True) and r.value == (0.0, 1.0)
+    # the data moves a little, inside: kept
+    assert not r.update((0.1, 1.1), (0.15, 0.98), running=True)
+    assert r.value == (0.0, 1.0)
+    # it leaves through the top: grown to hold the old range and the new fit
+    assert r.update((0.2, 1.4), (0.25, 1.3), running=True)
+    assert r.value == (0.0, 1.4)
+    # a jump back down stays inside: kept
+    assert not r.update((0.1, 1.0), (0.15, 0.9), running=True)
+    # far too tall: shrinks, but only after SHRINK_AFTER such updates in a row while running
+    small = ((0.1, 0.5), (0.12, 0.48))
+    for _ in range(SteadyRange.SHRINK_AFTER - 1):
+        assert not r.update(*small, running=True)
+    assert r.update(*small, running=True) and r.value == (0.1, 0.5)
+    # paused or stepping: follows a too-tall range at once, and a leaving one exactly
+    assert r.update((0.1, 0.2), (0.11, 0.19)) and r.value == (0.1, 0.2)
+    assert r.update((0.15, 0.3), (0.16, 0.28)) and r.value == (0.15, 0.3)
+    # nothing to show, then something again
+    assert r.update(None) and r.value is None
+    assert r.update((1.0, 2.0)) and r.value == (1.0, 2.0)
+    r.reset()
+    assert r.value is None

@@ -24,11 +24,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import style
+from gdviz.qt.plot_items import PathCurve
 from gdviz.qt.views.base import LessonView, ViewJob
 from gdviz.qt.views.plot_grid import OpaqueGrid
 from gdviz.training.config import LR_MAX, LR_MIN, SettingError
-from gdviz.training.cost_around import SLOPES, StepSizeResult, cost_axis_range, step_size_for
+from gdviz.training.cost_around import SLOPES, StepSizeResult, cost_axis_fit, step_size_for
 from gdviz.training.landscape import fixed_eval_batch
+from gdviz.training.scales import SteadyRange
 
 __all__ = ["StepSizeView", "EVAL_N", "LIVE_HZ", "SLOPES"]
 
@@ -130,7 +132,7 @@ class StepSizeView(LessonView):
         self._batch_of = None  # the dataset the batch was drawn from
         self.shown: StepSizeResult | None = None
         self.render_seconds = 0.0
-        self._yrange = None
+        self._yaxis = SteadyRange()  # the cost axis's range
         self._slider_lr: float | None = None  # η sent from the slider, not yet in a snapshot
         self._sharp = None  # the window's SharpnessHistory (share_sharpness)
         self._sharp_key = None  # what the stability line shows
@@ -219,21 +221,23 @@ class StepSizeView(LessonView):
         self.plot.setXRange(S_LOG_RANGE[0] - 0.05, S_LOG_RANGE[1] + 0.05, padding=0)
         self._grid = OpaqueGrid(vb, bottom, left, _decade_ticks(*S_LOG_RANGE))
 
-        self.uphill = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
-                                          brush=pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22),
-                                          pen=pg.mkPen(None))
+        # A plain rectangle (painted by Qt alone; a LinearRegionItem ran Python at every paint)
+        self.uphill = QtWidgets.QGraphicsRectItem()
+        self.uphill.setBrush(pg.mkBrush(UPHILL[0], UPHILL[1], UPHILL[2], 22))
+        self.uphill.setPen(pg.mkPen(None))
         self.uphill.setZValue(-20)
-        self.plot.addItem(self.uphill, ignoreBounds=True)
+        vb.addItem(self.uphill, ignoreBounds=True)
         self.now_line = pg.InfiniteLine(angle=0, movable=False,
                                         pen=pg.mkPen(NOW, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
                                         label="C(θ) now", labelOpts={
                                             "position": 0.03, "color": NOW, "anchors": [(0, 1), (0, 1)],
                                             "fill": (255, 255, 255, 200)})
         self.plot.addItem(self.now_line, ignoreBounds=True)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE, width=2.5), connect="finite",
-                                     symbol="o", symbolSize=4, symbolPen=None,
-                                     symbolBrush=pg.mkBrush(CURVE))
-        self.plot.addItem(self.curve)
+        # One prepared path (as the live cost panel's curves), not a PlotDataItem's Python per paint
+        self.curve = PathCurve(pg.mkPen(CURVE, width=2.5), symbol="o", symbolSize=4,
+                               symbolPen=pg.mkPen(None), symbolBrush=pg.mkBrush(CURVE))
+        self.plot.addItem(self.curve, ignoreBounds=True)
+        self.curve.attach(vb)
         self.eta_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(ETA, width=2),
                                         label="η", labelOpts={
                                             "position": 0.93, "color": ETA, "anchors": [(0, 0), (0, 0)],
@@ -270,7 +274,7 @@ class StepSizeView(LessonView):
             "On a quadratic bowl a step of size η is stable only while η·λ_max < 2: beyond the "
             "dashed line s = 2/λ_max, repeated steps overshoot further and further along the "
             "sharpest direction, even where one step along −∇C still lowers the cost.")
-        lay.addWidget(self.stability)  # (a new text about once a second: a layout then is cheap)
+        lay.addWidget(style.QuietLabel(self.stability))  # (a new text: no layout of the tab)
 
         self.verdict = QtWidgets.QLabel(" ")
         self.verdict.setFont(style.font(10.5))
@@ -331,7 +335,7 @@ class StepSizeView(LessonView):
                     min_interval=1.0 / LIVE_HZ if snap.running else 0.0)
 
     def _controls_changed(self, *_):
-        self._yrange = None
+        self._yaxis.reset()
         self.redraw()
         self._submit()
 
@@ -372,17 +376,11 @@ class StepSizeView(LessonView):
         y0 = float(self._y(sl.cost0))
         y_lr = float(self._y(sl.cost_at_lr))
         ok0 = math.isfinite(y0)
-        # y range (set here, never autoRange), kept unless it moved by more than 3 %
-        rng = cost_axis_range(ys, y0, y_lr, log=log)
-        if rng is None:
-            self._yrange = None
-        else:
-            lo, hi = rng
-            span = hi - lo
-            if self._yrange is None or abs(lo - self._yrange[0]) > 0.03 * span \
-                    or abs(hi - self._yrange[1]) > 0.03 * span:
-                self._yrange = (lo, hi)
-                self.plot.setYRange(lo, hi, padding=0)
+        # y range (set here, never autoRange), kept while the curve stays well inside it
+        running = self.snap is not None and self.snap.running
+        fit = cost_axis_fit(ys, y0, y_lr, log=log)  # (fitted, need) or None
+        if self._yaxis.update(*(fit or (None, None)), running=running) and self._yaxis.value:
+            self.plot.setYRange(*self._yaxis.value, padding=0)
         # C(θ) now and the uphill zone above it
         self.now_line.setVisible(ok0)
         self.uphill.setVisible(ok0)
@@ -390,10 +388,11 @@ class StepSizeView(LessonView):
             if self.now_line.value() != y0:
                 self.now_line.setValue(y0)
             _set_format(self.now_line.label, f"C(θ) now = {style.fmt(sl.cost0)}")
-            top = self._yrange[1] if self._yrange else y0 + 1
-            region = (y0, max(top, y0) + 1e6)
-            if tuple(self.uphill.getRegion()) != region:
-                self.uphill.setRegion(region)
+            # within the view (no repaint of the axes beside it), from C(θ) now to the top
+            (x0, x1), (_, top) = self.plot.getViewBox().viewRange()
+            rect = QtCore.QRectF(x0, y0, x1 - x0, max(top - y0, 0.0))
+            if self.uphill.rect() != rect:
+                self.uphill.setRect(rect)
 
     def _draw_markers(self, r: StepSizeResult) -> None:
         """η (line and point) and the best step."""
@@ -516,7 +515,7 @@ class StepSizeView(LessonView):
             return
         self._sharp_key = key
         lam = last[1] if last is not None else math.nan
-        box = self.stability
+        box = self.stability.parentWidget()  # style.QuietLabel: lays out only for a new height
         if not (math.isfinite(lam) and lam > 0):
             self.limit_line.setVisible(False)
             box.setText("Sharpness λ_max: measuring …" if h is not None and last is None else

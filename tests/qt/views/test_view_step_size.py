@@ -55,6 +55,11 @@ def test_plots_the_engines_slice_along_the_eval_gradient(qtbot, view, tiny):
     assert view.eta_line.value() == pytest.approx(np.log10(snap.lr))
     # C(θ) now and the best s
     assert view.now_line.value() == pytest.approx(ref.cost0, rel=1e-6)
+    # the pink "uphill" zone: from C(θ) now to the top of the plot, across it
+    zone = view.uphill.rect()
+    (x_lo, x_hi), (_, y_hi) = view.plot.getViewBox().viewRange()
+    assert view.uphill.isVisible() and zone.top() == pytest.approx(ref.cost0, rel=1e-6)
+    assert (zone.left(), zone.right(), zone.bottom()) == pytest.approx((x_lo, x_hi, y_hi))
     bx, by = view.best_marker.getData()
     assert bx[0] == pytest.approx(np.log10(ref.best_s))
     assert by[0] == pytest.approx(ref.best_cost, rel=1e-6)
@@ -281,3 +286,57 @@ def test_a_rise_of_5e_minus_14_is_flat_and_the_axis_prints_few_digits(qtbot, vie
     assert view.best_marker.getData()[0].size == 0  # no "best step" on flat ground
     brush = view.eta_marker.points()[0].brush().color()
     assert (brush.red(), brush.green(), brush.blue()) == mod.ETA  # not "uphill" either
+
+
+# ---------------------------------------------------------------- the cost axis in the window
+def test_the_cost_axis_stays_while_the_curve_moves_inside_it_and_follows_when_it_leaves(qtbot, window):
+    """A new range rebuilds the axis and lays the plot out again: stepping keeps it while
+    the curve stays inside it; when the curve leaves it (here: Reset, back to the
+    untrained cost) or it is far too tall, it fits the curve again (paused: at once)."""
+    from PySide6.QtCore import Qt
+
+    from gdviz.training.cost_around import cost_axis_fit, cost_axis_range
+    from qt_helpers import key
+
+    view = window.show_view("step-size")
+    vb = view.plot.getViewBox()
+    changes = []
+    vb.sigYRangeChanged.connect(lambda *_: changes.append(tuple(vb.viewRange()[1])))
+
+    def shown(step: int, run=None):
+        qtbot.waitUntil(lambda: window.last_snapshot.step == step
+                        and window.last_snapshot.run_id != run, timeout=30_000)
+        now = window.last_snapshot.run_id
+        qtbot.waitUntil(lambda: view.shown is not None and view.shown.step == step
+                        and view.shown.run_id == now and not view.pending_parts(), timeout=30_000)
+        sl = view.shown.slice
+        return sl, cost_axis_fit(sl.costs, sl.cost0, sl.cost_at_lr, log=False)
+
+    def fits(sl):
+        return pytest.approx(cost_axis_range(sl.costs, sl.cost0, sl.cost_at_lr, log=False))
+
+    key(qtbot, Qt.Key.Key_Right)  # a step, as a person takes it
+    shown(1)
+    key(qtbot, Qt.Key.Key_Right)
+    sl, _ = shown(2)
+    assert tuple(vb.viewRange()[1]) == fits(sl)
+    y_range = tuple(vb.viewRange()[1])
+    changes.clear()
+    kept = 0
+    for step in range(3, 9):
+        key(qtbot, Qt.Key.Key_Right)
+        new, ((f_lo, f_hi), (lo, hi)) = shown(step)
+        np.testing.assert_allclose(view.curve.getData()[1], new.costs, rtol=1e-6)
+        assert new.cost0 != sl.cost0  # the curve moved
+        if not (y_range[0] <= lo and hi <= y_range[1] and y_range[1] - y_range[0] <= 2 * (f_hi - f_lo)):
+            break  # it left the range (or the range is far too tall)
+        assert changes == [], (step, y_range, changes)  # inside: the axis stays
+        kept += 1
+    assert kept >= 2, "this test needs a curve that stays inside for a few steps"
+    # Reset: the cost is back where it started, far above the range: the range follows
+    run = window.last_snapshot.run_id
+    key(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    sl, ((lo, hi), _) = shown(0, run)
+    assert hi > y_range[1]
+    assert changes and tuple(vb.viewRange()[1]) == fits(sl)
+    assert vb.viewRange()[1][0] < sl.cost0 < vb.viewRange()[1][1]
