@@ -142,6 +142,8 @@ def screenshot(out, steps: int = 300, size: tuple[int, int] = (1600, 1000), data
             window.set_presenter_mode(True)
         if view not in (None, "presenter"):
             _show_view_settled(app, window, view, timeout)
+        else:  # the live network, whatever tab the settings remember
+            window.show_view("live")
         settle()
         window.render(window.last_snapshot)
         app.processEvents()

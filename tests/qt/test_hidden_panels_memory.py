@@ -70,3 +70,23 @@ def test_the_hidden_draw_view_lets_go_of_the_old_run(qtbot, window):
     key(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: view.snap is not None and view.snap.run_id == window.last_snapshot.run_id,
                     timeout=WAIT)
+
+
+def test_the_hidden_gradient_view_lets_go_of_the_old_run(qtbot, window):
+    """−∇C embeds the first-layer and deeper-layer panels: hidden, they let go with the view."""
+    from gdviz.qt.views.gradient import GradientView
+
+    key(qtbot, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # −∇C
+    view = window.current_view()
+    assert isinstance(view, GradientView)
+    qtbot.waitUntil(lambda: view.first._snap is not None and view.deeper._snap is not None, timeout=WAIT)
+    old = view.first._snap.run_id
+    key(qtbot, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)  # the live network; −∇C is hidden
+    _new_network(qtbot, window, "24")
+    assert window.last_snapshot.run_id != old
+    assert view.first._snap is None and view.deeper._snap is None
+    assert view.first._tiles is None and view.first.image.image is None
+    key(qtbot, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: view.first._snap is not None
+                    and view.first._snap.run_id == window.last_snapshot.run_id, timeout=WAIT)
+    assert view.first.geometry.n == 24

@@ -187,6 +187,11 @@ class GradientView(LessonView):
         if shape is not None and tuple(shape) != getattr(self.first, "_image_shape", None):
             self.first.set_image_shape(tuple(shape))
 
+    def forget_run(self) -> None:
+        super().forget_run()
+        self.first.forget_run()  # (its mosaic of a 784-1024-10 network: ~20 MB)
+        self.deeper.forget_run()
+
     def mode(self) -> str:
         return self._mode
 
