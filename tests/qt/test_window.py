@@ -492,7 +492,8 @@ def test_screenshot_of_a_view_in_presenter_mode_shows_that_view(tmp_path):
     grad = pixels(screenshot(tmp_path / "grad.png", steps=20, size=(1280, 720), view="gradient", presenter=True))
     plain = pixels(screenshot(tmp_path / "plain.png", steps=20, size=(1280, 720), view="gradient"))
     other_tab, other_mode = np.mean(live != grad), np.mean(grad != plain)
-    assert other_tab > 0.2, f"presenter −∇C vs presenter live: {other_tab:.3f} of the pixels differ"
+    # (the bug gave identical pictures: 0.000; right ones differ by 0.18 in the full suite, 0.6 alone)
+    assert other_tab > 0.05, f"presenter −∇C vs presenter live: {other_tab:.3f} of the pixels differ"
     assert other_mode > 0.05, f"presenter −∇C vs normal −∇C: {other_mode:.3f} of the pixels differ"
 
 
