@@ -220,7 +220,6 @@ class Network:
         return (total / n if n else float("nan")), acc, preds
 
 
-
 def to_unit(images: np.ndarray, dtype=np.float32) -> np.ndarray:
     """uint8 pixels 0..255 -> floats in [0, 1]; float input is returned as ``dtype``."""
     if images.dtype == np.uint8:

@@ -23,7 +23,7 @@ import ctypes.util
 import sys
 import threading
 
-__all__ = ["ARENAS", "MMAP_THRESHOLD", "TRIM_EVERY_S", "bound_heap", "resident_mb", "trim_heap",
+__all__ = ["ARENAS", "MMAP_THRESHOLD", "TRIM_EVERY_S", "TRIM_THRESHOLD", "bound_heap", "resident_mb", "trim_heap",
            "trim_heap_soon", "trim_every"]
 
 TRIM_EVERY_S = 10.0  # how often the window and the training process give freed heap back
