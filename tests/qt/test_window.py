@@ -486,15 +486,16 @@ def test_screenshot_of_a_view_in_presenter_mode_shows_that_view(tmp_path):
 
     def pixels(path):
         img = QImage(str(path)).convertToFormat(QImage.Format.Format_Grayscale8)
-        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width()]
+        rows = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+        return rows[:, :img.width()].copy()  # a copy: the view dies with ``img`` (it read freed memory)
 
     live = pixels(screenshot(tmp_path / "live.png", steps=20, size=(1280, 720), view="presenter"))
     grad = pixels(screenshot(tmp_path / "grad.png", steps=20, size=(1280, 720), view="gradient", presenter=True))
     plain = pixels(screenshot(tmp_path / "plain.png", steps=20, size=(1280, 720), view="gradient"))
     other_tab, other_mode = np.mean(live != grad), np.mean(grad != plain)
-    # (the bug gave identical pictures: 0.000; right ones differ by 0.18 in the full suite, 0.6 alone)
-    assert other_tab > 0.05, f"presenter −∇C vs presenter live: {other_tab:.3f} of the pixels differ"
-    assert other_mode > 0.05, f"presenter −∇C vs normal −∇C: {other_mode:.3f} of the pixels differ"
+    # (the bug gave identical pictures, 0.000; the right ones differ by 0.54 and 0.62)
+    assert other_tab > 0.2, f"presenter −∇C vs presenter live: {other_tab:.3f} of the pixels differ"
+    assert other_mode > 0.2, f"presenter −∇C vs normal −∇C: {other_mode:.3f} of the pixels differ"
 
 
 def test_config_for_run_app():
