@@ -109,7 +109,8 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, size: float = 8.5,
     into its plot is repainted with every data update (measured: about half of
     a frame's paint time). Use :func:`guide_lines` for reference lines.
     """
-    axis.setStyle(tickFont=font(size), tickLength=tick_length, autoExpandTextSpace=True)
+    axis.setStyle(tickFont=font(size), tickLength=tick_length, autoExpandTextSpace=True,
+                  autoReduceTextSpace=False)
     axis.enableAutoSIPrefix(False)
     axis.setPen(pg.mkPen(FOREGROUND))
     axis.setTextPen(pg.mkPen(FOREGROUND))
