@@ -57,7 +57,7 @@ def render_until(qtbot, view, snap, result: str, timeout: int = 15_000, **want):
 
 
 def pixels(widget) -> np.ndarray:
-    """The widget grabbed as an ``(h, w, 3)`` uint8 RGB array."""
+    """The widget grabbed as an ``(h, w, 3)`` uint8 array, channels B, G, R (Format_RGB32's bytes)."""
     img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     w, h = img.width(), img.height()
     buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())

@@ -19,7 +19,7 @@ from gdviz.palette import BAR, FOREGROUND, GUIDE
 from gdviz.qt.fonts import base_font
 
 __all__ = ["guide_lines", "set_guide_lines", "fit_view", "BarsItem", "TextsItem", "HeatImage",
-           "PathCurve", "set_item_text"]
+           "PathCurve", "PixelMarker", "dots_path", "set_item_text"]
 
 
 def guide_lines(view: pg.ViewBox, ys, x0: float, x1: float) -> QtWidgets.QGraphicsPathItem:
@@ -317,7 +317,8 @@ class PathCurve(_FixedItem):
     built once per :meth:`setData` and the bounding rectangle (the data's, a few pixels wider,
     within the view of :meth:`attach`) is set then, so a repaint is one ``drawPath`` and stays
     off the axes beside the data. ``opts["symbol"]`` /
-    :meth:`setSymbol` draw markers (a child ScatterPlotItem: meant for a few dozen points).
+    :meth:`setSymbol` draw markers: ``"o"`` natively in the same paint, others with a child
+    ScatterPlotItem (meant for a few dozen points).
     x must be ascending: with ``clip`` only the part inside the view's x range is drawn.
     """
 
@@ -334,6 +335,8 @@ class PathCurve(_FixedItem):
         self._vb: pg.ViewBox | None = None
         self._path = QtGui.QPainterPath()
         self._dots: pg.ScatterPlotItem | None = None
+        self._dot_path = QtGui.QPainterPath()
+        self._round_pens: list[QtGui.QPen] = []
         self.path_builds = 0  # paths built so far (tests count them)
         self.setPen(pen)
         self.setSymbol(symbol)
@@ -375,6 +378,13 @@ class PathCurve(_FixedItem):
 
     def setSymbol(self, symbol: str | None) -> None:  # noqa: N802
         self.opts["symbol"] = symbol
+        if symbol == ROUND:  # drawn here, natively: no child item, no Python per paint
+            if self._dots is not None:
+                self._dots.setVisible(False)
+            self._round_pens = _round_dot_pens(self.opts["symbolSize"], self.opts["symbolBrush"],
+                                               self.opts["symbolPen"])
+            self._build()
+            return
         if symbol is not None and self._dots is None:
             self._dots = pg.ScatterPlotItem(pen=self.opts["symbolPen"], brush=self.opts["symbolBrush"],
                                             size=self.opts["symbolSize"])
@@ -420,17 +430,97 @@ class PathCurve(_FixedItem):
         self.update()
 
     def _set_dots(self, x=None, y=None) -> None:
-        if self._dots is None or self.opts["symbol"] is None:
-            return
         if x is None:
             x, y = self._shown()
         finite = np.isfinite(x) & np.isfinite(y)
+        if self.opts["symbol"] == ROUND:
+            self._dot_path = dots_path(x[finite], y[finite])
+            return
+        self._dot_path = QtGui.QPainterPath()
+        if self._dots is None or self.opts["symbol"] is None:
+            return
         self._dots.setData(x=x[finite], y=y[finite], symbol=self.opts["symbol"], size=self.opts["symbolSize"])
 
     def paint(self, p, *_args) -> None:
         if self._pen is not None and not self._path.isEmpty():
             p.setPen(self._pen)
             p.drawPath(self._path)
+        if self.opts["symbol"] == ROUND and not self._dot_path.isEmpty():
+            for pen in self._round_pens:
+                p.setPen(pen)
+                p.drawPath(self._dot_path)
+
+
+ROUND = "o"  # the marker PathCurve and PixelMarker draw natively
+
+
+def dots_path(x: np.ndarray, y: np.ndarray) -> QtGui.QPainterPath:
+    """A path of one tiny segment per point (x, y) (data units): stroked with a round-capped
+    cosmetic pen of width d, each is a dot d pixels across."""
+    path = QtGui.QPainterPath()
+    if len(x):
+        eps = 1e-7 * max(float(np.ptp(x)), abs(float(x[0])), 1e-12)  # (a zero-length one draws nothing)
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            path.moveTo(xi, yi)
+            path.lineTo(xi + eps, yi)
+    return path
+
+
+def _round_dot_pens(size: float, brush, pen) -> list[QtGui.QPen]:
+    """The pens that draw pyqtgraph's "o" marker of ``size`` px with ``brush`` and outline
+    ``pen`` (None: none, as a ScatterPlotItem given ``pen=None``)."""
+    fill = pg.mkBrush(brush if brush is not None else (100, 100, 150)).color()
+    outline = pg.mkPen(pen)
+    pens = []
+    width = outline.widthF() or 1.0
+    if outline.style() != QtCore.Qt.PenStyle.NoPen:
+        pens.append(_round_pen(outline.color(), size + width))
+        size -= width
+    pens.append(_round_pen(fill, size))
+    return pens
+
+
+def _round_pen(colour: QtGui.QColor, width: float) -> QtGui.QPen:
+    pen = QtGui.QPen(colour, max(width, 1.0))
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+    pen.setCosmetic(True)
+    return pen
+
+
+class PixelMarker(QtWidgets.QGraphicsPathItem):
+    """One marker ``size`` pixels across (``"o"`` or ``"star"``) at a point in data units,
+    painted by Qt alone (a ScatterPlotItem runs Python at every paint). ``setData([x], [y])``
+    places it, ``setData([], [])`` hides it; ``getData()`` as ScatterPlotItem's."""
+
+    def __init__(self, size: float, symbol: str = ROUND, pen=None, brush=None):
+        super().__init__()
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        r = size / 2.0
+        path = QtGui.QPainterPath()
+        if symbol == "star":  # five points, the first straight up (y grows downwards on screen)
+            pts = [QtCore.QPointF(r * (1.0 if k % 2 == 0 else 0.4) * math.sin(k * math.pi / 5),
+                                  -r * (1.0 if k % 2 == 0 else 0.4) * math.cos(k * math.pi / 5))
+                   for k in range(10)]
+            path.addPolygon(QtGui.QPolygonF(pts + pts[:1]))
+        else:
+            path.addEllipse(QtCore.QPointF(0.0, 0.0), r, r)
+        self.setPath(path)
+        self.setPen(pg.mkPen(pen))
+        self.setBrush(pg.mkBrush(brush))
+        self._xy = (np.zeros(0), np.zeros(0))
+        self.setVisible(False)
+
+    def setData(self, x, y) -> None:  # noqa: N802 - ScatterPlotItem's name
+        x, y = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
+        self._xy = (x, y)
+        shown = len(x) > 0 and math.isfinite(x[0]) and math.isfinite(y[0])
+        if shown and (self.pos().x(), self.pos().y()) != (x[0], y[0]):
+            self.setPos(float(x[0]), float(y[0]))
+        if shown != self.isVisible():
+            self.setVisible(shown)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
+        return self._xy
 
 
 def set_item_text(item: pg.TextItem, text: str, pos: tuple[float, float] | None = None) -> None:

@@ -24,7 +24,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.qt import style
-from gdviz.qt.plot_items import PathCurve
+from gdviz.qt.plot_items import PathCurve, PixelMarker
 from gdviz.qt.views.base import LessonView, ViewJob
 from gdviz.qt.views.plot_grid import OpaqueGrid
 from gdviz.training.config import LR_MAX, LR_MIN, SettingError
@@ -243,17 +243,16 @@ class StepSizeView(LessonView):
                                             "position": 0.93, "color": ETA, "anchors": [(0, 0), (0, 0)],
                                             "fill": (255, 255, 255, 210)})
         self.plot.addItem(self.eta_line, ignoreBounds=True)
-        self.best_marker = pg.ScatterPlotItem(size=15, symbol="star", pen=pg.mkPen("w", width=0.8),
-                                              brush=pg.mkBrush(BEST))
+        # The markers: painted by Qt alone (a ScatterPlotItem ran ~0.3 ms of Python every paint)
+        self.best_marker = PixelMarker(15, "star", pen=pg.mkPen("w", width=0.8), brush=BEST)
         self.best_marker.setZValue(5)
-        self.plot.addItem(self.best_marker)
+        vb.addItem(self.best_marker, ignoreBounds=True)
         self.best_text = pg.TextItem("", color=BEST, anchor=(0.5, -0.35))
         self.best_text.setFont(style.font(9, bold=True))
         self.plot.addItem(self.best_text, ignoreBounds=True)
-        self.eta_marker = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("w", width=1.5),
-                                             brush=pg.mkBrush(ETA))
+        self.eta_marker = PixelMarker(14, pen=pg.mkPen("w", width=1.5), brush=ETA)
         self.eta_marker.setZValue(6)
-        self.plot.addItem(self.eta_marker)
+        vb.addItem(self.eta_marker, ignoreBounds=True)
         self.limit_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen(LIMIT, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
             label="2/λ_max", labelOpts={"position": 0.78, "color": LIMIT, "anchors": [(0, 0), (0, 0)],

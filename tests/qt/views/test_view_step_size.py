@@ -136,7 +136,7 @@ def test_says_overshoot_and_uphill_in_words(qtbot, view, tiny):
     assert r.slice.cost_at_lr > r.slice.cost0
     assert "this step would go uphill" in view.verdict_text().lower()
     assert "#b2182b" in view.verdict.text()
-    brush = view.eta_marker.points()[0].brush().color()
+    brush = view.eta_marker.brush().color()
     assert (brush.red(), brush.green(), brush.blue()) == mod.UPHILL
     # a small safe step
     lr = float(sl.s[np.flatnonzero(sl.s < sl.best_s / 3)[-1]])
@@ -284,7 +284,7 @@ def test_a_rise_of_5e_minus_14_is_flat_and_the_axis_prints_few_digits(qtbot, vie
     assert all(len(t.split(".")[1]) <= 5 for t in labels if "." in t), labels
     assert "ground is flat" in view.verdict_text()
     assert view.best_marker.getData()[0].size == 0  # no "best step" on flat ground
-    brush = view.eta_marker.points()[0].brush().color()
+    brush = view.eta_marker.brush().color()
     assert (brush.red(), brush.green(), brush.blue()) == mod.ETA  # not "uphill" either
 
 
