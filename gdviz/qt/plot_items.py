@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdviz.palette import BAR, FOREGROUND, GUIDE
@@ -488,23 +489,15 @@ def _round_pen(colour: QtGui.QColor, width: float) -> QtGui.QPen:
 
 
 class PixelMarker(QtWidgets.QGraphicsPathItem):
-    """One marker ``size`` pixels across (``"o"`` or ``"star"``) at a point in data units,
-    painted by Qt alone (a ScatterPlotItem runs Python at every paint). ``setData([x], [y])``
-    places it, ``setData([], [])`` hides it; ``getData()`` as ScatterPlotItem's."""
+    """One of pyqtgraph's markers (``"o"``, ``"star"``, ``"t"``, ``"+"``…), ``size`` pixels
+    across, at a point in data units, painted by Qt alone (a ScatterPlotItem runs Python at
+    every paint). ``setData([x], [y])`` places it, ``setData([], [])`` hides it; ``getData()``
+    as ScatterPlotItem's."""
 
     def __init__(self, size: float, symbol: str = ROUND, pen=None, brush=None):
         super().__init__()
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        r = size / 2.0
-        path = QtGui.QPainterPath()
-        if symbol == "star":  # five points, the first straight up (y grows downwards on screen)
-            pts = [QtCore.QPointF(r * (1.0 if k % 2 == 0 else 0.4) * math.sin(k * math.pi / 5),
-                                  -r * (1.0 if k % 2 == 0 else 0.4) * math.cos(k * math.pi / 5))
-                   for k in range(10)]
-            path.addPolygon(QtGui.QPolygonF(pts + pts[:1]))
-        else:
-            path.addEllipse(QtCore.QPointF(0.0, 0.0), r, r)
-        self.setPath(path)
+        self.setPath(QtGui.QTransform.fromScale(size, size).map(Symbols[symbol]))  # KeyError: unknown
         self.setPen(pg.mkPen(pen))
         self.setBrush(pg.mkBrush(brush))
         self._xy = (np.zeros(0), np.zeros(0))

@@ -26,6 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdviz.qt import style
+from gdviz.qt.plot_items import PathCurve, PixelMarker
 from gdviz.qt.views.base import LessonView, ViewJob
 from gdviz.qt.views.landscape_words import axis_labels, map_words
 from gdviz.training.analysis import (
@@ -160,17 +161,14 @@ class LandscapeView(LessonView):
         self.axes_lines = self._item(3, pg.PlotDataItem(pen=pg.mkPen("w", width=1, style=dot),
                                                         connect="pairs"))
         self.next_line = self._item(4, pg.PlotDataItem(pen=pg.mkPen(NEXT, width=2, style=dash)))
-        self.next_marker = self._item(4, pg.ScatterPlotItem(
-            size=13, symbol="o", pen=pg.mkPen(NEXT, width=2.5), brush=pg.mkBrush(None)))
-        self.lowest = self._item(4, pg.ScatterPlotItem(
-            size=13, symbol="t", pen=pg.mkPen("k", width=1), brush=pg.mkBrush(LOWEST)))
-        self.centre = self._item(5, pg.ScatterPlotItem(
-            size=14, symbol="+", pen=pg.mkPen("w", width=2), brush=pg.mkBrush("w")))
-        self.path_line = self._item(6, pg.PlotDataItem(
-            pen=pg.mkPen(PATH, width=2), connect="finite", symbol="o", symbolSize=6,
-            symbolPen=pg.mkPen("k", width=0.8), symbolBrush=pg.mkBrush(PATH)))
-        self.now_marker = self._item(7, pg.ScatterPlotItem(
-            size=22, symbol="star", pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(NOW)))
+        # Markers and the path painted by Qt alone (ScatterPlotItems ran Python at every paint)
+        self.next_marker = self._item(4, PixelMarker(13, "o", pen=pg.mkPen(NEXT, width=2.5), brush=None))
+        self.lowest = self._item(4, PixelMarker(13, "t", pen=pg.mkPen("k", width=1), brush=LOWEST))
+        self.centre = self._item(5, PixelMarker(14, "+", pen=pg.mkPen("w", width=2), brush="w"))
+        self.path_line = self._item(6, PathCurve(pg.mkPen(PATH, width=2), symbol="o", symbolSize=6,
+                                                 symbolPen=pg.mkPen("k", width=0.8), symbolBrush=PATH))
+        self.path_line.attach(self.plot.getViewBox())
+        self.now_marker = self._item(7, PixelMarker(22, "star", pen=pg.mkPen("w", width=1.5), brush=NOW))
         self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=_viridis(), interactive=False,
                                    width=14, colorMapMenu=False)
         style.style_axis(self.bar.axis, size=8)
@@ -305,7 +303,8 @@ class LandscapeView(LessonView):
     def _item(self, z: float, item):
         """``item`` added to the map at depth ``z``."""
         item.setZValue(z)
-        self.plot.addItem(item)
+        # (our own items have no data bounds for the plot's range; it is set with the map)
+        self.plot.addItem(item, ignoreBounds=isinstance(item, (PixelMarker, PathCurve)))
         return item
 
     @staticmethod
