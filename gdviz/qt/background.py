@@ -7,6 +7,11 @@ requests. ``LatestJob`` keeps one worker thread and one request slot: a new
 ``submit`` replaces a request not yet started, and ``result()`` returns the
 newest finished result. Only plain Python objects cross the thread boundary,
 through a lock — no Qt signal carries them (see the PySide6 hazard).
+
+Closing: a window tells all its jobs to stop (``request_stop``) before it
+waits for any (``stop(deadline=...)`` against one shared deadline), so jobs
+finishing their current call slowly (beside a busy process) cost the close at
+most that deadline, not one timeout each.
 """
 
 from __future__ import annotations
@@ -66,11 +71,17 @@ class LatestJob:
             if seq is None or (self._result is not None and self._result[0] == seq):
                 self._result = None
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop the worker (a running call finishes first; ``cancelled()`` turns True)."""
+    def request_stop(self) -> None:
+        """Tell the worker to stop; returns at once (``cancelled()`` turns True)."""
         self._stopping = True
         self._wake.set()
-        self._thread.join(timeout)
+
+    def stop(self, timeout: float = 2.0, *, deadline: float | None = None) -> None:
+        """Stop the worker and wait for its running call to finish: up to ``timeout`` s, or
+        until ``deadline`` (``time.monotonic()`` seconds) when given. The worker is a daemon."""
+        self.request_stop()
+        wait = timeout if deadline is None else max(0.0, deadline - time.monotonic())
+        self._thread.join(wait)
 
     def cancelled(self) -> bool:
         """For ``fn`` to poll: True when a newer request is waiting or the job stops."""

@@ -92,6 +92,10 @@ class LessonTabs(QTabWidget):
             if view.snap is not None and view.snap.run_id != snap.run_id and not view.isVisible():
                 view.forget_run()
 
-    def shutdown(self) -> None:
+    def request_stop(self) -> None:
         for view in self.views.values():
-            view.shutdown()
+            view.request_stop()
+
+    def shutdown(self, deadline: float | None = None) -> None:
+        for view in self.views.values():
+            view.shutdown(deadline)

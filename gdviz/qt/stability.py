@@ -141,9 +141,12 @@ class StabilityMonitor(QtCore.QObject):
         """True while an estimate runs or the newest θ waits for one."""
         return self._poll.isActive()
 
-    def shutdown(self) -> None:
+    def request_stop(self) -> None:
+        self._job.request_stop()
+
+    def shutdown(self, deadline: float | None = None) -> None:
         self._poll.stop()
-        self._job.stop()
+        self._job.stop(deadline)
 
 
 UNSTABLE = (178, 24, 43, 26)  # faint red above 2/η: the steps there overshoot further and further

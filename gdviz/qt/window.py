@@ -65,6 +65,7 @@ FORGETFUL_PANELS = ("hidden_weights", "deeper_layers", "activations", "output")
 STATUS_HZ = 10  # status-bar refreshes per second while training
 DEFAULT_FPS = 30
 DEFAULT_SIZE = (1600, 1000)
+JOBS_CLOSE_S = 2.0  # closing waits at most this long for all background jobs together
 
 
 class MainWindow(QMainWindow):
@@ -441,8 +442,11 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self._trim_timer.stop()
         self.data.cancel_download()
-        self.tabs.shutdown()
-        self.stability.shutdown()
+        self.tabs.request_stop()  # all background jobs told at once, then waited for together
+        self.stability.request_stop()
+        deadline = time.monotonic() + JOBS_CLOSE_S
+        self.tabs.shutdown(deadline)
+        self.stability.shutdown(deadline)
         self.engine_controller.stop()
         self.settings_controller.on_close()  # autosave.npz when "Autosave on quit" is on
         self.replay.on_close()  # finishes a recording in progress, closes a replayed file

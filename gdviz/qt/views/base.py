@@ -126,8 +126,11 @@ class ViewJob:
     def cancelled(self) -> bool:
         return self._job.cancelled()
 
-    def stop(self) -> None:
-        self._job.stop()
+    def request_stop(self) -> None:
+        self._job.request_stop()
+
+    def stop(self, deadline: float | None = None) -> None:
+        self._job.stop(deadline=deadline)
 
 
 class _Option(NamedTuple):
@@ -196,12 +199,18 @@ class LessonView(QtWidgets.QWidget):
         """Show ``snap`` (called while the tab is visible, at ``VIEW_HZ`` at most)."""
         raise NotImplementedError
 
-    def shutdown(self) -> None:
-        """Stop timers and background jobs (the window calls this when it closes)."""
+    def request_stop(self) -> None:
+        """Tell the background jobs to stop, without waiting (the window does this first)."""
+        for job in self._jobs:
+            job.request_stop()
+
+    def shutdown(self, deadline: float | None = None) -> None:
+        """Stop timers and background jobs, waiting for them until ``deadline``
+        (``time.monotonic()`` s; default: 2 s each). The window calls this when it closes."""
         self._catch_up.stop()
         self._poll.stop()
         for job in self._jobs:
-            job.stop()
+            job.stop(deadline)
 
     # Declared hooks: the window calls each on every view; the defaults do nothing.
     def ingest(self, snap) -> None:

@@ -134,6 +134,6 @@ class DescentView(LessonView):
     def render(self, snap) -> None:
         """Not driven by training: the cost is its own small world."""
 
-    def shutdown(self) -> None:
+    def shutdown(self, deadline: float | None = None) -> None:
         self._roll.stop()
-        super().shutdown()
+        super().shutdown(deadline)

@@ -261,7 +261,7 @@ class DrawView(LessonView):
             self._forward()
         self._update_footer(snap)
 
-    def shutdown(self) -> None:
+    def shutdown(self, deadline: float | None = None) -> None:
         self._later.stop()
 
     def demo(self) -> None:

@@ -293,9 +293,9 @@ class StepSizeView(LessonView):
         d.setHtml(self.verdict.text())
         return d.toPlainText()
 
-    def shutdown(self) -> None:
+    def shutdown(self, deadline: float | None = None) -> None:
         self._lr_timer.stop()
-        super().shutdown()
+        super().shutdown(deadline)
 
     # ------------------------------------------------------------------ LessonView
     def context_changed(self) -> None:
