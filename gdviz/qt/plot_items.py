@@ -20,7 +20,7 @@ from gdviz.palette import BAR, FOREGROUND, GUIDE
 from gdviz.qt.fonts import base_font
 
 __all__ = ["guide_lines", "set_guide_lines", "fit_view", "BarsItem", "TextsItem", "HeatImage",
-           "PathCurve", "PixelMarker", "dots_path", "set_item_text"]
+           "PathCurve", "PixelMarker", "PixelMarkers", "dots_path", "set_item_text"]
 
 
 def guide_lines(view: pg.ViewBox, ys, x0: float, x1: float) -> QtWidgets.QGraphicsPathItem:
@@ -511,6 +511,30 @@ class PixelMarker(QtWidgets.QGraphicsPathItem):
             self.setPos(float(x[0]), float(y[0]))
         if shown != self.isVisible():
             self.setVisible(shown)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
+        return self._xy
+
+
+class PixelMarkers:
+    """Up to ``most`` :class:`PixelMarker` s of one look in ``view`` (a ViewBox or PlotItem):
+    ``setData(x, y)`` places one per point (those beyond ``most`` are dropped) and hides the
+    rest; ``getData()`` as ScatterPlotItem's. For a few markers that move every frame (the
+    circles on the −∇C pictures), where a ScatterPlotItem would run Python at every paint."""
+
+    def __init__(self, view, most: int, size: float, symbol: str = ROUND, pen=None, brush=None,
+                 z: float = 20):
+        self.items = [PixelMarker(size, symbol, pen=pen, brush=brush) for _ in range(most)]
+        for item in self.items:
+            item.setZValue(z)
+            view.addItem(item, ignoreBounds=True)
+        self._xy = (np.zeros(0), np.zeros(0))
+
+    def setData(self, x, y) -> None:  # noqa: N802 - ScatterPlotItem's name
+        x, y = np.array(x, dtype=np.float64)[:len(self.items)], np.array(y, dtype=np.float64)[:len(self.items)]
+        self._xy = (x, y)
+        for i, item in enumerate(self.items):
+            item.setData(x[i:i + 1], y[i:i + 1])
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
         return self._xy

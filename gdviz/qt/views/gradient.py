@@ -25,6 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdviz.qt import style
+from gdviz.qt.plot_items import PixelMarkers
 from gdviz.qt.views.base import LessonView
 from gdviz.qt.views.top_changes import TopChangesTable
 from gdviz.qt.weights import DeeperLayersPanel, HiddenWeightsPanel
@@ -51,6 +52,11 @@ ZERO_BAR = "#9a9a9a"
 def power_label(k: int) -> str:
     """``10⁻⁸`` for k = −8."""
     return "1" if k == 0 else "10" + str(int(k)).translate(_SUPERSCRIPT)
+
+
+def _circles(view) -> PixelMarkers:
+    """Hollow circles, 11 px across, for the top ten's entries on a picture in ``view``."""
+    return PixelMarkers(view, TOP_K, 11, pen=pg.mkPen(MARKER, width=1.6), brush=None)
 
 
 def _plots_below(lay, min_height: int, stretch: int, title: str, tip: str):
@@ -172,12 +178,10 @@ class GradientView(LessonView):
         lay.addWidget(self.status)
 
         # circles on the first-layer pictures and the deeper matrices
-        self.markers = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(MARKER, width=1.6),
-                                          brush=pg.mkBrush(None), pxMode=True)
-        self.markers.setZValue(20)
-        self.first.view.addItem(self.markers)
+        # (painted by Qt alone: ScatterPlotItems ran Python at every paint of the pictures)
+        self.markers = _circles(self.first.view)
         self.first.view.sigResized.connect(self._place_markers_later)
-        self._deep_markers: dict[int, tuple[pg.PlotItem, pg.ScatterPlotItem]] = {}
+        self._deep_markers: dict[int, tuple[pg.PlotItem, PixelMarkers]] = {}
         self.size_canvas.scene().sigMouseMoved.connect(self._hover_sizes)
 
     # ================================================================== public
@@ -493,11 +497,7 @@ class GradientView(LessonView):
             layer = i + 1
             have = self._deep_markers.get(layer)
             if have is None or have[0] is not plot:
-                sc = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(MARKER, width=1.6),
-                                        brush=pg.mkBrush(None), pxMode=True)
-                sc.setZValue(20)
-                plot.addItem(sc, ignoreBounds=True)
-                self._deep_markers[layer] = have = (plot, sc)
+                self._deep_markers[layer] = have = (plot, _circles(plot))
             xy = deep.get(layer, [])
             if xy:
                 a = np.array(xy)

@@ -94,7 +94,8 @@ def test_pictures_matrices_and_table_are_minus_the_engine_gradient(qtbot, view, 
 
     # first-layer entries of the top ten are circled on their pixel
     n_first = sum(p.layer == 0 and p.kind == "W" for p in view.top)
-    assert len(view.markers.data) == n_first
+    assert len(view.markers.getData()[0]) == n_first
+    assert sum(m.isVisible() for m in view.markers.items) == n_first
     qtbot.wait(30)
     assert_drawn(view)
 
