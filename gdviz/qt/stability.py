@@ -223,7 +223,7 @@ class StabilityPanel(QtWidgets.QWidget):
         self.words.setFont(fonts.font(9.5))
         self.words.setWordWrap(True)
         self.words.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        lay.addWidget(self.words)
+        lay.addWidget(widgets.QuietLabel(self.words))  # (its numbers change with each estimate: no relayout)
         self._stable: bool | None = None
         self._top = None
         self._x_range: tuple[float, float] | None = None
@@ -245,7 +245,7 @@ class StabilityPanel(QtWidgets.QWidget):
                 for curve in (self.lam_curve, self.limit_curve, self._ceiling):
                     curve.setData([], [])
                 self.limit_label.setText("")
-                self.words.setText("λ_max is measured for the live run only.")
+                self.words.parentWidget().setText("λ_max is measured for the live run only.")
                 self.words.setToolTip("")
                 self._colour(True)
             return
@@ -267,7 +267,7 @@ class StabilityPanel(QtWidgets.QWidget):
             for curve in (self.lam_curve, self.limit_curve, self._ceiling):
                 curve.setData([], [])
             self.limit_label.setText("")
-            self.words.setText(self.WAITING)
+            self.words.parentWidget().setText(self.WAITING)
             self.words.setToolTip("")
             self._colour(True)
             return
@@ -316,7 +316,7 @@ class StabilityPanel(QtWidgets.QWidget):
         text, stable = short_words(lam, lr)
         long_text, _ = stability_words(lam, lr)
         head = f"Step {step:,}: λ_max ≈ {lam:.3g}." if math.isfinite(lam) else f"Step {step:,}:"
-        self.words.setText(text)
+        self.words.parentWidget().setText(text)
         self.words.setToolTip(f"{head} {long_text}")
         self._colour(stable)
 

@@ -72,7 +72,8 @@ class ShortTitle(QtWidgets.QLabel):
         short = bool(self._short) and (
             self.fontMetrics().horizontalAdvance(self._full) + 4 > self.contentsRect().width())
         text = self._short if short else self._full
-        self.setWordWrap(not self._short)
+        if self.wordWrap() != (not self._short):  # (setWordWrap relays the window out, even unchanged)
+            self.setWordWrap(not self._short)
         if self.text() != text:
             super().setText(text)
         self.setToolTip(self._full if short else "")
@@ -277,15 +278,22 @@ class QuietLabel(QtWidgets.QWidget):
         return self.label.sizeHint()
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        # (not the label's: its width is fixed to ours, so the layout could never narrow us again)
-        return QtCore.QSize(0, self.label.fontMetrics().height())
+        # (not the label's: its width is fixed to ours, so the layout could never narrow us again;
+        # a ShortTitle's is its short form's, whatever its size)
+        # Its height: what the text needs at our width (a layout that cannot follow
+        # heightForWidth, such as a splitter's, then still gives it its lines).
+        w = self.label.minimumSizeHint().width() if isinstance(self.label, ShortTitle) else 0
+        return QtCore.QSize(w, max(self._h or 0, self.label.fontMetrics().height()))
 
     def heightForWidth(self, w: int) -> int:
         return self.label.heightForWidth(w)
 
     def resizeEvent(self, ev) -> None:
         self.label.setFixedSize(self.size())
-        self._h = self.label.heightForWidth(self.width())
+        h = self.label.heightForWidth(self.width())
+        if h != self._h:
+            self._h = h
+            self.updateGeometry()  # (another width, another number of lines)
         super().resizeEvent(ev)
 
     def setText(self, text: str) -> None:

@@ -290,10 +290,11 @@ class LandscapeView(LessonView):
         self.info.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.info.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.info.setToolTip("What this map says about the next step and the last ones.")
-        col.addWidget(self.info, 1)
+        # (both change with every step or map: in a QuietLabel, a new text relays out nothing)
+        col.addWidget(style.QuietLabel(self.info), 1)
         self.progress = style.note_label(" ", size=8)
         self.progress.setToolTip("When and how the map on screen was computed.")
-        col.addWidget(self.progress)
+        col.addWidget(style.QuietLabel(self.progress))
         body.addWidget(side, 0)
 
         self.status = style.status_label()
@@ -499,7 +500,7 @@ class LandscapeView(LessonView):
         self.submit(job, (key, snap.run_id, snap.step), key, snap, self.batch,
                     self.plane_box.currentData(), ij, EXTENTS[self.extent_box.currentIndex()][1],
                     self._seed, path, GRID_N, BUDGET_S, force=True)
-        self.progress.setText("Computing a new map …")
+        self.progress.parentWidget().setText("Computing a new map …")
 
     def _outside(self) -> bool:
         """θ now lies outside the map's square (in the slice)."""
@@ -553,7 +554,7 @@ class LandscapeView(LessonView):
                                                               "color": style.FOREGROUND})
             self._draw_path()
         else:
-            self.progress.setText(
+            self.progress.parentWidget().setText(
                 f"Map of step {f.step:,}: {n}×{n} points on {f.land.n_examples} training digits, "
                 f"computed in {f.seconds * 1000:.0f} ms"
                 + ("" if f.land.complete else " (out of time: the blank part was not computed)")
@@ -577,7 +578,7 @@ class LandscapeView(LessonView):
 
     def _write_info(self, f: LandscapeFrame) -> None:
         cur = self._ring[-1][2] if self._ring else None
-        self.info.setText(map_words(f, cur, None if self.snap is None else self.snap.step))
+        self.info.parentWidget().setText(map_words(f, cur, None if self.snap is None else self.snap.step))
 
     # ------------------------------------------------------------------ hover
     def _hover(self, pos) -> None:

@@ -81,6 +81,15 @@ class Heat(style.HeatImage):
         self.setImage(np.zeros((0, 0), dtype=np.float32))
 
 
+def _recentre(lab: pg.LabelItem) -> None:
+    """Centre a title's text in its box, as ``LabelItem.resizeEvent`` does for a centred
+    label, without its ``updateMin``, which relays the plot out even when nothing grew."""
+    lab.item.setPos(0, 0)
+    bounds = lab.itemRect()
+    bounds.moveCenter(lab.rect().center())
+    lab.item.setPos(bounds.topLeft() - lab.itemRect().topLeft())
+
+
 def set_title(memo: dict, plot, text: str, color: str) -> None:
     """A plot title whose text changes often: re-lays out the plot only when it must grow.
     ``memo`` remembers the colour each title was set with."""
@@ -100,4 +109,4 @@ def set_title(memo: dict, plot, text: str, color: str) -> None:
         lab.text = old
         plot.setTitle(text, size="8.5pt", color=color)
     else:
-        lab.resizeEvent(None)  # centred again, same size
+        _recentre(lab)  # centred again, same size

@@ -198,7 +198,7 @@ class SgdVsGdView(LessonView):
         th = QtWidgets.QHBoxLayout()
         self.tiles_head = style.ShortTitle("One first-layer neuron's −∇C", "One neuron's −∇C")
         self.tiles_head.setFont(style.font(9.5, bold=True))
-        th.addWidget(self.tiles_head, 1)
+        th.addWidget(style.QuietLabel(self.tiles_head), 1)  # (its neuron changes with the steps)
         nl = QtWidgets.QLabel("neuron")
         nl.setFont(style.font(8.5))
         th.addWidget(nl)
