@@ -318,8 +318,8 @@ class PathCurve(_FixedItem):
     built once per :meth:`setData` and the bounding rectangle (the data's, a few pixels wider,
     within the view of :meth:`attach`) is set then, so a repaint is one ``drawPath`` and stays
     off the axes beside the data. ``opts["symbol"]`` /
-    :meth:`setSymbol` draw markers: ``"o"`` natively in the same paint, others with a child
-    ScatterPlotItem (meant for a few dozen points).
+    :meth:`setSymbol` draw markers: ``"o"`` and ``"s"`` natively in the same paint, others
+    with a child ScatterPlotItem (meant for a few dozen points).
     x must be ascending: with ``clip`` only the part inside the view's x range is drawn.
     """
 
@@ -337,7 +337,7 @@ class PathCurve(_FixedItem):
         self._path = QtGui.QPainterPath()
         self._dots: pg.ScatterPlotItem | None = None
         self._dot_path = QtGui.QPainterPath()
-        self._round_pens: list[QtGui.QPen] = []
+        self._dot_pens: list[QtGui.QPen] = []
         self.path_builds = 0  # paths built so far (tests count them)
         self.setPen(pen)
         self.setSymbol(symbol)
@@ -379,11 +379,11 @@ class PathCurve(_FixedItem):
 
     def setSymbol(self, symbol: str | None) -> None:  # noqa: N802
         self.opts["symbol"] = symbol
-        if symbol == ROUND:  # drawn here, natively: no child item, no Python per paint
+        if symbol in NATIVE:  # drawn here, natively: no child item, no Python per paint
             if self._dots is not None:
                 self._dots.setVisible(False)
-            self._round_pens = _round_dot_pens(self.opts["symbolSize"], self.opts["symbolBrush"],
-                                               self.opts["symbolPen"])
+            self._dot_pens = _dot_pens(symbol, self.opts["symbolSize"], self.opts["symbolBrush"],
+                                       self.opts["symbolPen"])
             self._build()
             return
         if symbol is not None and self._dots is None:
@@ -434,7 +434,7 @@ class PathCurve(_FixedItem):
         if x is None:
             x, y = self._shown()
         finite = np.isfinite(x) & np.isfinite(y)
-        if self.opts["symbol"] == ROUND:
+        if self.opts["symbol"] in NATIVE:
             self._dot_path = dots_path(x[finite], y[finite])
             return
         self._dot_path = QtGui.QPainterPath()
@@ -446,44 +446,50 @@ class PathCurve(_FixedItem):
         if self._pen is not None and not self._path.isEmpty():
             p.setPen(self._pen)
             p.drawPath(self._path)
-        if self.opts["symbol"] == ROUND and not self._dot_path.isEmpty():
-            for pen in self._round_pens:
+        if self.opts["symbol"] in NATIVE and not self._dot_path.isEmpty():
+            for pen in self._dot_pens:
                 p.setPen(pen)
                 p.drawPath(self._dot_path)
 
 
-ROUND = "o"  # the marker PathCurve and PixelMarker draw natively
+ROUND = "o"  # the markers PathCurve draws natively (PixelMarker draws all of pyqtgraph's)
+SQUARE = "s"
+NATIVE = (ROUND, SQUARE)
 
 
 def dots_path(x: np.ndarray, y: np.ndarray) -> QtGui.QPainterPath:
     """A path of one tiny segment per point (x, y) (data units): stroked with a round-capped
-    cosmetic pen of width d, each is a dot d pixels across."""
+    (square-capped) cosmetic pen of width d, each is a dot (square) d pixels across."""
     path = QtGui.QPainterPath()
     if len(x):
-        eps = 1e-7 * max(float(np.ptp(x)), abs(float(x[0])), 1e-12)  # (a zero-length one draws nothing)
+        # (a zero-length one draws nothing: a segment 1e-7 of the data's scale long is a point)
+        scale = max(float(np.ptp(x)), float(np.abs(x).max())) or max(float(np.abs(y).max()), 1e-2)
+        eps = 1e-7 * scale
         for xi, yi in zip(x.tolist(), y.tolist()):
             path.moveTo(xi, yi)
             path.lineTo(xi + eps, yi)
     return path
 
 
-def _round_dot_pens(size: float, brush, pen) -> list[QtGui.QPen]:
-    """The pens that draw pyqtgraph's "o" marker of ``size`` px with ``brush`` and outline
-    ``pen`` (None: none, as a ScatterPlotItem given ``pen=None``)."""
+def _dot_pens(symbol: str, size: float, brush, pen) -> list[QtGui.QPen]:
+    """The pens that draw pyqtgraph's ``symbol`` ("o" or "s") of ``size`` px with ``brush`` and
+    outline ``pen`` (None: none, as a ScatterPlotItem given ``pen=None``) along a dots_path."""
+    cap = QtCore.Qt.PenCapStyle.RoundCap if symbol == ROUND else QtCore.Qt.PenCapStyle.SquareCap
     fill = pg.mkBrush(brush if brush is not None else (100, 100, 150)).color()
     outline = pg.mkPen(pen)
     pens = []
     width = outline.widthF() or 1.0
     if outline.style() != QtCore.Qt.PenStyle.NoPen:
-        pens.append(_round_pen(outline.color(), size + width))
+        pens.append(_dot_pen(outline.color(), size + width, cap))
         size -= width
-    pens.append(_round_pen(fill, size))
+    pens.append(_dot_pen(fill, size, cap))
     return pens
 
 
-def _round_pen(colour: QtGui.QColor, width: float) -> QtGui.QPen:
+def _dot_pen(colour: QtGui.QColor, width: float, cap: QtCore.Qt.PenCapStyle) -> QtGui.QPen:
     pen = QtGui.QPen(colour, max(width, 1.0))
-    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+    pen.setCapStyle(cap)
+    pen.setJoinStyle(QtCore.Qt.PenJoinStyle.MiterJoin)
     pen.setCosmetic(True)
     return pen
 

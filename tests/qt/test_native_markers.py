@@ -64,9 +64,10 @@ def test_pixel_marker_is_drawn_at_its_point_and_hidden_without_one(qtbot, symbol
     assert not m.isVisible()
 
 
-def test_round_dots_of_a_path_curve_are_drawn_in_its_own_paint(qtbot):
+@pytest.mark.parametrize("symbol", ["o", "s"])
+def test_dots_of_a_path_curve_are_drawn_in_its_own_paint(qtbot, symbol):
     w = _plot(qtbot)
-    curve = PathCurve(None, symbol="o", symbolSize=8, symbolBrush=RED, symbolPen=None)
+    curve = PathCurve(None, symbol=symbol, symbolSize=8, symbolBrush=RED, symbolPen=None)
     w.addItem(curve, ignoreBounds=True)
     curve.attach(w.getPlotItem().vb)
     curve.setData([2.0, 5.0, 8.0], [2.0, np.nan, 8.0])
@@ -75,5 +76,31 @@ def test_round_dots_of_a_path_curve_are_drawn_in_its_own_paint(qtbot):
     assert not [it for it in w.scene().items() if isinstance(it, pg.ScatterPlotItem)]
     curve.setSymbol(None)
     assert not _reddish_at(w, 2, 2)
-    curve.setSymbol("o")
+    curve.setSymbol(symbol)
     assert _reddish_at(w, 8, 8)
+
+
+@pytest.mark.parametrize("symbol, corner_red", [("o", False), ("s", True)])
+def test_square_dots_have_corners_and_round_ones_do_not(qtbot, symbol, corner_red):
+    w = _plot(qtbot)
+    curve = PathCurve(None, symbol=symbol, symbolSize=12, symbolBrush=RED, symbolPen=None)
+    w.addItem(curve, ignoreBounds=True)
+    curve.attach(w.getPlotItem().vb)
+    curve.setData([5.0], [5.0])
+    QtWidgets.QApplication.processEvents()
+    px = pixels(w)
+    c = w.mapFromScene(w.getPlotItem().vb.mapViewToScene(QtCore.QPointF(5, 5)))
+    b, g, r = (int(v) for v in px[c.y() + 5, c.x() + 5])  # 5 px right and down: a corner
+    assert (r > 200 and g < 80 and b < 80) == corner_red
+
+
+@pytest.mark.parametrize("symbol", ["o", "s"])
+def test_a_lone_dot_at_x_zero_is_drawn(qtbot, symbol):
+    """The untrained network's one evaluation sits at step 0: its dot must show."""
+    w = _plot(qtbot)
+    curve = PathCurve(None, symbol=symbol, symbolSize=8, symbolBrush=RED, symbolPen=None)
+    w.addItem(curve, ignoreBounds=True)
+    curve.attach(w.getPlotItem().vb)
+    w.setRange(xRange=(-1, 9), yRange=(0, 10), padding=0)
+    curve.setData([0.0], [2.4])
+    assert _reddish_at(w, 0, 2.4)
