@@ -489,7 +489,6 @@ def _dot_pens(symbol: str, size: float, brush, pen) -> list[QtGui.QPen]:
 def _dot_pen(colour: QtGui.QColor, width: float, cap: QtCore.Qt.PenCapStyle) -> QtGui.QPen:
     pen = QtGui.QPen(colour, max(width, 1.0))
     pen.setCapStyle(cap)
-    pen.setJoinStyle(QtCore.Qt.PenJoinStyle.MiterJoin)
     pen.setCosmetic(True)
     return pen
 

@@ -278,10 +278,9 @@ class QuietLabel(QtWidgets.QWidget):
         return self.label.sizeHint()
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        # (not the label's: its width is fixed to ours, so the layout could never narrow us again;
-        # a ShortTitle's is its short form's, whatever its size)
-        # Its height: what the text needs at our width (a layout that cannot follow
-        # heightForWidth, such as a splitter's, then still gives it its lines).
+        # Width: 0, not the label's (its width is fixed to ours, so the layout could never
+        # narrow us again), but a ShortTitle's short form. Height: what the text needs at our
+        # width (a layout that ignores heightForWidth, as a splitter's, still gives its lines).
         w = self.label.minimumSizeHint().width() if isinstance(self.label, ShortTitle) else 0
         return QtCore.QSize(w, max(self._h or 0, self.label.fontMetrics().height()))
 

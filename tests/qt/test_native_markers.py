@@ -30,13 +30,22 @@ def _plot(qtbot):
     return w
 
 
-def _reddish_at(w, x: float, y: float) -> bool:
-    """Is the pixel at data point (x, y) red?"""
+def _reddish_at(w, x: float, y: float, right: int = 0, down: int = 0) -> bool:
+    """Is the pixel at data point (x, y), moved ``right`` and ``down`` screen pixels, red?"""
     QtWidgets.QApplication.processEvents()
     px = pixels(w)
     pt = w.mapFromScene(w.getPlotItem().vb.mapViewToScene(QtCore.QPointF(x, y)))
-    b, g, r = (int(v) for v in px[pt.y(), pt.x()])  # (B, G, R: the bytes of Format_RGB32)
+    b, g, r = (int(v) for v in px[pt.y() + down, pt.x() + right])  # (B, G, R: the bytes of Format_RGB32)
     return r > 200 and g < 80 and b < 80
+
+
+def _dotted_curve(qtbot, symbol: str, size: float):
+    """A plot and, in it, a PathCurve drawing only red ``symbol`` markers of ``size`` px."""
+    w = _plot(qtbot)
+    curve = PathCurve(None, symbol=symbol, symbolSize=size, symbolBrush=RED, symbolPen=None)
+    w.addItem(curve, ignoreBounds=True)
+    curve.attach(w.getPlotItem().vb)
+    return w, curve
 
 
 def test_pixel_marker_has_no_python_paint():
@@ -66,10 +75,7 @@ def test_pixel_marker_is_drawn_at_its_point_and_hidden_without_one(qtbot, symbol
 
 @pytest.mark.parametrize("symbol", ["o", "s"])
 def test_dots_of_a_path_curve_are_drawn_in_its_own_paint(qtbot, symbol):
-    w = _plot(qtbot)
-    curve = PathCurve(None, symbol=symbol, symbolSize=8, symbolBrush=RED, symbolPen=None)
-    w.addItem(curve, ignoreBounds=True)
-    curve.attach(w.getPlotItem().vb)
+    w, curve = _dotted_curve(qtbot, symbol, 8)
     curve.setData([2.0, 5.0, 8.0], [2.0, np.nan, 8.0])
     assert _reddish_at(w, 2, 2) and _reddish_at(w, 8, 8)
     assert not _reddish_at(w, 5, 5)  # between the dots: no line (no pen), no dot at NaN
@@ -82,25 +88,15 @@ def test_dots_of_a_path_curve_are_drawn_in_its_own_paint(qtbot, symbol):
 
 @pytest.mark.parametrize("symbol, corner_red", [("o", False), ("s", True)])
 def test_square_dots_have_corners_and_round_ones_do_not(qtbot, symbol, corner_red):
-    w = _plot(qtbot)
-    curve = PathCurve(None, symbol=symbol, symbolSize=12, symbolBrush=RED, symbolPen=None)
-    w.addItem(curve, ignoreBounds=True)
-    curve.attach(w.getPlotItem().vb)
+    w, curve = _dotted_curve(qtbot, symbol, 12)
     curve.setData([5.0], [5.0])
-    QtWidgets.QApplication.processEvents()
-    px = pixels(w)
-    c = w.mapFromScene(w.getPlotItem().vb.mapViewToScene(QtCore.QPointF(5, 5)))
-    b, g, r = (int(v) for v in px[c.y() + 5, c.x() + 5])  # 5 px right and down: a corner
-    assert (r > 200 and g < 80 and b < 80) == corner_red
+    assert _reddish_at(w, 5, 5, right=5, down=5) == corner_red  # 5 px right and down: a corner
 
 
 @pytest.mark.parametrize("symbol", ["o", "s"])
 def test_a_lone_dot_at_x_zero_is_drawn(qtbot, symbol):
     """The untrained network's one evaluation sits at step 0: its dot must show."""
-    w = _plot(qtbot)
-    curve = PathCurve(None, symbol=symbol, symbolSize=8, symbolBrush=RED, symbolPen=None)
-    w.addItem(curve, ignoreBounds=True)
-    curve.attach(w.getPlotItem().vb)
+    w, curve = _dotted_curve(qtbot, symbol, 8)
     w.setRange(xRange=(-1, 9), yRange=(0, 10), padding=0)
     curve.setData([0.0], [2.4])
     assert _reddish_at(w, 0, 2.4)
