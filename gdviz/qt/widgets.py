@@ -123,6 +123,10 @@ def plot_widget() -> pg.GraphicsLayoutWidget:
     """A pyqtgraph canvas in the app's look, without the default frame margins."""
     apply_pyqtgraph_defaults()
     w = pg.GraphicsLayoutWidget()
+    # pyqtgraph caches each canvas's background in a pixmap of the canvas's size (4 bytes a pixel),
+    # kept while the canvas is hidden: 8-12 such pixmaps, ~20 MB, sized by whatever the window last
+    # was. Filling the background with its colour costs no more than copying that pixmap.
+    w.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)
     w.setBackground(BACKGROUND)
     w.ci.layout.setContentsMargins(2, 2, 2, 2)
     w.ci.layout.setSpacing(4)
