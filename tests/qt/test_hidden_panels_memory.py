@@ -90,3 +90,47 @@ def test_the_hidden_gradient_view_lets_go_of_the_old_run(qtbot, window):
     qtbot.waitUntil(lambda: view.first._snap is not None
                     and view.first._snap.run_id == window.last_snapshot.run_id, timeout=WAIT)
     assert view.first.geometry.n == 24
+
+
+def test_no_canvas_keeps_a_picture_of_its_background(qtbot, window):
+    """pyqtgraph caches a canvas's background in a pixmap of the canvas's size and keeps it while
+    the canvas is hidden: the soak's heap profile found 8-12 of them, ~20 MB, sized by whatever
+    the window last was. Every canvas of every view (each shown once) fills its background instead."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGraphicsView
+
+    for digit in range(1, window.tabs.count()):
+        key(qtbot, getattr(Qt.Key, f"Key_{digit}"), Qt.KeyboardModifier.AltModifier)
+        qtbot.wait(50)
+    key(qtbot, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)
+    canvases = window.findChildren(pg.GraphicsView)
+    assert len(canvases) >= 15
+    cached = [type(c.parentWidget()).__name__ for c in canvases
+              if c.cacheMode() != QGraphicsView.CacheModeFlag.CacheNone]
+    assert cached == []
+
+
+def test_the_hidden_gd_vs_sgd_view_lets_go_of_the_old_run(qtbot, window):
+    """GD vs SGD keeps its last comparison (two θ-sized gradients) and shows one neuron's tiles;
+    hidden while the window moves on, it holds neither (the soak's heap profile found 12 MB of a
+    784-1024-10 run kept there: the comparison, and tiles that were views of a negated layer)."""
+    from gdviz.qt.views.sgd_vs_gd import SgdVsGdView
+
+    key(qtbot, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)  # GD vs SGD
+    view = window.current_view()
+    assert isinstance(view, SgdVsGdView)
+    key(qtbot, Qt.Key.Key_Space)  # run: a comparison needs a step
+    qtbot.waitUntil(lambda: view.comparison is not None and view.batch_tile.image is not None, timeout=WAIT)
+    n_params = view.comparison.full.size
+    for tile in (view.batch_tile, view.full_tile):  # a tile owns its pixels: it pins no layer
+        assert tile.image.base is None or tile.image.base.size == tile.image.size
+    key(qtbot, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)  # the live network; GD vs SGD is hidden
+    key(qtbot, Qt.Key.Key_Space)
+    _new_network(qtbot, window, "24")
+    assert window.last_snapshot.n_params != n_params
+    assert view.comparison is None
+    assert view.batch_tile.image is None and view.full_tile.image is None
+    key(qtbot, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)  # shown again: it measures the run now
+    key(qtbot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.comparison is not None and view.comparison.full.size
+                    == window.last_snapshot.n_params, timeout=WAIT)

@@ -52,10 +52,13 @@ class ViewSpec(NamedTuple):
 
 
 def _tagged(fn: Callable[..., Any], holder: dict, pass_cancelled: bool, generation: int, *args):
-    """Job thread: ``(generation, fn(*args))``; ``fn`` gets ``cancelled`` first if asked."""
-    if pass_cancelled:
-        return generation, fn(holder["job"].cancelled, *args)
-    return generation, fn(*args)
+    """Job thread: ``(generation, fn(*args))``; ``fn`` gets ``cancelled`` first if asked. None
+    (nothing kept) when the view invalidated its requests meanwhile: a result for a run the
+    window left would otherwise stay until the next result (a hidden, paused view's for long)."""
+    value = fn(holder["job"].cancelled, *args) if pass_cancelled else fn(*args)
+    if holder.get("generation", generation) != generation:
+        return None
+    return generation, value
 
 
 class ViewJob:
@@ -71,7 +74,7 @@ class ViewJob:
 
     def __init__(self, fn: Callable[..., Any], name: str, *, pass_cancelled: bool = False,
                  clock: Callable[[], float] = time.perf_counter):
-        holder: dict = {}
+        self._holder = holder = {"generation": 0}
         self._job = holder["job"] = LatestJob(
             functools.partial(_tagged, fn, holder, pass_cancelled), name=name)
         self._clock = clock
@@ -105,6 +108,7 @@ class ViewJob:
     def invalidate(self) -> None:
         """Results of requests made so far are stale; the next submit always goes."""
         self.generation += 1
+        self._holder["generation"] = self.generation
         self.key = None
         self.submitted_at = -math.inf
 
@@ -333,7 +337,9 @@ class LessonView(QtWidgets.QWidget):
         if fresh:
             for job in self._jobs:
                 job.invalidate()
-            self._cursor = -1
+            self._catch_up.stop()
+            self._value = None  # the old run's: nothing to redraw, and nothing held (a view that
+            self._cursor = -1  # follows every run while hidden is never told to forget one)
             self._showing.clear()
         return fresh
 

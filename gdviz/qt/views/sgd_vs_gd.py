@@ -297,9 +297,13 @@ class SgdVsGdView(LessonView):
             self.draw(c, live=self.snap is not None and self.snap.running)
 
     def _follow(self, snap) -> None:
-        if self.new_run(snap):
+        if self.new_run(snap):  # (shown or not: a hidden view follows every run, so never forgets one)
             self.history.clear()
-            self.comparison = None
+            self.comparison = None  # two θ-sized gradients (6 MB for 784-1024-10), and tiles drawn from them
+            self.job.forget()  # (and the job's result not yet taken: the same two)
+            self.displayed_tiles = None
+            self.batch_tile.clear()
+            self.full_tile.clear()
             self._scatter_scale.reset()
             self._y_lo = None
             self._x_range = None
@@ -442,8 +446,8 @@ class SgdVsGdView(LessonView):
             return  # computed for the network before a change of shape: its result is on its way
         if self.neuron_spin.maximum() != n1 - 1:
             self.neuron_spin.setMaximum(n1 - 1)
-        Wb, _ = style.layer_views(c.batch, sizes, 0, negate=True)
-        Wf, _ = style.layer_views(c.full, sizes, 0, negate=True)
+        Wb, _ = style.layer_views(c.batch, sizes, 0)  # views of ∇C; one neuron's row is negated below
+        Wf, _ = style.layer_views(c.full, sizes, 0)
         j = self.neuron_spin.value()
         if j < 0:
             with np.errstate(all="ignore"):
@@ -458,8 +462,8 @@ class SgdVsGdView(LessonView):
                                     yRange=(-max(4, h * 0.18), h + 0.5), padding=0.0)
             self.tile_labels[0].setPos(w / 2, -0.5)
             self.tile_labels[1].setPos(w + TILE_GAP + w / 2, -0.5)
-        bt = Wb[j].reshape(h, w)
-        ft = Wf[j].reshape(h, w)
+        bt = np.negative(Wb[j]).reshape(h, w)  # −∇C, copies of one row: the images pin no θ-sized array
+        ft = np.negative(Wf[j]).reshape(h, w)
         self.batch_tile.setImage(bt, levels=style.symmetric_levels(bt, 100.0))
         self.full_tile.setImage(ft, levels=style.symmetric_levels(ft, 100.0))
         who = "this step" if c.optimizer == "gd" else f"mini-batch ({c.batch_size:,} digits)"
