@@ -47,9 +47,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+LAUNCHED = time.perf_counter()  # ~ the process's start: a heap profiler's clock (heaptrack) starts there
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak_memory import (census_growth, heap_breakdown, heap_growth, large_arrays, object_counts,  # noqa: E402
-                         qt_census, smaps_rollup)
+from soak_memory import (census_growth, heap_breakdown, heap_growth, large_arrays, numpy_blocks,  # noqa: E402
+                         object_counts, qt_census, smaps_rollup)
 
 #: η typed into its field: good ones, and what a student might type by mistake.
 LR_TEXTS = ("3", "0.5", "1", "10", "0.03", "100", "1e-3", "0,5", "abc", "-1", "0", "1e9", "", " 2 ", "nan",
@@ -435,7 +437,7 @@ class Soak:
         self.type_into(c.hidden_edit, "16,16")
         self.click(c.reset_button)
         self.wait(int(settle_s * 1000))
-        row = dict(self.sample(t0), reference=label)
+        row = dict(self.sample(t0), reference=label, since_launch_s=round(time.perf_counter() - LAUNCHED, 1))
         row["smaps"] = smaps_rollup()
         row["heap"] = heap_breakdown()
         row["large_arrays"] = large_arrays()
@@ -452,7 +454,10 @@ class Soak:
             del self.heap_snapshots[1:]
             fd, path = tempfile.mkstemp(prefix="gdviz-soak-heap-", suffix=".tracemalloc")
             os.close(fd)
-            tracemalloc.take_snapshot().dump(path)
+            snap = tracemalloc.take_snapshot()
+            row["numpy_blocks"] = numpy_blocks(snap)
+            snap.dump(path)
+            del snap
             self.heap_snapshots.append((label, path, object_counts()))
         return row
 

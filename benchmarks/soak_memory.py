@@ -128,6 +128,39 @@ def large_arrays(min_mb: float = 1.0, top: int = 12) -> list[tuple[str, float]]:
     return sorted(((k, round(v, 1)) for k, v in out.items()), key=lambda kv: -kv[1])[:top]
 
 
+NUMPY_DOMAIN = 389047  # NumPy registers its data buffers with tracemalloc in this domain
+
+
+def numpy_blocks(snapshot, min_mb: float = 1.0, top: int = 12) -> dict:
+    """NumPy data buffers live in a tracemalloc ``snapshot``: their total in MB, the total of those of
+    ``min_mb`` MB or more (glibc maps these on their own: ``glibc_mapped``), and where the large ones
+    were allocated (the innermost frame of gdviz or pyqtgraph, else outside the installed packages),
+    largest first; Python's own blocks of that size (lists, bytes) too, as ``python_large_mb`` and
+    sites marked ``(python)``. Unlike
+    :func:`large_arrays` this sees every array, whoever holds it (an instance's attributes in 3.11
+    need not be a dict the collector lists; C++ and closures hold arrays too)."""
+    import tracemalloc as tm
+
+    traces = snapshot.filter_traces([tm.DomainFilter(True, NUMPY_DOMAIN)]).traces
+    big = [t for t in traces if t.size >= min_mb * 2**20]
+    python_big = [t for t in snapshot.filter_traces([tm.DomainFilter(False, NUMPY_DOMAIN)]).traces
+                  if t.size >= min_mb * 2**20]
+    where: dict[str, float] = {}
+    for t in big + python_big:
+        frames = ([f for f in t.traceback if "gdviz" in f.filename or "pyqtgraph" in f.filename]
+                  or [f for f in t.traceback if "site-packages" not in f.filename] or list(t.traceback))
+        f = frames[-1] if frames else None  # tracemalloc lists the most recent call last
+        key = f"{f.filename.split(os.sep + 'site-packages' + os.sep)[-1]}:{f.lineno}" if f else "?"
+        key = key.split(os.sep + "gdviz" + os.sep, 1)[-1] if "pyqtgraph" not in key else key
+        if t.domain != NUMPY_DOMAIN:
+            key = f"(python) {key}"
+        where[key] = where.get(key, 0.0) + t.size / 2**20
+    return {"all_mb": round(sum(t.size for t in traces) / 2**20, 1),
+            "large_mb": round(sum(t.size for t in big) / 2**20, 1), "large_n": len(big),
+            "python_large_mb": round(sum(t.size for t in python_big) / 2**20, 1),
+            "large_by_site": sorted(((k, round(v, 1)) for k, v in where.items()), key=lambda kv: -kv[1])[:top]}
+
+
 def qt_census() -> Counter:
     """Live Qt and pyqtgraph objects the window holds: Python wrappers of QObjects and
     QGraphicsItems by type (and QPainterPath, QPixmap, QImage, QFont, QPicture wrappers),

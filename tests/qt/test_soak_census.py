@@ -60,3 +60,33 @@ def test_the_soak_can_leave_actions_out(qapp):
     assert every - fewer == {"a_presenter", "a_network"}
     with pytest.raises(ValueError, match="no such action: presentr"):
         soak.Soak(None, leave_out=("presentr",))
+
+
+def test_numpy_blocks_sees_an_array_only_a_closure_holds():
+    """The soak's first census (large_arrays) looks in dicts, lists and tuples the collector lists;
+    an array held by a closure (or by C++, or an instance whose attributes are no dict in 3.11)
+    escapes it. numpy_blocks reads NumPy's own allocations from tracemalloc instead."""
+    import tracemalloc
+
+    import numpy as np
+
+    m = load_census()
+    tracemalloc.start(4)
+    try:
+        def holder():
+            big = np.ones(3 * 2**20 // 8)  # 3 MB
+            return lambda: big
+
+        keep = holder()
+        small = np.ones(100)
+        snap = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    blocks = m.numpy_blocks(snap)
+    assert blocks["large_mb"] >= 3.0 and blocks["large_n"] >= 1
+    assert blocks["all_mb"] >= blocks["large_mb"]
+    site, mb = blocks["large_by_site"][0]
+    assert "test_soak_census.py:" in site, site
+    assert mb >= 3.0
+    assert not any(label.startswith("function") for label, _ in m.large_arrays(min_mb=3.0))
+    del keep, small
