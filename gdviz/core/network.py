@@ -185,10 +185,10 @@ class Network:
             grad = np.empty(self.n_params, dtype=self.dtype)
         ws = self._workspace(X.shape[0])
         if theta is None:
-            total = ws.gradient(X, Y, grad)
+            total = ws.gradient(self, X, Y, grad)
         else:
             Ws, bs = self.split(np.ascontiguousarray(theta, dtype=self.dtype))
-            total = ws.gradient(X, Y, grad, Ws, [w.T for w in Ws], bs)
+            total = ws.gradient(self, X, Y, grad, Ws, [w.T for w in Ws], bs)
         return total / X.shape[0], grad
 
     def _workspace(self, batch: int) -> "_Workspace":
@@ -241,10 +241,14 @@ class _Workspace:
     * every layer's activation in one flat array, so σ' of all the layers
       that share the activation is one ``derivative`` call after the forward
       pass instead of one per layer.
+
+    It keeps no reference to its network (the network is passed in): a
+    network <-> workspace cycle outlived its last user until the garbage
+    collector's rare full pass — tens of MB for a wide network.
     """
 
     def __init__(self, net: Network, batch: int):
-        self.net = net
+        self.activation, self.cost = net.activation, net.cost
         dt = net.dtype
         widths = net.sizes[1:]
         sizes = [batch * n for n in widths]
@@ -269,10 +273,9 @@ class _Workspace:
         self._grad: np.ndarray | None = None
         self._plan: tuple | None = None
 
-    def _make_plan(self, grad, Ws, WT, bs) -> tuple:
+    def _make_plan(self, net: Network, grad, Ws, WT, bs) -> tuple:
         """Per-layer tuples of the arrays and functions each pass uses, so the
         loops below do no list indexing or attribute lookups."""
-        net = self.net
         gW, gb = net.split(grad)
         last = len(self.acts) - 1
         forward = [(z, WT[l], self.deltas[l], bs[l],  # deltas[l]: free until the backward pass
@@ -282,20 +285,19 @@ class _Workspace:
                      self.derivs[l - 1]) for l in range(last, 0, -1)]
         return forward, backward, gW[0], gb[0]
 
-    def gradient(self, X, Y, grad, Ws=None, WT=None, bs=None) -> float:
-        """Fill ``grad`` with ∇ of the batch-average cost at θ (or at ``Ws``,
+    def gradient(self, net: Network, X, Y, grad, Ws=None, WT=None, bs=None) -> float:
+        """Fill ``grad`` with ∇ of the batch-average cost at ``net``'s θ (or at ``Ws``,
         ``WT`` = their transposes, ``bs``); return the batch *sum* of C.
 
         ``X`` ``(batch, n_0)``, ``Y`` ``(batch, n_L)`` and ``grad`` must be
         C-contiguous arrays of the network's dtype.
         """
         if Ws is not None:
-            plan = self._make_plan(grad, Ws, WT, bs)
+            plan = self._make_plan(net, grad, Ws, WT, bs)
         elif grad is self._grad:
             plan = self._plan
         else:
-            net = self.net
-            self._grad, self._plan = grad, self._make_plan(grad, net.W, net.WT, net.b)
+            self._grad, self._plan = grad, self._make_plan(net, grad, net.W, net.WT, net.b)
             plan = self._plan
         forward, backward, gW0, gb0 = plan
         dot, copyto, add, multiply = np.dot, np.copyto, np.add, np.multiply
@@ -309,12 +311,12 @@ class _Workspace:
             a = z
         # σ'(z_l) for every layer, from the activations
         if self.hidden_derivs.size:
-            self.net.activation.derivative(self.hidden_acts, self.hidden_derivs)
+            self.activation.derivative(self.hidden_acts, self.hidden_derivs)
         if self.output_activation is not None:
             self.output_activation.derivative(a, self.derivs[-1])
         # output error δ_L = ∂C/∂z_L, scaled by 1/batch for the batch average
         d = self.deltas[-1]
-        total = self.net.cost.delta(a, Y, self.c, d, self.derivs[-1])
+        total = self.cost.delta(a, Y, self.c, d, self.derivs[-1])
         # backward: ∂C/∂W = δᵀ a_prev, ∂C/∂b = Σ_batch δ, δ_prev = (δ W) ⊙ σ'(z_prev)
         ones = self.ones
         for d, prev, gw, gb, w, dp, deriv in backward:

@@ -147,6 +147,32 @@ def test_gradient_at_another_theta_and_batch_sizes_share_nothing():
     assert not np.array_equal(g_here, g_other)
 
 
+@pytest.mark.parametrize("cost", sorted(COSTS))
+def test_a_network_is_freed_when_its_last_user_lets_go(cost):
+    """Without the garbage collector: a network and its per-batch buffers form no reference
+    cycle (a network <-> workspace cycle kept wide networks — 784-1024-10 and its buffers,
+    tens of MB — until Python's rare full collection)."""
+    import gc
+    import weakref
+
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 8)).astype(np.float32)
+    Y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 6)]
+    gc.collect()
+    gc.disable()
+    try:
+        net = Network((8, 5, 3), cost=cost)
+        net.initialise(rng)
+        net.gradient(X, Y)  # the cached plan
+        net.gradient(X[:2], Y[:2], theta=net.theta * 0.5)  # another size, another θ
+        net.evaluate(X, Y.argmax(axis=1))
+        gone = weakref.ref(net)
+        del net
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activations_keep_the_dtype_and_match_their_formulas(name):
     act = get_activation(name)
