@@ -4,18 +4,11 @@ heaptrack's own reports are of the peak and the end)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
-from repo_paths import REPO
+from repo_paths import load_script
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("gdviz_heaptrack_live", REPO / "benchmarks" / "heaptrack_live.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("benchmarks/heaptrack_live.py", "gdviz_heaptrack_live")
 
 
 # A tiny recording in heaptrack's text format: a 2 MB pixmap made in a paint (its innermost

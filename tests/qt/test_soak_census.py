@@ -3,23 +3,17 @@ in a scene although nothing in Python holds them, plots and their menus, widgets
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pytestqt")
+from repo_paths import load_script
 
-REPO = Path(__file__).resolve().parents[2]
+pytest.importorskip("pytestqt")
 
 
 def load_census():
-    spec = importlib.util.spec_from_file_location("gdviz_soak_memory", REPO / "benchmarks" / "soak_memory.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("benchmarks/soak_memory.py", "gdviz_soak_memory")
 
 
 def test_census_counts_items_a_scene_keeps_and_the_plots_that_were_added(qtbot):
@@ -51,10 +45,7 @@ def test_smaps_rollup_reads_anonymous_memory():
 
 
 def test_the_soak_can_leave_actions_out(qapp):
-    spec = importlib.util.spec_from_file_location("gdviz_soak_leave", REPO / "benchmarks" / "soak.py")
-    soak = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = soak  # (its dataclass looks itself up there)
-    spec.loader.exec_module(soak)
+    soak = load_script("benchmarks/soak.py", "gdviz_soak_leave")
     every = {fn.__name__ for _w, fn in soak.Soak(None).actions}
     fewer = {fn.__name__ for _w, fn in soak.Soak(None, leave_out=("presenter", "network")).actions}
     assert every - fewer == {"a_presenter", "a_network"}
