@@ -136,9 +136,9 @@ def numpy_blocks(snapshot, min_mb: float = 1.0, top: int = 12) -> dict:
     ``min_mb`` MB or more (glibc maps these on their own: ``glibc_mapped``), and where the large ones
     were allocated (the innermost frame of gdviz or pyqtgraph, else outside the installed packages),
     largest first; Python's own blocks of that size (lists, bytes) too, as ``python_large_mb`` and
-    sites marked ``(python)``. Unlike
-    :func:`large_arrays` this sees every array, whoever holds it (an instance's attributes in 3.11
-    need not be a dict the collector lists; C++ and closures hold arrays too)."""
+    sites marked ``(python)``. Unlike :func:`large_arrays` this sees every array, whoever holds it
+    (an instance's attributes in 3.11 need not be a dict the collector lists; C++ and closures hold
+    arrays too)."""
     import tracemalloc as tm
 
     traces = snapshot.filter_traces([tm.DomainFilter(True, NUMPY_DOMAIN)]).traces

@@ -251,10 +251,16 @@ class LessonView(QtWidgets.QWidget):
         shown again. Views that keep more of a run extend this; shown again, the view draws
         the run it is given, as after any new run."""
         self.snap = None
+        self._drop_run()
+
+    def _drop_run(self) -> None:
+        """Nothing of the old run left to draw or to come: the value drawn, the parts showing
+        it, the staged draw, the jobs' requests and results. (Also on every new run: a view
+        that follows every run while hidden, e.g. GD vs SGD, is never told to forget one.)"""
+        self._catch_up.stop()
         self._value = None
         self._showing.clear()
         self._cursor = -1
-        self._catch_up.stop()
         for job in self._jobs:
             job.forget()
 
@@ -330,17 +336,12 @@ class LessonView(QtWidgets.QWidget):
             self._poll.stop()
 
     def new_run(self, snap) -> bool:
-        """True (and every job's results stale) when ``snap`` starts another run than
-        the last snapshot rendered; updates ``self.snap``."""
+        """True (and the old run dropped: see ``_drop_run``) when ``snap`` starts another run
+        than the last snapshot rendered; updates ``self.snap``."""
         fresh = self.snap is None or snap.run_id != self.snap.run_id
         self.snap = snap
         if fresh:
-            for job in self._jobs:
-                job.invalidate()
-            self._catch_up.stop()
-            self._value = None  # the old run's: nothing to redraw, and nothing held (a view that
-            self._cursor = -1  # follows every run while hidden is never told to forget one)
-            self._showing.clear()
+            self._drop_run()
         return fresh
 
     # ------------------------------------------------------------------ staged drawing

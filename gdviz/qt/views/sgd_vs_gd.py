@@ -300,7 +300,6 @@ class SgdVsGdView(LessonView):
         if self.new_run(snap):  # (shown or not: a hidden view follows every run, so never forgets one)
             self.history.clear()
             self.comparison = None  # two θ-sized gradients (6 MB for 784-1024-10), and tiles drawn from them
-            self.job.forget()  # (and the job's result not yet taken: the same two)
             self.displayed_tiles = None
             self.batch_tile.clear()
             self.full_tile.clear()
